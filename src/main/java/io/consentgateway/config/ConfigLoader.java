@@ -1,0 +1,298 @@
+package io.consentgateway.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.consentgateway.config.GatewayConfig.AdminConfig;
+import io.consentgateway.config.GatewayConfig.AuthConfig;
+import io.consentgateway.config.GatewayConfig.OAuthClient;
+import io.consentgateway.config.GatewayConfig.ServerConfig;
+import io.consentgateway.config.GatewayConfig.StoreConfig;
+import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
+import io.consentgateway.config.IntegrationConfig.DidomiConfig;
+import io.consentgateway.config.IntegrationConfig.DispatchConfig;
+import io.consentgateway.config.IntegrationConfig.OnUserDeleted;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code gateway.yaml}: parses the YAML, substitutes {@code ${VAR}} and {@code
+ * ${VAR:-default}} from the environment in every string value (after parsing, so a secret's
+ * characters never need YAML quoting), then validates every key. Failures are {@link
+ * ConfigException}s naming the key.
+ */
+public final class ConfigLoader {
+
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final Pattern INTEGRATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern DIDOMI_CONNECTOR_VALUE = Pattern.compile("consents_purposes_(.+)_enabled");
+
+  private final Function<String, String> environment;
+
+  public ConfigLoader(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public static ConfigLoader fromSystemEnvironment() {
+    Map<String, String> env = System.getenv();
+    return new ConfigLoader(env::get);
+  }
+
+  public GatewayConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "cannot read the configuration file (" + e.getClass().getSimpleName() + ")");
+    }
+    return parse(text);
+  }
+
+  public GatewayConfig parse(String yaml) {
+    JsonNode tree;
+    try {
+      tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+    } catch (JsonProcessingException e) {
+      // the location only: the parser's message may quote a line holding a secret
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      throw new ConfigException("(file)", "not valid YAML" + where);
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      tree = new ObjectMapper().createObjectNode();
+    }
+    Set<String> unset = new HashSet<>();
+    JsonNode resolved = substitute(tree, "", unset);
+    return read(new ConfigNode(resolved, "", unset));
+  }
+
+  private JsonNode substitute(JsonNode node, String path, Set<String> unset) {
+    if (node.isTextual()) {
+      return new TextNode(expand(node.asText(), path, unset));
+    }
+    if (node.isObject()) {
+      ObjectNode copy = ((ObjectNode) node).objectNode();
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        String key = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+        copy.set(field.getKey(), substitute(field.getValue(), key, unset));
+      }
+      return copy;
+    }
+    if (node.isArray()) {
+      ArrayNode copy = ((ArrayNode) node).arrayNode();
+      for (int i = 0; i < node.size(); i++) {
+        copy.add(substitute(node.get(i), path + "[" + i + "]", unset));
+      }
+      return copy;
+    }
+    return node;
+  }
+
+  private String expand(String text, String path, Set<String> unset) {
+    Matcher matcher = VARIABLE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      String value = environment.apply(matcher.group(1));
+      if (value == null || value.isEmpty()) {
+        value = matcher.group(2) != null ? matcher.group(3) : "";
+        if (matcher.group(2) == null) {
+          unset.add(path);
+        }
+      }
+      matcher.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    matcher.appendTail(out);
+    return out.toString();
+  }
+
+  private GatewayConfig read(ConfigNode root) {
+    root.allowOnly("server", "admin", "store", "auth", "integrations");
+    ConfigNode s = root.section("server").allowOnly("host", "port", "instances", "maxBodyBytes");
+    ServerConfig server = new ServerConfig(
+        s.string("host", "0.0.0.0"),
+        s.integer("port", 8080, 0, 65535),
+        s.integer("instances", 0, 0, 1024),
+        s.integer("maxBodyBytes", 1_048_576, 1024, 64 * 1024 * 1024));
+
+    ConfigNode a = root.section("admin").allowOnly("host", "port", "token");
+    AdminConfig admin = new AdminConfig(
+        a.string("host", "127.0.0.1"), a.integer("port", 9090, 0, 65535), a.secret("token"));
+
+    ConfigNode st = root.section("store").allowOnly("type", "path", "queueCapacity", "maxBatch");
+    String storeType = st.string("type", "sqlite");
+    if (!storeType.equals("sqlite")) {
+      throw new ConfigException(st.key("type"), "only 'sqlite' is supported by this build, got '" + storeType + "'");
+    }
+    StoreConfig store = new StoreConfig(
+        storeType,
+        st.string("path", "data/gateway.db"),
+        st.integer("queueCapacity", 10_000, 1, 10_000_000),
+        st.integer("maxBatch", 512, 1, 100_000));
+
+    ConfigNode au = root.section("auth").allowOnly("tokenTtlSeconds", "signingKey", "clients", "allowedIps");
+    List<OAuthClient> clients = au.list("clients", c -> {
+      c.allowOnly("clientId", "clientSecret");
+      return new OAuthClient(c.requiredString("clientId"), c.requiredSecret("clientSecret"));
+    });
+    if (clients.isEmpty()) {
+      throw new ConfigException(au.key("clients"), "at least one client is required, or Didomi cannot authenticate");
+    }
+    Set<String> clientIds = new HashSet<>();
+    for (int i = 0; i < clients.size(); i++) {
+      if (!clientIds.add(clients.get(i).clientId())) {
+        throw new ConfigException(au.key("clients") + "[" + i + "].clientId", "duplicate client id '" + clients.get(i).clientId() + "'");
+      }
+    }
+    Secret signingKey = au.secret("signingKey");
+    if (!signingKey.isEmpty() && signingKey.reveal().length() < 32) {
+      throw new ConfigException(au.key("signingKey"), "must be at least 32 characters");
+    }
+    AuthConfig auth = new AuthConfig(
+        au.integer("tokenTtlSeconds", 3600, 60, 86_400 * 7), signingKey, clients, au.strings("allowedIps"));
+
+    List<IntegrationConfig> integrations = root.list("integrations", this::integration);
+    if (integrations.isEmpty()) {
+      throw new ConfigException("integrations", "at least one integration is required");
+    }
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < integrations.size(); i++) {
+      if (!ids.add(integrations.get(i).id())) {
+        throw new ConfigException("integrations[" + i + "].id", "duplicate integration id '" + integrations.get(i).id() + "'");
+      }
+    }
+    return new GatewayConfig(server, admin, store, auth, integrations);
+  }
+
+  private IntegrationConfig integration(ConfigNode n) {
+    n.allowOnly("id", "didomi", "actito", "mappings", "metadataAttributes", "onUserDeleted", "dispatch", "bidirectional");
+    String id = n.requiredString("id");
+    if (!INTEGRATION_ID.matcher(id).matches()) {
+      throw new ConfigException(n.key("id"), "must match " + INTEGRATION_ID.pattern() + ", got '" + id + "'");
+    }
+    ConfigNode d = n.section("didomi").allowOnly("organizationId", "regulation");
+    DidomiConfig didomi = new DidomiConfig(d.requiredString("organizationId"), d.string("regulation", "gdpr").toLowerCase());
+
+    ConfigNode ac = n.section("actito").allowOnly(
+        "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs");
+    String baseUrl = ac.string("baseUrl", ActitoConfig.SANDBOX).trim();
+    if (!baseUrl.equals(ActitoConfig.SANDBOX) && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL or '" + ActitoConfig.SANDBOX + "'");
+    }
+    if (baseUrl.endsWith("/")) {
+      baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
+    }
+    Secret apiKey = baseUrl.equals(ActitoConfig.SANDBOX) ? ac.secret("apiKey") : ac.requiredSecret("apiKey");
+    ActitoConfig actito = new ActitoConfig(
+        baseUrl,
+        apiKey,
+        ac.requiredString("entity"),
+        ac.requiredString("table"),
+        ac.requiredString("userUniqueKey"),
+        ac.bool("upsertMode", false),
+        ac.integer("maxConcurrency", 5, 1, 64),
+        ac.integer("callsPerMinute", 100, 1, 1_000_000),
+        ac.longValue("timeoutMs", 10_000, 100, 600_000));
+
+    List<SubscriptionMapping> mappings = n.list("mappings", this::mapping);
+    Set<String> subscriptions = new HashSet<>();
+    for (int i = 0; i < mappings.size(); i++) {
+      if (!subscriptions.add(mappings.get(i).subscription())) {
+        throw new ConfigException(n.key("mappings") + "[" + i + "]", "duplicate subscription '" + mappings.get(i).subscription() + "'");
+      }
+    }
+
+    MetadataAttributes metadata;
+    JsonNode raw = n.raw("metadataAttributes");
+    if (raw == null || raw.isNull() || (raw.isTextual() && raw.asText().equalsIgnoreCase("all"))) {
+      metadata = MetadataAttributes.ALL;
+    } else if (raw.isTextual() && raw.asText().equalsIgnoreCase("none")) {
+      metadata = MetadataAttributes.NONE;
+    } else if (raw.isArray()) {
+      metadata = MetadataAttributes.only(n.strings("metadataAttributes"));
+    } else {
+      throw new ConfigException(n.key("metadataAttributes"), "must be 'all', 'none' or a list of metadata keys");
+    }
+
+    ConfigNode ds = n.section("dispatch").allowOnly("maxAttempts", "maxAgeSeconds", "initialBackoffMs", "maxBackoffMs", "shards");
+    DispatchConfig dispatch = new DispatchConfig(
+        ds.integer("maxAttempts", 25, 1, 1000),
+        ds.longValue("maxAgeSeconds", 86_400, 1, 30L * 86_400),
+        ds.longValue("initialBackoffMs", 1_000, 1, 3_600_000),
+        ds.longValue("maxBackoffMs", 3_600_000, 1, 86_400_000),
+        ds.integer("shards", 64, 1, 4096));
+    if (dispatch.maxBackoffMs() < dispatch.initialBackoffMs()) {
+      throw new ConfigException(ds.key("maxBackoffMs"), "must not be below initialBackoffMs");
+    }
+
+    ConfigNode b = n.section("bidirectional").allowOnly("enabled", "webhookHeader", "webhookSecret", "didomiApi");
+    boolean biEnabled = b.bool("enabled", false);
+    ConfigNode api = b.section("didomiApi").allowOnly("baseUrl", "apiKey", "apiSecret");
+    BidirectionalConfig bidirectional = new BidirectionalConfig(
+        biEnabled,
+        b.string("webhookHeader", "X-Authorization"),
+        biEnabled ? b.requiredSecret("webhookSecret") : b.secret("webhookSecret"),
+        api.string("baseUrl", "https://api.didomi.io"),
+        biEnabled ? api.requiredSecret("apiKey") : api.secret("apiKey"),
+        biEnabled ? api.requiredSecret("apiSecret") : api.secret("apiSecret"));
+
+    return new IntegrationConfig(
+        id,
+        didomi,
+        actito,
+        mappings,
+        metadata,
+        n.enumValue("onUserDeleted", OnUserDeleted.class, OnUserDeleted.IGNORE),
+        dispatch,
+        bidirectional);
+  }
+
+  /**
+   * Two forms: ours, {@code {subscription, purpose, preference?, value?}}, and Didomi's own Actito
+   * connector's, {@code {id: <subscription>, value: consents_purposes_<purposeId>_enabled}}.
+   */
+  private SubscriptionMapping mapping(ConfigNode m) {
+    if (m.has("id")) {
+      m.allowOnly("id", "value");
+      String subscription = m.requiredString("id").trim();
+      String value = m.requiredString("value").trim();
+      Matcher matcher = DIDOMI_CONNECTOR_VALUE.matcher(value);
+      if (!matcher.matches() || matcher.group(1).isBlank()) {
+        throw new ConfigException(m.key("value"), "must be consents_purposes_<purposeId>_enabled, got '" + value + "'");
+      }
+      return new SubscriptionMapping(subscription, matcher.group(1), null, null);
+    }
+    m.allowOnly("subscription", "purpose", "preference", "value");
+    String subscription = m.requiredString("subscription").trim();
+    String purpose = m.requiredString("purpose").trim();
+    String preference = blankToNull(m.string("preference", null));
+    String value = blankToNull(m.string("value", null));
+    if (preference != null && value == null) {
+      throw new ConfigException(m.key("value"), "required when a preference is given");
+    }
+    if (value != null && preference == null) {
+      throw new ConfigException(m.key("preference"), "required when a value is given");
+    }
+    if (value != null && value.contains(",")) {
+      throw new ConfigException(m.key("value"), "one preference value id, without commas");
+    }
+    return new SubscriptionMapping(subscription, purpose, preference, value);
+  }
+
+  private static String blankToNull(String text) {
+    return text == null || text.isBlank() ? null : text.trim();
+  }
+}

@@ -1,0 +1,47 @@
+package io.consentgateway.config;
+
+import java.util.List;
+
+/**
+ * One Didomi organisation synced to one Actito profile table. The {@code id} is the URL segment of
+ * both webhooks.
+ */
+public record IntegrationConfig(
+    String id,
+    DidomiConfig didomi,
+    ActitoConfig actito,
+    List<SubscriptionMapping> mappings,
+    MetadataAttributes metadataAttributes,
+    OnUserDeleted onUserDeleted,
+    DispatchConfig dispatch,
+    BidirectionalConfig bidirectional) {
+
+  public IntegrationConfig {
+    mappings = List.copyOf(mappings);
+  }
+
+  public record DidomiConfig(String organizationId, String regulation) {}
+
+  /** What a {@code user.deleted} webhook does to the user's Actito subscriptions. */
+  public enum OnUserDeleted {
+    IGNORE,
+    UNSUBSCRIBEALL
+  }
+
+  /**
+   * Retry schedule of the dispatcher: exponential backoff with full jitter between {@code
+   * initialBackoffMs} and {@code maxBackoffMs}; a change that still fails after {@code maxAttempts}
+   * attempts or {@code maxAgeSeconds} becomes a dead letter.
+   */
+  public record DispatchConfig(
+      int maxAttempts, long maxAgeSeconds, long initialBackoffMs, long maxBackoffMs, int shards) {}
+
+  /** The reverse flow, Actito webhooks written back to Didomi's Consents API. */
+  public record BidirectionalConfig(
+      boolean enabled,
+      String webhookHeader,
+      Secret webhookSecret,
+      String didomiBaseUrl,
+      Secret didomiApiKey,
+      Secret didomiApiSecret) {}
+}
