@@ -1,0 +1,89 @@
+package io.consentgateway.admin;
+
+import io.consentgateway.config.GatewayConfig.AdminConfig;
+import io.consentgateway.http.JsonErrors;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The operator listener (default 127.0.0.1:9090): liveness, readiness, Prometheus metrics and the
+ * {@code /admin/*} API, which {@code admin.token} guards when it is set.
+ */
+public final class AdminVerticle extends VerticleBase {
+
+  private final AdminConfig config;
+  private final PrometheusMeterRegistry registry;
+  private final Supplier<JsonObject> readiness;
+  private final Consumer<Router> adminRoutes;
+  private HttpServer server;
+
+  /**
+   * @param readiness answers the readiness document; {@code "status": "UP"} means ready
+   * @param adminRoutes mounts the operator API on the router, under {@code /admin/}
+   */
+  public AdminVerticle(
+      AdminConfig config, PrometheusMeterRegistry registry, Supplier<JsonObject> readiness, Consumer<Router> adminRoutes) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.readiness = Objects.requireNonNull(readiness, "readiness");
+    this.adminRoutes = Objects.requireNonNull(adminRoutes, "adminRoutes");
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    JsonErrors.install(router);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape()));
+    router.route("/admin/*").handler(this::guard);
+    adminRoutes.accept(router);
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+    return server.requestHandler(router).listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    JsonObject document = readiness.get();
+    json(ctx, "UP".equals(document.getString("status")) ? 200 : 503, document);
+  }
+
+  private void guard(RoutingContext ctx) {
+    if (config.token().isEmpty()) {
+      ctx.next();
+      return;
+    }
+    String authorization = ctx.request().getHeader("Authorization");
+    String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? authorization.substring(7).trim()
+        : null;
+    if (!config.token().matches(presented)) {
+      JsonErrors.send(ctx, 401, "unauthorized", "the admin API needs Authorization: Bearer <admin.token>");
+      return;
+    }
+    ctx.next();
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

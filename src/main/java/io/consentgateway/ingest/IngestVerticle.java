@@ -1,0 +1,178 @@
+package io.consentgateway.ingest;
+
+import io.consentgateway.auth.AccessTokens;
+import io.consentgateway.auth.ClientRegistry;
+import io.consentgateway.auth.IpAllowList;
+import io.consentgateway.auth.OAuthTokenHandler;
+import io.consentgateway.config.GatewayConfig;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.Secret;
+import io.consentgateway.http.BoundedBody;
+import io.consentgateway.http.JsonErrors;
+import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.InboundWebhook;
+import io.consentgateway.store.IngestOutcome;
+import io.consentgateway.store.StoreUnavailableException;
+import io.consentgateway.store.WebhookSource;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public listener: {@code POST /oauth/token} and the webhooks. Deployed once per core; every
+ * instance shares the port. A webhook is answered 2xx only after the store committed it; when the
+ * store cannot take it the answer is 503 with {@code Retry-After}. Nothing here blocks.
+ */
+public final class IngestVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(IngestVerticle.class);
+
+  private final GatewayConfig config;
+  private final Secret signingKey;
+  private final ConsentStore store;
+  private final IngestMetrics metrics;
+  private final IpAllowList allowList;
+  private final ClientRegistry clients;
+  private AccessTokens tokens;
+  private HttpServer server;
+
+  public IngestVerticle(GatewayConfig config, Secret signingKey, ConsentStore store, IngestMetrics metrics) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
+    this.store = Objects.requireNonNull(store, "store");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.allowList = new IpAllowList(config.auth().allowedIps());
+    this.clients = new ClientRegistry(config.auth().clients());
+  }
+
+  @Override
+  public Future<?> start() {
+    // One token verifier per instance: the JWT signer's MAC is not shared across event loops.
+    tokens = new AccessTokens(vertx, signingKey, config.auth().tokenTtlSeconds());
+    Router router = Router.router(vertx);
+    JsonErrors.install(router);
+    router.post("/oauth/token")
+        .handler(BodyHandler.create(false).setBodyLimit(16 * 1024))
+        .handler(new OAuthTokenHandler(clients, tokens));
+    router.post("/webhooks/didomi/:integration")
+        .handler(this::checkSourceAddress)
+        .handler(new BoundedBody(config.server().maxBodyBytes()))
+        .handler(this::didomiWebhook);
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setCompressionSupported(false));
+    return server.requestHandler(router).listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Graceful: stop accepting, let in-flight requests (waiting on the store commit) finish.
+    return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void checkSourceAddress(RoutingContext ctx) {
+    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    if (!allowList.allows(remote)) {
+      reject(ctx, null, 403, "forbidden", "source address " + remote + " is not allowed");
+      return;
+    }
+    ctx.next();
+  }
+
+  private void didomiWebhook(RoutingContext ctx) {
+    String integrationId = ctx.pathParam("integration");
+    String authorization = ctx.request().getHeader("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consent-gateway\"");
+      reject(ctx, integrationId, 401, "unauthorized", "a bearer token from POST /oauth/token is required");
+      return;
+    }
+    tokens.verify(authorization.substring(7).trim()).onComplete(verified -> {
+      if (verified.failed()) {
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consent-gateway\", error=\"invalid_token\"");
+        reject(ctx, integrationId, 401, "unauthorized", "the bearer token is invalid or expired");
+        return;
+      }
+      IntegrationConfig integration = config.integration(integrationId).orElse(null);
+      if (integration == null) {
+        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+        return;
+      }
+      accept(ctx, integration);
+    });
+  }
+
+  private void accept(RoutingContext ctx, IntegrationConfig integration) {
+    byte[] body = BoundedBody.body(ctx).getBytes();
+    DidomiEnvelope envelope;
+    try {
+      envelope = DidomiEnvelope.parse(body);
+    } catch (InvalidWebhookException e) {
+      reject(ctx, integration.id(), 400, "invalid_webhook", e.getMessage());
+      return;
+    }
+    if (envelope.organizationId() != null && !envelope.organizationId().equals(integration.didomi().organizationId())) {
+      reject(ctx, integration.id(), 400, "wrong_organization",
+          "organization_id '" + envelope.organizationId() + "' is not this integration's");
+      return;
+    }
+    if (envelope.organizationUserId() == null) {
+      // No retry can ever match this user to a profile: acknowledge, count, store nothing.
+      metrics.count(integration.id(), "didomi", "skipped", "no_organization_user_id");
+      log.info("skipped {} for integration {}: no organization_user_id (dedup key {})",
+          envelope.type(), integration.id(), envelope.dedupKey());
+      respond(ctx, 200, "skipped", "no organization_user_id: the change cannot be matched to a profile");
+      return;
+    }
+    InboundWebhook webhook = new InboundWebhook(
+        integration.id(), WebhookSource.DIDOMI, envelope.dedupKey(), envelope.organizationUserId(),
+        envelope.type(), System.currentTimeMillis(), body);
+    store.ingest(webhook).onComplete(stored -> {
+      if (stored.succeeded()) {
+        IngestOutcome outcome = stored.result();
+        metrics.count(integration.id(), "didomi", outcome == IngestOutcome.ACCEPTED ? "accepted" : "duplicate", null);
+        respond(ctx, outcome == IngestOutcome.ACCEPTED ? 202 : 200, outcome.name().toLowerCase(), null);
+      } else {
+        unavailable(ctx, integration.id(), stored.cause());
+      }
+    });
+  }
+
+  private void unavailable(RoutingContext ctx, String integration, Throwable cause) {
+    int retryAfter = cause instanceof StoreUnavailableException e ? e.retryAfterSeconds() : 5;
+    String reason = cause instanceof StoreUnavailableException e ? e.reason().name().toLowerCase() : "failed";
+    metrics.count(integration, "didomi", "unavailable", reason);
+    if (!(cause instanceof StoreUnavailableException e && e.reason() == StoreUnavailableException.Reason.OVERLOADED)) {
+      log.warn("webhook for integration {} refused, store unavailable: {}", integration, cause.getMessage());
+    }
+    ctx.response().putHeader("Retry-After", Integer.toString(retryAfter));
+    JsonErrors.send(ctx, 503, "unavailable", "the change could not be stored (" + reason + "); retry later");
+  }
+
+  private void reject(RoutingContext ctx, String integration, int status, String error, String detail) {
+    metrics.count(integration, "didomi", "rejected", error);
+    JsonErrors.send(ctx, status, error, detail);
+  }
+
+  private static void respond(RoutingContext ctx, int status, String outcome, String detail) {
+    JsonObject body = new JsonObject().put("status", outcome);
+    if (detail != null) {
+      body.put("detail", detail);
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

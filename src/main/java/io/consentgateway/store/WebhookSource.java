@@ -1,0 +1,7 @@
+package io.consentgateway.store;
+
+/** Which system sent a webhook. */
+public enum WebhookSource {
+  DIDOMI,
+  ACTITO
+}

@@ -1,0 +1,138 @@
+package io.consentgateway.store.sqlite;
+
+import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.InboundWebhook;
+import io.consentgateway.store.IngestOutcome;
+import io.consentgateway.store.StoreUnavailableException;
+import io.consentgateway.store.StoreUnavailableException.Reason;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ConsentStore} on one SQLite file in WAL mode with {@code synchronous=FULL}, so that a
+ * committed transaction is fsync'd. All writes go through one {@link GroupCommitWriter} thread that
+ * commits many webhooks per transaction; no JDBC call ever runs on an event loop.
+ */
+public final class SqliteConsentStore implements ConsentStore {
+
+  private static final Logger log = LoggerFactory.getLogger(SqliteConsentStore.class);
+
+  private static final String INSERT_INBOX =
+      "INSERT INTO webhook_inbox (integration, dedup_key, source, type, user_key, received_at, body)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration, dedup_key) DO NOTHING";
+
+  private static final String MARK_DIRTY =
+      "INSERT INTO user_state (integration, user_key, pending_changes, dirty_since, next_attempt_at, attempts, updated_at)"
+          + " VALUES (?, ?, 1, ?, ?, 0, ?)"
+          + " ON CONFLICT (integration, user_key) DO UPDATE SET"
+          + "   pending_changes = pending_changes + 1,"
+          + "   dirty_since = COALESCE(dirty_since, excluded.dirty_since),"
+          + "   next_attempt_at = COALESCE(next_attempt_at, excluded.next_attempt_at),"
+          + "   updated_at = excluded.updated_at";
+
+  private final Path path;
+  private final GroupCommitWriter writer;
+
+  private SqliteConsentStore(Path path, GroupCommitWriter writer) {
+    this.path = path;
+    this.writer = writer;
+  }
+
+  /**
+   * Opens (creating if needed) the store file and starts its writer thread. Blocking: call it from
+   * {@code main} or a worker, not from an event loop.
+   */
+  public static SqliteConsentStore open(Path path, int queueCapacity, int maxBatch, MeterRegistry registry) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(registry, "registry");
+    try {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Connection connection = connect(path);
+      SqliteSchema.migrate(connection);
+      GroupCommitWriter writer = new GroupCommitWriter(connection, queueCapacity, maxBatch, registry);
+      writer.start();
+      log.info("store open: {} (WAL, synchronous=FULL, queue {}, batch {})", path, queueCapacity, maxBatch);
+      return new SqliteConsentStore(path, writer);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot open the store at " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Connection connect(Path path) throws SQLException {
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path.toAbsolutePath());
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA journal_mode=WAL");
+      // FULL: the WAL is fsync'd at every commit, which is what "durable before acknowledged" needs.
+      statement.execute("PRAGMA synchronous=FULL");
+      statement.execute("PRAGMA busy_timeout=10000");
+      statement.execute("PRAGMA foreign_keys=ON");
+    }
+    connection.setAutoCommit(false);
+    return connection;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public Future<IngestOutcome> ingest(InboundWebhook webhook) {
+    return writer.submit(connection -> insert(connection, webhook));
+  }
+
+  private static IngestOutcome insert(Connection connection, InboundWebhook webhook) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(INSERT_INBOX)) {
+      insert.setString(1, webhook.integration());
+      insert.setString(2, webhook.dedupKey());
+      insert.setString(3, webhook.source().name());
+      insert.setString(4, webhook.type());
+      insert.setString(5, webhook.userKey());
+      insert.setLong(6, webhook.receivedAtMillis());
+      insert.setBytes(7, webhook.body());
+      if (insert.executeUpdate() == 0) {
+        return IngestOutcome.DUPLICATE;
+      }
+    }
+    try (PreparedStatement dirty = connection.prepareStatement(MARK_DIRTY)) {
+      dirty.setString(1, webhook.integration());
+      dirty.setString(2, webhook.userKey());
+      dirty.setLong(3, webhook.receivedAtMillis());
+      dirty.setLong(4, webhook.receivedAtMillis());
+      dirty.setLong(5, webhook.receivedAtMillis());
+      dirty.executeUpdate();
+    }
+    return IngestOutcome.ACCEPTED;
+  }
+
+  @Override
+  public int queueDepth() {
+    return writer.queueDepth();
+  }
+
+  @Override
+  public boolean isOpen() {
+    return writer.isAccepting();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return writer.close();
+  }
+
+  static StoreUnavailableException unavailable(Reason reason, String message, Throwable cause) {
+    return new StoreUnavailableException(reason, message, cause);
+  }
+}

@@ -1,0 +1,62 @@
+package io.consentgateway.store.sqlite;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Creates and upgrades the store's tables; versioned with {@code PRAGMA user_version}. */
+final class SqliteSchema {
+
+  static final int VERSION = 1;
+
+  private SqliteSchema() {}
+
+  static void migrate(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      int version;
+      try (var rs = statement.executeQuery("PRAGMA user_version")) {
+        version = rs.next() ? rs.getInt(1) : 0;
+      }
+      if (version > VERSION) {
+        throw new SQLException("store schema version " + version + " is newer than this build understands (" + VERSION + ")");
+      }
+      if (version < 1) {
+        // Every webhook ever accepted, raw, for idempotency (unique key), audit and replay.
+        statement.execute("""
+            CREATE TABLE webhook_inbox (
+              id          INTEGER PRIMARY KEY,
+              integration TEXT    NOT NULL,
+              dedup_key   TEXT    NOT NULL,
+              source      TEXT    NOT NULL,
+              type        TEXT    NOT NULL,
+              user_key    TEXT    NOT NULL,
+              received_at INTEGER NOT NULL,
+              body        BLOB    NOT NULL,
+              UNIQUE (integration, dedup_key)
+            )""");
+        statement.execute("CREATE INDEX webhook_inbox_user ON webhook_inbox (integration, user_key, received_at)");
+        // One row per known user: merged state, what Actito acknowledged, and the retry schedule.
+        // dirty_since IS NOT NULL marks a user with changes not yet sent.
+        statement.execute("""
+            CREATE TABLE user_state (
+              integration     TEXT    NOT NULL,
+              user_key        TEXT    NOT NULL,
+              desired         BLOB,
+              acknowledged    BLOB,
+              profile_id      INTEGER,
+              pending_changes INTEGER NOT NULL DEFAULT 0,
+              dirty_since     INTEGER,
+              next_attempt_at INTEGER,
+              attempts        INTEGER NOT NULL DEFAULT 0,
+              last_error      TEXT,
+              updated_at      INTEGER NOT NULL,
+              PRIMARY KEY (integration, user_key)
+            )""");
+        statement.execute(
+            "CREATE INDEX user_state_due ON user_state (integration, next_attempt_at) WHERE dirty_since IS NOT NULL");
+        statement.execute("PRAGMA user_version = 1");
+      }
+      connection.commit();
+    }
+  }
+}

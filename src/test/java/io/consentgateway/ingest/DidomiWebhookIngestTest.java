@@ -1,0 +1,171 @@
+package io.consentgateway.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consentgateway.app.Gateway;
+import io.consentgateway.support.DidomiPayloads;
+import io.consentgateway.support.Fixtures;
+import io.consentgateway.support.GatewayHttp;
+import io.consentgateway.support.StoreFile;
+import io.consentgateway.support.TestConfig;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The public webhook endpoint over real HTTP, against the real SQLite file. */
+class DidomiWebhookIngestTest {
+
+  @TempDir static Path dir;
+  static Gateway gateway;
+  static GatewayHttp http;
+  static StoreFile store;
+  static String token;
+
+  @BeforeAll
+  static void startGateway() {
+    TestConfig config = new TestConfig(dir).maxBodyBytes(16 * 1024);
+    gateway = Gateway.start(config.load());
+    http = new GatewayHttp(gateway.ingestPort());
+    store = new StoreFile(config.storePath());
+    token = http.token();
+  }
+
+  @AfterAll
+  static void stopGateway() {
+    gateway.stop();
+  }
+
+  static Iterable<Path> didomiFixtures() {
+    return Fixtures.didomi();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("didomiFixtures")
+  void everyFixtureIsAcknowledgedAndStoredUnlessItCannotBeMatched(Path fixture) throws Exception {
+    String body = Files.readString(fixture);
+    boolean unmatchable = fixture.getFileName().toString().contains("no-organization-user-id");
+    long before = store.inboxRows();
+
+    HttpResponse<String> response = http.postDidomi("acme", token, body);
+
+    assertThat(response.statusCode()).isBetween(200, 299);
+    if (unmatchable) {
+      assertThat(response.body()).contains("skipped");
+      assertThat(store.inboxRows()).isEqualTo(before);
+    } else {
+      assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE body = CAST(x'"
+          + hex(body) + "' AS BLOB)")).isEqualTo(1);
+      assertThat(store.count("SELECT COUNT(*) FROM user_state WHERE dirty_since IS NOT NULL")).isPositive();
+    }
+  }
+
+  @Test
+  void redeliveredWebhookIsAcknowledgedAgainAndStoredOnce() {
+    String body = DidomiPayloads.eventCreated(UUID.randomUUID().toString(), "redelivered@example.com", "2026-11-20T09:00:00Z", true);
+
+    HttpResponse<String> first = http.postDidomi("acme", token, body);
+    HttpResponse<String> second = http.postDidomi("acme", token, body);
+
+    assertThat(first.statusCode()).isEqualTo(202);
+    assertThat(first.body()).contains("accepted");
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(second.body()).contains("duplicate");
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = 'redelivered@example.com'")).isEqualTo(1);
+    assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = 'redelivered@example.com'")).isEqualTo(1);
+  }
+
+  @Test
+  void missingBearerTokenIsRefusedWith401AndStoresNothing() {
+    assertRejected(http.postDidomi("acme", null, validBody()), 401, "unauthorized");
+  }
+
+  @Test
+  void forgedBearerTokenIsRefusedWith401() {
+    String forged = token.substring(0, token.lastIndexOf('.') + 1) + "c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5";
+    assertRejected(http.postDidomi("acme", forged, validBody()), 401, "unauthorized");
+  }
+
+  @Test
+  void unknownIntegrationIsRefusedWith404() {
+    assertRejected(http.postDidomi("globex", token, validBody()), 404, "unknown_integration");
+  }
+
+  @Test
+  void bodyOverTheLimitIsRefusedWith413() {
+    String huge = "{\"type\":\"event.created\",\"parameters\":{\"pad\":\"" + "x".repeat(20_000) + "\"}}";
+    assertRejected(http.postDidomi("acme", token, huge), 413, "payload_too_large");
+  }
+
+  @Test
+  void bodyThatIsNotJsonIsRefusedWith400() {
+    assertRejected(http.postDidomi("acme", token, "type=event.created"), 400, "invalid_webhook");
+  }
+
+  @Test
+  void jsonThatIsNotADidomiEnvelopeIsRefusedWith400() {
+    assertRejected(http.postDidomi("acme", token, "{\"hello\":\"world\"}"), 400, "invalid_webhook");
+    assertRejected(http.postDidomi("acme", token, "[1,2,3]"), 400, "invalid_webhook");
+    assertRejected(http.postDidomi("acme", token, "{\"type\":\"consent.exploded\",\"parameters\":{}}"), 400, "invalid_webhook");
+    assertRejected(http.postDidomi("acme", token, "{\"type\":\"event.updated\",\"parameters\":{\"entity\":{}}}"), 400, "invalid_webhook");
+  }
+
+  @Test
+  void webhookOfAnotherOrganizationIsRefusedWith400() {
+    String body = validBody().replace("\"acme-org\"", "\"globex-org\"");
+    assertRejected(http.postDidomi("acme", token, body), 400, "wrong_organization");
+  }
+
+  @Test
+  void gatewayKeepsServingAfterBadInput() {
+    http.postDidomi("acme", token, "{\"type\":");
+    http.postDidomi("acme", token, "\u0000\u0001garbage");
+
+    String body = DidomiPayloads.eventCreated(UUID.randomUUID().toString(), "after-bad-input@example.com", "2026-11-20T09:00:00Z", true);
+    assertThat(http.postDidomi("acme", token, body).statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  void unknownPathAnswersJson404() {
+    HttpResponse<String> response = http.get("/nothing-here");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.body()).contains("\"error\"");
+  }
+
+  @Test
+  void nonPostMethodOnWebhookAnswersJsonError() {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + gateway.ingestPort() + "/webhooks/didomi/acme")).GET().build());
+    assertThat(response.statusCode()).isBetween(400, 499);
+    assertThat(response.body()).contains("\"error\"");
+  }
+
+  private static void assertRejected(HttpResponse<String> response, int status, String error) {
+    assertThat(response.statusCode()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("application/json"));
+    assertThat(response.body()).contains("\"error\":\"" + error + "\"").contains("\"detail\"");
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = 'rejected@example.com'")).isZero();
+    assertThat(store.count("SELECT COUNT(*) FROM user_state WHERE user_key = 'rejected@example.com'")).isZero();
+  }
+
+  private static String validBody() {
+    // a fresh event each time, so a stored one would show up as a new inbox row
+    return DidomiPayloads.eventCreated(UUID.randomUUID().toString(), "rejected@example.com", "2026-11-20T09:00:00Z", true);
+  }
+
+  private static String hex(String text) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      out.append(String.format("%02x", b));
+    }
+    return out.toString();
+  }
+}

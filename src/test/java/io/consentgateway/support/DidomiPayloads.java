@@ -1,0 +1,18 @@
+package io.consentgateway.support;
+
+/** Didomi webhook bodies built from the documented shapes, varied per test. */
+public final class DidomiPayloads {
+
+  private DidomiPayloads() {}
+
+  /** An {@code event.created} for {@code userKey}, setting the newsletter purpose. */
+  public static String eventCreated(String eventId, String userKey, String createdAt, boolean newsletter) {
+    return """
+        {"type":"event.created","parameters":{"entity":{
+          "id":"%s","organization_id":"acme-org","created_at":"%s","updated_at":"%s",
+          "status":"confirmed","regulation":"gdpr",
+          "user":{"id":"u-%s","organization_user_id":"%s","metadata":{"first_name":"Test"}},
+          "consents":{"purposes":[{"id":"newsletter","enabled":%s}]}}}}
+        """.formatted(eventId, createdAt, createdAt, eventId, userKey, newsletter);
+  }
+}

@@ -1,0 +1,91 @@
+package io.consentgateway.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real HTTP client on loopback, speaking to the gateway the way Didomi does. */
+public final class GatewayHttp {
+
+  private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
+
+  private final HttpClient client = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5))
+      .version(HttpClient.Version.HTTP_1_1)
+      .build();
+  private final String base;
+
+  public GatewayHttp(int port) {
+    this.base = "http://127.0.0.1:" + port;
+  }
+
+  public HttpResponse<String> requestToken(String clientId, String secret) {
+    String form = "grant_type=client_credentials&client_id=" + clientId + "&client_secret=" + secret;
+    return send(HttpRequest.newBuilder(URI.create(base + "/oauth/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form))
+        .build());
+  }
+
+  public HttpResponse<String> requestTokenBasic(String clientId, String secret) {
+    String basic = Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    return send(HttpRequest.newBuilder(URI.create(base + "/oauth/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Authorization", "Basic " + basic)
+        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+        .build());
+  }
+
+  /** A valid token for the test client. */
+  public String token() {
+    HttpResponse<String> response = requestToken(TestConfig.CLIENT_ID, TestConfig.CLIENT_SECRET);
+    Matcher matcher = ACCESS_TOKEN.matcher(response.body());
+    if (response.statusCode() != 200 || !matcher.find()) {
+      throw new IllegalStateException("no token: " + response.statusCode() + " " + response.body());
+    }
+    return matcher.group(1);
+  }
+
+  public HttpResponse<String> postDidomi(String integration, String token, String body) {
+    return send(didomiRequest(integration, token, body));
+  }
+
+  public CompletableFuture<HttpResponse<String>> postDidomiAsync(String integration, String token, String body) {
+    return client.sendAsync(didomiRequest(integration, token, body), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest didomiRequest(String integration, String token, String body) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + "/webhooks/didomi/" + integration))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder.build();
+  }
+
+  public HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.consentgateway.support;
+
+import io.consentgateway.config.ConfigLoader;
+import io.consentgateway.config.GatewayConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A small, complete gateway configuration for tests, on free loopback ports and a temp store. */
+public final class TestConfig {
+
+  public static final String CLIENT_ID = "didomi";
+  public static final String CLIENT_SECRET = "test-client-secret";
+  public static final String SIGNING_KEY = "test-signing-key-0123456789abcdef0123456789";
+
+  private int port = freePort();
+  private int adminPort = freePort();
+  private Path storePath;
+  private int instances = 2;
+  private int queueCapacity = 10_000;
+  private int maxBatch = 512;
+  private String allowedIps = "[]";
+  private String adminToken = "";
+  private String extraIntegrationYaml = "";
+  private int maxBodyBytes = 65_536;
+
+  public TestConfig(Path dir) {
+    this.storePath = dir.resolve("gateway.db");
+  }
+
+  public TestConfig queue(int capacity, int batch) {
+    this.queueCapacity = capacity;
+    this.maxBatch = batch;
+    return this;
+  }
+
+  public TestConfig instances(int instances) {
+    this.instances = instances;
+    return this;
+  }
+
+  public TestConfig allowedIps(String yamlList) {
+    this.allowedIps = yamlList;
+    return this;
+  }
+
+  public TestConfig adminToken(String token) {
+    this.adminToken = token;
+    return this;
+  }
+
+  public TestConfig maxBodyBytes(int bytes) {
+    this.maxBodyBytes = bytes;
+    return this;
+  }
+
+  public TestConfig integrationExtras(String yaml) {
+    this.extraIntegrationYaml = yaml;
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public Path storePath() {
+    return storePath;
+  }
+
+  public String yaml() {
+    return """
+        server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d }
+        admin: { host: 127.0.0.1, port: %d, token: "%s" }
+        store: { type: sqlite, path: "%s", queueCapacity: %d, maxBatch: %d }
+        auth:
+          tokenTtlSeconds: 3600
+          signingKey: "${SIGNING_KEY}"
+          clients: [ { clientId: %s, clientSecret: "${CLIENT_SECRET}" } ]
+          allowedIps: %s
+        integrations:
+          - id: acme
+            didomi: { organizationId: acme-org, regulation: gdpr }
+            actito:
+              baseUrl: sandbox
+              entity: acme
+              table: Customers
+              userUniqueKey: customerId
+            mappings:
+              - { subscription: Newsletter, purpose: newsletter }
+              - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
+        %s
+        """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch,
+            CLIENT_ID, allowedIps, extraIntegrationYaml.indent(4));
+  }
+
+  public static Map<String, String> environment() {
+    return Map.of("SIGNING_KEY", SIGNING_KEY, "CLIENT_SECRET", CLIENT_SECRET);
+  }
+
+  public GatewayConfig load() {
+    return new ConfigLoader(environment()::get).parse(yaml());
+  }
+
+  /** Writes the YAML to {@code file}, for tests that start the real jar. */
+  public Path write(Path file) {
+    try {
+      Files.writeString(file, yaml());
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
