@@ -10,7 +10,9 @@ import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -51,10 +53,35 @@ public final class AccessTokens {
             .setExpiresInSeconds(ttlSeconds));
   }
 
-  /** Succeeds with the client id the token was issued to; fails for a bad, foreign or expired token. */
+  /**
+   * Succeeds with the client id the token was issued to; fails for a bad, foreign or expired token.
+   * Not thread-safe: each event loop keeps its own instance (its cache is unsynchronised).
+   */
   public Future<String> verify(String token) {
-    return jwt.authenticate(new TokenCredentials(token)).map(AccessTokens::clientId);
+    Verified cached = verified.get(token);
+    if (cached != null) {
+      if (cached.expiresAtMillis() > System.currentTimeMillis()) {
+        return Future.succeededFuture(cached.clientId());
+      }
+      verified.remove(token);
+    }
+    return jwt.authenticate(new TokenCredentials(token)).map(user -> {
+      String clientId = clientId(user);
+      long exp = ((Number) user.get("exp")).longValue();
+      verified.put(token, new Verified(clientId, exp * 1000));
+      return clientId;
+    });
   }
+
+  private record Verified(String clientId, long expiresAtMillis) {}
+
+  // Didomi reuses one token for an hour of webhooks: verify its signature once, not per request.
+  private final Map<String, Verified> verified = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+      return size() > 256;
+    }
+  };
 
   private static String clientId(User user) {
     String subject = user.principal().getString("sub");

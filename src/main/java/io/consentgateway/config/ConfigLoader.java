@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final Pattern IP_LITERAL =
+      Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
   private static final Pattern INTEGRATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern DIDOMI_CONNECTOR_VALUE = Pattern.compile("consents_purposes_(.+)_enabled");
 
@@ -161,8 +163,13 @@ public final class ConfigLoader {
     if (!signingKey.isEmpty() && signingKey.reveal().length() < 32) {
       throw new ConfigException(au.key("signingKey"), "must be at least 32 characters");
     }
-    AuthConfig auth = new AuthConfig(
-        au.integer("tokenTtlSeconds", 3600, 60, 86_400 * 7), signingKey, clients, au.strings("allowedIps"));
+    List<String> allowedIps = au.strings("allowedIps");
+    for (int i = 0; i < allowedIps.size(); i++) {
+      if (!IP_LITERAL.matcher(allowedIps.get(i)).matches()) {
+        throw new ConfigException(au.key("allowedIps") + "[" + i + "]", "must be an IPv4 or IPv6 address, got '" + allowedIps.get(i) + "'");
+      }
+    }
+    AuthConfig auth = new AuthConfig(au.integer("tokenTtlSeconds", 3600, 60, 86_400 * 7), signingKey, clients, allowedIps);
 
     List<IntegrationConfig> integrations = root.list("integrations", this::integration);
     if (integrations.isEmpty()) {

@@ -11,9 +11,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -31,10 +34,44 @@ final class GroupCommitWriter {
 
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
-  /** A unit of work run on the writer thread inside the batch transaction. */
+  /** A unit of work run on the writer thread inside the batch transaction; it may be run twice. */
   @FunctionalInterface
   interface Work<T> {
-    T run(Connection connection) throws SQLException;
+    T run(Session session) throws SQLException;
+  }
+
+  /** The writer thread's connection, with statements prepared once and reused. */
+  static final class Session {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    Session(Connection connection) {
+      this.connection = connection;
+    }
+
+    PreparedStatement statement(String sql) throws SQLException {
+      PreparedStatement statement = statements.get(sql);
+      if (statement == null) {
+        statement = connection.prepareStatement(sql);
+        statements.put(sql, statement);
+      }
+      statement.clearParameters();
+      return statement;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
+    void close() {
+      for (PreparedStatement statement : statements.values()) {
+        try {
+          statement.close();
+        } catch (SQLException ignored) {
+          // closing anyway
+        }
+      }
+    }
   }
 
   private record Request<T>(Work<T> work, Promise<T> promise, Context context) {
@@ -58,6 +95,7 @@ final class GroupCommitWriter {
   }
 
   private final Connection connection;
+  private final Session session;
   private final BlockingQueue<Request<?>> queue;
   private final int maxBatch;
   private final Thread thread;
@@ -68,6 +106,7 @@ final class GroupCommitWriter {
 
   GroupCommitWriter(Connection connection, int queueCapacity, int maxBatch, MeterRegistry registry) {
     this.connection = connection;
+    this.session = new Session(connection);
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.maxBatch = maxBatch;
     this.thread = new Thread(this::loop, "consent-store-writer");
@@ -142,6 +181,7 @@ final class GroupCommitWriter {
     } finally {
       failRemaining();
       try {
+        session.close();
         connection.close();
         closed.tryComplete();
       } catch (SQLException e) {
@@ -155,17 +195,12 @@ final class GroupCommitWriter {
     long started = System.nanoTime();
     Object[] results = new Object[batch.size()];
     Throwable[] failures = new Throwable[batch.size()];
-    try (Statement statement = connection.createStatement()) {
-      for (int i = 0; i < batch.size(); i++) {
-        statement.execute("SAVEPOINT w");
-        try {
-          results[i] = batch.get(i).work().run(connection);
-          statement.execute("RELEASE w");
-        } catch (SQLException | RuntimeException e) {
-          statement.execute("ROLLBACK TO w");
-          statement.execute("RELEASE w");
-          failures[i] = new StoreUnavailableException(Reason.FAILED, "store write failed: " + e.getMessage(), e);
-        }
+    try {
+      if (!runOptimistically(batch, results)) {
+        // One write failed: redo the batch with a savepoint around each write, so that only the
+        // failing one is rolled back and the others still commit.
+        connection.rollback();
+        runIsolated(batch, results, failures);
       }
       connection.commit();
     } catch (SQLException e) {
@@ -185,6 +220,34 @@ final class GroupCommitWriter {
     batchSize.record(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).complete(results[i], failures[i]);
+    }
+  }
+
+  private boolean runOptimistically(List<Request<?>> batch, Object[] results) {
+    for (int i = 0; i < batch.size(); i++) {
+      try {
+        results[i] = batch.get(i).work().run(session);
+      } catch (SQLException | RuntimeException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void runIsolated(List<Request<?>> batch, Object[] results, Throwable[] failures) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      for (int i = 0; i < batch.size(); i++) {
+        results[i] = null;
+        statement.execute("SAVEPOINT w");
+        try {
+          results[i] = batch.get(i).work().run(session);
+          statement.execute("RELEASE w");
+        } catch (SQLException | RuntimeException e) {
+          statement.execute("ROLLBACK TO w");
+          statement.execute("RELEASE w");
+          failures[i] = new StoreUnavailableException(Reason.FAILED, "store write failed: " + e.getMessage(), e);
+        }
+      }
     }
   }
 

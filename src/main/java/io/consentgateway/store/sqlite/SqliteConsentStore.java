@@ -90,30 +90,28 @@ public final class SqliteConsentStore implements ConsentStore {
 
   @Override
   public Future<IngestOutcome> ingest(InboundWebhook webhook) {
-    return writer.submit(connection -> insert(connection, webhook));
+    return writer.submit(session -> insert(session, webhook));
   }
 
-  private static IngestOutcome insert(Connection connection, InboundWebhook webhook) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement(INSERT_INBOX)) {
-      insert.setString(1, webhook.integration());
-      insert.setString(2, webhook.dedupKey());
-      insert.setString(3, webhook.source().name());
-      insert.setString(4, webhook.type());
-      insert.setString(5, webhook.userKey());
-      insert.setLong(6, webhook.receivedAtMillis());
-      insert.setBytes(7, webhook.body());
-      if (insert.executeUpdate() == 0) {
-        return IngestOutcome.DUPLICATE;
-      }
+  private static IngestOutcome insert(GroupCommitWriter.Session session, InboundWebhook webhook) throws SQLException {
+    PreparedStatement insert = session.statement(INSERT_INBOX);
+    insert.setString(1, webhook.integration());
+    insert.setString(2, webhook.dedupKey());
+    insert.setString(3, webhook.source().name());
+    insert.setString(4, webhook.type());
+    insert.setString(5, webhook.userKey());
+    insert.setLong(6, webhook.receivedAtMillis());
+    insert.setBytes(7, webhook.body());
+    if (insert.executeUpdate() == 0) {
+      return IngestOutcome.DUPLICATE;
     }
-    try (PreparedStatement dirty = connection.prepareStatement(MARK_DIRTY)) {
-      dirty.setString(1, webhook.integration());
-      dirty.setString(2, webhook.userKey());
-      dirty.setLong(3, webhook.receivedAtMillis());
-      dirty.setLong(4, webhook.receivedAtMillis());
-      dirty.setLong(5, webhook.receivedAtMillis());
-      dirty.executeUpdate();
-    }
+    PreparedStatement dirty = session.statement(MARK_DIRTY);
+    dirty.setString(1, webhook.integration());
+    dirty.setString(2, webhook.userKey());
+    dirty.setLong(3, webhook.receivedAtMillis());
+    dirty.setLong(4, webhook.receivedAtMillis());
+    dirty.setLong(5, webhook.receivedAtMillis());
+    dirty.executeUpdate();
     return IngestOutcome.ACCEPTED;
   }
 
