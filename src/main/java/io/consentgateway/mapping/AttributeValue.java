@@ -41,6 +41,53 @@ public record AttributeValue(Kind kind, String text) implements Comparable<Attri
     return value ? TRUE : FALSE;
   }
 
+  /** Whether {@code text} is a JSON number literal ({@code -?int frac? exp?}). */
+  static boolean isJsonNumber(String text) {
+    int n = text.length();
+    int i = 0;
+    if (i < n && text.charAt(i) == '-') {
+      i++;
+    }
+    if (i >= n) {
+      return false;
+    }
+    if (text.charAt(i) == '0') {
+      i++;
+    } else {
+      int start = i;
+      i = skipDigits(text, i);
+      if (i == start) {
+        return false;
+      }
+    }
+    if (i < n && text.charAt(i) == '.') {
+      int start = ++i;
+      i = skipDigits(text, i);
+      if (i == start) {
+        return false;
+      }
+    }
+    if (i < n && (text.charAt(i) == 'e' || text.charAt(i) == 'E')) {
+      i++;
+      if (i < n && (text.charAt(i) == '+' || text.charAt(i) == '-')) {
+        i++;
+      }
+      int start = i;
+      i = skipDigits(text, i);
+      if (i == start) {
+        return false;
+      }
+    }
+    return i == n;
+  }
+
+  private static int skipDigits(String text, int i) {
+    while (i < text.length() && text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+      i++;
+    }
+    return i;
+  }
+
   @Override
   public int compareTo(AttributeValue other) {
     int byKind = kind.compareTo(other.kind);
