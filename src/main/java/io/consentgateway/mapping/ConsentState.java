@@ -1,0 +1,340 @@
+package io.consentgateway.mapping;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * One user's merged consent for one integration: per synced field (an Actito subscription, an
+ * Actito attribute) the newest value and the stamp of the change it came from. Mutable and
+ * single-threaded: whoever owns a user's state (the store's writer) merges into it.
+ *
+ * <p>{@link #merge} keeps, per field, the value with the greatest stamp: timestamp, then version,
+ * then a fixed tie-break: an unsubscribe beats a subscribe, and of two attribute values the greater
+ * in {@link AttributeValue}'s order wins. That is a total order, so the result of merging a set of
+ * changes is the same whatever order they arrive in, and an older change never overwrites a newer
+ * value (DESIGN.md §3.3).
+ *
+ * <p>The store keeps two of these per user: the desired state (everything merged) and the state
+ * Actito acknowledged. After Actito accepted the update built from a snapshot of the desired state,
+ * that snapshot ({@link #copy()}, or its {@link #encode()}d bytes) becomes the acknowledged state.
+ */
+public final class ConsentState {
+
+  /** {@link #newestChangeMillis()} of a state nothing was merged into. */
+  public static final long NO_CHANGE = Long.MIN_VALUE;
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int FORMAT = 1;
+
+  private String organizationUserId;
+  private long newestChangeMillis = NO_CHANGE;
+  private final TreeMap<String, Subscription> subscriptions = new TreeMap<>();
+  private final TreeMap<String, Attribute> attributes = new TreeMap<>();
+
+  record Subscription(boolean subscribed, long millis, long version) {}
+
+  record Attribute(AttributeValue value, long millis, long version) {}
+
+  private ConsentState() {}
+
+  public static ConsentState empty() {
+    return new ConsentState();
+  }
+
+  public ConsentState copy() {
+    ConsentState copy = new ConsentState();
+    copy.organizationUserId = organizationUserId;
+    copy.newestChangeMillis = newestChangeMillis;
+    copy.subscriptions.putAll(subscriptions);
+    copy.attributes.putAll(attributes);
+    return copy;
+  }
+
+  /**
+   * Merges one change, field by field, newest stamp winning. Returns whether this state changed
+   * (a value or a stamp), that is whether it must be stored again.
+   *
+   * @throws IllegalArgumentException if the changes are for another user than this state's
+   */
+  public boolean merge(FieldChanges changes) {
+    if (changes.isEmpty()) {
+      return false;
+    }
+    String user = changes.organizationUserId();
+    if (organizationUserId == null) {
+      organizationUserId = user;
+    } else if (!organizationUserId.equals(user)) {
+      // no ids in the message: they are personal data
+      throw new IllegalArgumentException("changes for another user cannot merge into this consent state");
+    }
+    long millis = changes.timestampMillis();
+    long version = changes.version();
+    boolean changed = false;
+    if (millis > newestChangeMillis) {
+      newestChangeMillis = millis;
+      changed = true;
+    }
+    for (int i = 0, n = changes.subscriptionCount(); i < n; i++) {
+      String name = changes.subscriptionName(i);
+      boolean subscribe = changes.subscribes(i);
+      Subscription current = subscriptions.get(name);
+      if (current == null || subscriptionWins(subscribe, millis, version, current)) {
+        subscriptions.put(name, new Subscription(subscribe, millis, version));
+        changed = true;
+      }
+    }
+    for (int i = 0, n = changes.attributeCount(); i < n; i++) {
+      String name = changes.attributeName(i);
+      AttributeValue value = changes.attributeValue(i);
+      Attribute current = attributes.get(name);
+      if (current == null || attributeWins(value, millis, version, current)) {
+        attributes.put(name, new Attribute(value, millis, version));
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private static boolean subscriptionWins(boolean subscribe, long millis, long version, Subscription current) {
+    int byStamp = compareStamps(millis, version, current.millis(), current.version());
+    // at the very same stamp an unsubscribe wins: withdrawing consent is the safe side of a tie
+    return byStamp > 0 || (byStamp == 0 && !subscribe && current.subscribed());
+  }
+
+  private static boolean attributeWins(AttributeValue value, long millis, long version, Attribute current) {
+    int byStamp = compareStamps(millis, version, current.millis(), current.version());
+    return byStamp > 0 || (byStamp == 0 && value.compareTo(current.value()) > 0);
+  }
+
+  private static int compareStamps(long millis, long version, long otherMillis, long otherVersion) {
+    int byTime = Long.compare(millis, otherMillis);
+    return byTime != 0 ? byTime : Long.compare(version, otherVersion);
+  }
+
+  /** True when nothing was merged yet. */
+  public boolean isEmpty() {
+    return organizationUserId == null;
+  }
+
+  /** The user's Didomi {@code organization_user_id}; null while empty. */
+  public String organizationUserId() {
+    return organizationUserId;
+  }
+
+  /** The timestamp of the newest change merged so far, {@link #NO_CHANGE} while empty. */
+  public long newestChangeMillis() {
+    return newestChangeMillis;
+  }
+
+  /** Whether the subscription is on, or null when no change touched it. */
+  public Boolean subscription(String name) {
+    Subscription field = subscriptions.get(name);
+    return field == null ? null : field.subscribed();
+  }
+
+  /** The attribute's value, or null when no change carried it. */
+  public AttributeValue attribute(String name) {
+    Attribute field = attributes.get(name);
+    return field == null ? null : field.value();
+  }
+
+  /** Every subscription this state holds, by name. */
+  public Map<String, Boolean> subscriptions() {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    subscriptions.forEach((name, field) -> out.put(name, field.subscribed()));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Every attribute this state holds, by name. */
+  public Map<String, AttributeValue> attributes() {
+    Map<String, AttributeValue> out = new LinkedHashMap<>();
+    attributes.forEach((name, field) -> out.put(name, field.value()));
+    return Collections.unmodifiableMap(out);
+  }
+
+  Map<String, Attribute> attributeFields() {
+    return attributes;
+  }
+
+  /**
+   * Compact JSON for the store: {@code {"v":1,"user":..,"newest":..,"subscriptions":{name:[on,
+   * millis, version]},"attributes":{name:[kind, text, millis, version]}}}, fields sorted, so equal
+   * states encode to equal bytes.
+   */
+  public byte[] encode() {
+    try (ByteArrayBuilder bytes = new ByteArrayBuilder(128 + 48 * (subscriptions.size() + attributes.size()));
+        JsonGenerator g = JSON.createGenerator(bytes)) {
+      g.writeStartObject();
+      g.writeNumberField("v", FORMAT);
+      if (organizationUserId != null) {
+        g.writeStringField("user", organizationUserId);
+        g.writeNumberField("newest", newestChangeMillis);
+      }
+      g.writeObjectFieldStart("subscriptions");
+      for (Map.Entry<String, Subscription> e : subscriptions.entrySet()) {
+        Subscription field = e.getValue();
+        g.writeArrayFieldStart(e.getKey());
+        g.writeBoolean(field.subscribed());
+        g.writeNumber(field.millis());
+        g.writeNumber(field.version());
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+      g.writeObjectFieldStart("attributes");
+      for (Map.Entry<String, Attribute> e : attributes.entrySet()) {
+        Attribute field = e.getValue();
+        g.writeArrayFieldStart(e.getKey());
+        g.writeString(kindCode(field.value().kind()));
+        g.writeString(field.value().text());
+        g.writeNumber(field.millis());
+        g.writeNumber(field.version());
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+      g.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Reads what {@link #encode()} wrote.
+   *
+   * @throws IllegalArgumentException if the bytes are not an encoded consent state
+   */
+  public static ConsentState decode(byte[] encoded) {
+    Objects.requireNonNull(encoded, "encoded");
+    ConsentState state = new ConsentState();
+    try (JsonParser p = JSON.createParser(encoded)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT);
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "v" -> {
+            if (value != JsonToken.VALUE_NUMBER_INT || p.getIntValue() != FORMAT) {
+              throw malformed("unknown format version");
+            }
+          }
+          case "user" -> {
+            expect(value, JsonToken.VALUE_STRING);
+            state.organizationUserId = p.getText();
+          }
+          case "newest" -> {
+            expect(value, JsonToken.VALUE_NUMBER_INT);
+            state.newestChangeMillis = p.getLongValue();
+          }
+          case "subscriptions" -> {
+            expect(value, JsonToken.START_OBJECT);
+            for (JsonToken s = p.nextToken(); s == JsonToken.FIELD_NAME; s = p.nextToken()) {
+              String name = p.currentName();
+              expect(p.nextToken(), JsonToken.START_ARRAY);
+              JsonToken on = p.nextToken();
+              if (on != JsonToken.VALUE_TRUE && on != JsonToken.VALUE_FALSE) {
+                throw malformed("subscription value must be a boolean");
+              }
+              long millis = nextLong(p);
+              long version = nextLong(p);
+              expect(p.nextToken(), JsonToken.END_ARRAY);
+              state.subscriptions.put(name, new Subscription(on == JsonToken.VALUE_TRUE, millis, version));
+            }
+          }
+          case "attributes" -> {
+            expect(value, JsonToken.START_OBJECT);
+            for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
+              String name = p.currentName();
+              expect(p.nextToken(), JsonToken.START_ARRAY);
+              expect(p.nextToken(), JsonToken.VALUE_STRING);
+              AttributeValue.Kind kind = kindOf(p.getText());
+              expect(p.nextToken(), JsonToken.VALUE_STRING);
+              String text = p.getText();
+              long millis = nextLong(p);
+              long version = nextLong(p);
+              expect(p.nextToken(), JsonToken.END_ARRAY);
+              if (kind == AttributeValue.Kind.NUMBER && !AttributeValue.isJsonNumber(text)) {
+                // it is written to Actito raw: never let a damaged row inject JSON
+                throw malformed("attribute number is not a JSON number");
+              }
+              AttributeValue attributeValue = kind == AttributeValue.Kind.BOOLEAN
+                  ? AttributeValue.ofBoolean(Boolean.parseBoolean(text))
+                  : new AttributeValue(kind, text);
+              state.attributes.put(name, new Attribute(attributeValue, millis, version));
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (state.organizationUserId == null && !(state.subscriptions.isEmpty() && state.attributes.isEmpty())) {
+        throw malformed("fields without a user");
+      }
+      return state;
+    } catch (IOException e) {
+      throw malformed("not JSON");
+    }
+  }
+
+  private static long nextLong(JsonParser p) throws IOException {
+    expect(p.nextToken(), JsonToken.VALUE_NUMBER_INT);
+    return p.getLongValue();
+  }
+
+  private static void expect(JsonToken actual, JsonToken expected) {
+    if (actual != expected) {
+      throw malformed("expected " + expected + ", found " + actual);
+    }
+  }
+
+  private static IllegalArgumentException malformed(String why) {
+    return new IllegalArgumentException("not an encoded consent state: " + why);
+  }
+
+  private static String kindCode(AttributeValue.Kind kind) {
+    return switch (kind) {
+      case STRING -> "s";
+      case NUMBER -> "n";
+      case BOOLEAN -> "b";
+    };
+  }
+
+  private static AttributeValue.Kind kindOf(String code) {
+    return switch (code) {
+      case "s" -> AttributeValue.Kind.STRING;
+      case "n" -> AttributeValue.Kind.NUMBER;
+      case "b" -> AttributeValue.Kind.BOOLEAN;
+      default -> throw malformed("unknown attribute kind");
+    };
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ConsentState other
+        && Objects.equals(organizationUserId, other.organizationUserId)
+        && newestChangeMillis == other.newestChangeMillis
+        && subscriptions.equals(other.subscriptions)
+        && attributes.equals(other.attributes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(organizationUserId, newestChangeMillis, subscriptions, attributes);
+  }
+
+  @Override
+  public String toString() {
+    // no user id or values: personal data stays out of logs
+    return "ConsentState[" + subscriptions.size() + " subscriptions, " + attributes.size()
+        + " attributes, newest " + newestChangeMillis + "]";
+  }
+}

@@ -1,0 +1,193 @@
+package io.consentgateway.mapping;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One Didomi webhook, normalised: whichever of the six types it is, the entity that carries the
+ * consent (the event, or the user after the change) reduced to what the gateway syncs. Immutable.
+ *
+ * <p>{@link #timestampMillis()} and {@link #version()} are the change's own stamp (DESIGN.md §3.3,
+ * §3.5): event {@code created_at}; a pending event's confirmation at the confirmed entity's {@code
+ * updated_at}; user {@code updated_at} with {@code version} as tie-breaker (events have version 0).
+ * Whether the change applies to a given integration (regulation, status, type) is the {@link
+ * ConsentMapper}'s decision, not the parser's.
+ */
+public final class DidomiChange {
+
+  /** The six webhook types of DESIGN.md §2.1. */
+  public enum Type {
+    EVENT_CREATED("event.created"),
+    EVENT_UPDATED("event.updated"),
+    EVENT_DELETED("event.deleted"),
+    USER_CREATED("user.created"),
+    USER_UPDATED("user.updated"),
+    USER_DELETED("user.deleted");
+
+    private final String wireName;
+
+    Type(String wireName) {
+      this.wireName = wireName;
+    }
+
+    /** The {@code type} string Didomi sends. */
+    public String wireName() {
+      return wireName;
+    }
+
+    public boolean isEvent() {
+      return this == EVENT_CREATED || this == EVENT_UPDATED || this == EVENT_DELETED;
+    }
+
+    /** The type named {@code wireName}, or null when Didomi sent a type this gateway does not know. */
+    public static Type fromWireName(String wireName) {
+      return switch (wireName) {
+        case "event.created" -> EVENT_CREATED;
+        case "event.updated" -> EVENT_UPDATED;
+        case "event.deleted" -> EVENT_DELETED;
+        case "user.created" -> USER_CREATED;
+        case "user.updated" -> USER_UPDATED;
+        case "user.deleted" -> USER_DELETED;
+        default -> null;
+      };
+    }
+  }
+
+  public static final String STATUS_CONFIRMED = "confirmed";
+  public static final String STATUS_PENDING_APPROVAL = "pending_approval";
+  public static final String DEFAULT_REGULATION = "gdpr";
+
+  /**
+   * One purpose of the change. {@code enabled} is null when the user made no choice; {@code
+   * preferenceValues} maps a preference id to its comma-separated selection of value ids (a
+   * preference Didomi sent without a value is absent).
+   */
+  public record Purpose(String id, Boolean enabled, Map<String, String> preferenceValues) {
+    public Purpose {
+      Objects.requireNonNull(id, "id");
+      preferenceValues = preferenceValues == null ? Map.of() : preferenceValues;
+    }
+  }
+
+  private final Type type;
+  private final String dedupKey;
+  private final String entityId;
+  private final String organizationId;
+  private final String organizationUserId;
+  private final String regulation;
+  private final String status;
+  private final long timestampMillis;
+  private final long version;
+  private final boolean confirmsPending;
+  private final List<Purpose> purposes;
+  private final Map<String, AttributeValue> metadata;
+  private final List<String> droppedMetadataKeys;
+
+  DidomiChange(
+      Type type,
+      String dedupKey,
+      String entityId,
+      String organizationId,
+      String organizationUserId,
+      String regulation,
+      String status,
+      long timestampMillis,
+      long version,
+      boolean confirmsPending,
+      List<Purpose> purposes,
+      Map<String, AttributeValue> metadata,
+      List<String> droppedMetadataKeys) {
+    this.type = Objects.requireNonNull(type, "type");
+    this.dedupKey = Objects.requireNonNull(dedupKey, "dedupKey");
+    this.entityId = entityId;
+    this.organizationId = organizationId;
+    this.organizationUserId = organizationUserId;
+    this.regulation = regulation == null ? DEFAULT_REGULATION : regulation;
+    this.status = status;
+    this.timestampMillis = timestampMillis;
+    this.version = version;
+    this.confirmsPending = confirmsPending;
+    this.purposes = purposes;
+    this.metadata = metadata;
+    this.droppedMetadataKeys = droppedMetadataKeys;
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  /**
+   * Identifies the delivery for idempotent ingest: a redelivered identical webhook has the same key,
+   * a different change a different one. {@code <type>:<source.id>} for an {@code *.updated} that
+   * carries a source id, else {@code <type>:<entity id>:<version>:<updated_at or created_at
+   * millis>:<status>}. Scope it by integration when storing it.
+   */
+  public String dedupKey() {
+    return dedupKey;
+  }
+
+  /** The Didomi id of the event or user entity; null if absent. */
+  public String entityId() {
+    return entityId;
+  }
+
+  public String organizationId() {
+    return organizationId;
+  }
+
+  /** The key matched against Actito's user unique key; null when Didomi sent none (skip it). */
+  public String organizationUserId() {
+    return organizationUserId;
+  }
+
+  /** Lower-case regulation, {@value #DEFAULT_REGULATION} when the entity names none. */
+  public String regulation() {
+    return regulation;
+  }
+
+  /** The entity's status as sent ({@code confirmed}, {@code pending_approval}); null for users. */
+  public String status() {
+    return status;
+  }
+
+  public boolean isPending() {
+    return STATUS_PENDING_APPROVAL.equals(status);
+  }
+
+  /** Epoch milliseconds at which this change took effect (see the class comment). */
+  public long timestampMillis() {
+    return timestampMillis;
+  }
+
+  /** The user entity's version, the tie-breaker at equal timestamps; 0 for events. */
+  public long version() {
+    return version;
+  }
+
+  /** True for an {@code event.updated} taking an event from {@code pending_approval} to {@code confirmed}. */
+  public boolean confirmsPending() {
+    return confirmsPending;
+  }
+
+  public List<Purpose> purposes() {
+    return purposes;
+  }
+
+  /** The scalar properties of the user's metadata, in the order Didomi sent them. */
+  public Map<String, AttributeValue> metadata() {
+    return metadata;
+  }
+
+  /** Metadata keys whose value was an object or an array: never sent to Actito. */
+  public List<String> droppedMetadataKeys() {
+    return droppedMetadataKeys;
+  }
+
+  @Override
+  public String toString() {
+    // no user id or metadata: this lands in logs
+    return "DidomiChange[" + type.wireName() + ", entity " + entityId + ", at " + timestampMillis
+        + " v" + version + ", " + purposes.size() + " purposes]";
+  }
+}

@@ -1,0 +1,482 @@
+package io.consentgateway.mapping;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.consentgateway.mapping.DidomiChange.Purpose;
+import io.consentgateway.mapping.DidomiChange.Type;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads a Didomi webhook body (DESIGN.md §2.1) into a {@link DidomiChange} in one streaming pass,
+ * without building a tree: fields may come in any order, unknown fields are skipped, vendors are
+ * never materialised. Thread-safe; share one instance.
+ *
+ * <p>Rejected with {@link InvalidWebhookException}: not JSON, not an object, a missing or unknown
+ * {@code type}, missing {@code parameters}, a missing entity ({@code entity}, or {@code new_entity}
+ * for {@code *.updated}), a missing or unparseable timestamp the change needs, a non-integer user
+ * {@code version}. A change without {@code organization_user_id} is not an error: it parses with a
+ * null {@link DidomiChange#organizationUserId()}.
+ */
+public final class DidomiWebhookParser {
+
+  private static final long ABSENT = Long.MIN_VALUE;
+  private static final int MAX_QUOTED = 64;
+
+  private final JsonFactory factory;
+
+  public DidomiWebhookParser() {
+    // Didomi bodies are small; a deep nesting bomb is rejected long before it costs anything
+    this.factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+        .build();
+  }
+
+  public DidomiChange parse(byte[] body) {
+    Objects.requireNonNull(body, "body");
+    if (body.length == 0) {
+      throw new InvalidWebhookException("empty body, expected a JSON object");
+    }
+    try (JsonParser p = factory.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidWebhookException("not a JSON object");
+      }
+      String typeName = null;
+      Parameters parameters = null;
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("type")) {
+          if (value != JsonToken.VALUE_STRING) {
+            throw new InvalidWebhookException("'type' must be a string");
+          }
+          typeName = p.getText();
+        } else if (field.equals("parameters")) {
+          if (value != JsonToken.START_OBJECT) {
+            throw new InvalidWebhookException("'parameters' must be an object");
+          }
+          parameters = readParameters(p);
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new InvalidWebhookException("trailing content after the JSON object");
+      }
+      return build(typeName, parameters);
+    } catch (JsonProcessingException e) {
+      // the location only: Jackson's own message may quote the payload
+      throw new InvalidWebhookException("not valid JSON" + where(e.getLocation()));
+    } catch (IOException e) {
+      throw new InvalidWebhookException("unreadable body (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private static DidomiChange build(String typeName, Parameters parameters) {
+    if (typeName == null) {
+      throw new InvalidWebhookException("missing 'type'");
+    }
+    Type type = Type.fromWireName(typeName);
+    if (type == null) {
+      throw new InvalidWebhookException("unknown type " + quote(typeName));
+    }
+    if (parameters == null) {
+      throw new InvalidWebhookException("missing 'parameters'");
+    }
+    boolean isUpdate = type == Type.EVENT_UPDATED || type == Type.USER_UPDATED;
+    Entity entity = isUpdate ? parameters.newEntity : parameters.entity;
+    String entityPath = isUpdate ? "parameters.new_entity" : "parameters.entity";
+    if (entity == null) {
+      throw new InvalidWebhookException("missing '" + entityPath + "'");
+    }
+
+    boolean confirmsPending = false;
+    long timestamp;
+    long version = 0;
+    switch (type) {
+      case EVENT_CREATED -> timestamp = required(entity.createdAt, entityPath + ".created_at");
+      case EVENT_UPDATED -> {
+        confirmsPending = parameters.oldStatus != null
+            && parameters.oldStatus.equals(DidomiChange.STATUS_PENDING_APPROVAL)
+            && DidomiChange.STATUS_CONFIRMED.equals(entity.status);
+        timestamp = confirmsPending
+            ? required(entity.updatedAt, entityPath + ".updated_at")
+            : required(entity.createdAt, entityPath + ".created_at");
+      }
+      case EVENT_DELETED -> timestamp = entity.createdAt != ABSENT ? entity.createdAt : Math.max(entity.updatedAt, 0);
+      default -> {
+        timestamp = entity.updatedAt != ABSENT
+            ? entity.updatedAt
+            : required(entity.createdAt, entityPath + ".updated_at");
+        version = entity.version;
+      }
+    }
+
+    String dedupKey;
+    if (isUpdate && parameters.sourceId != null) {
+      dedupKey = type.wireName() + ':' + parameters.sourceId;
+    } else {
+      long at = entity.updatedAt != ABSENT ? entity.updatedAt : entity.createdAt;
+      dedupKey = type.wireName() + ':' + (entity.id == null ? "-" : entity.id) + ':' + entity.version
+          + ':' + (at == ABSENT ? "-" : Long.toString(at)) + ':' + (entity.status == null ? "-" : entity.status);
+    }
+
+    String userId = entity.organizationUserId != null ? entity.organizationUserId : entity.nestedOrganizationUserId;
+    if (userId != null && userId.isBlank()) {
+      userId = null;
+    }
+    Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
+    return new DidomiChange(
+        type,
+        dedupKey,
+        entity.id,
+        entity.organizationId,
+        userId,
+        entity.regulation == null ? null : entity.regulation.toLowerCase(Locale.ROOT),
+        entity.status,
+        timestamp,
+        version,
+        confirmsPending,
+        entity.purposes,
+        metadata == null ? Map.of() : metadata.values(),
+        metadata == null ? List.of() : metadata.dropped());
+  }
+
+  private static long required(long millis, String path) {
+    if (millis == ABSENT) {
+      throw new InvalidWebhookException("missing '" + path + "'");
+    }
+    return millis;
+  }
+
+  private static Parameters readParameters(JsonParser p) throws IOException {
+    Parameters parameters = new Parameters();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "entity" -> parameters.entity = readEntity(p, value, "parameters.entity");
+        case "new_entity" -> parameters.newEntity = readEntity(p, value, "parameters.new_entity");
+        case "old_entity" -> parameters.oldStatus = readStatusOnly(p, value);
+        case "source" -> parameters.sourceId = readSourceId(p, value);
+        default -> p.skipChildren();
+      }
+    }
+    return parameters;
+  }
+
+  private static Entity readEntity(JsonParser p, JsonToken start, String path) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    Entity e = new Entity();
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "id" -> e.id = scalarText(p, value);
+        case "organization_id" -> e.organizationId = scalarText(p, value);
+        case "organization_user_id" -> e.organizationUserId = scalarText(p, value);
+        case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at");
+        case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at");
+        case "status" -> e.status = scalarText(p, value);
+        case "regulation" -> e.regulation = scalarText(p, value);
+        case "version" -> e.version = version(p, value, path + ".version");
+        case "metadata" -> e.metadata = readMetadata(p, value);
+        case "user" -> readEventUser(p, value, e);
+        case "consents" -> readConsents(p, value, e);
+        default -> p.skipChildren();
+      }
+    }
+    return e;
+  }
+
+  /** The {@code user} object of an event entity. */
+  private static void readEventUser(JsonParser p, JsonToken start, Entity e) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "organization_user_id" -> e.nestedOrganizationUserId = scalarText(p, value);
+        case "metadata" -> e.nestedMetadata = readMetadata(p, value);
+        default -> p.skipChildren();
+      }
+    }
+  }
+
+  private static void readConsents(JsonParser p, JsonToken start, Entity e) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      JsonToken value = p.nextToken();
+      if (p.currentName().equals("purposes") && value == JsonToken.START_ARRAY) {
+        e.purposes = readPurposes(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
+  private static List<Purpose> readPurposes(JsonParser p) throws IOException {
+    List<Purpose> purposes = new ArrayList<>();
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      String id = null;
+      Boolean enabled = null;
+      Map<String, String> values = Map.of();
+      for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "id" -> id = scalarText(p, value);
+          // only a JSON boolean is a choice; null, absent or anything else changes nothing
+          case "enabled" -> {
+            enabled = value == JsonToken.VALUE_TRUE ? Boolean.TRUE : value == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
+            p.skipChildren();
+          }
+          case "values" -> values = readPreferenceValues(p, value);
+          default -> p.skipChildren();
+        }
+      }
+      if (id != null) {
+        purposes.add(new Purpose(id, enabled, values));
+      }
+    }
+    return Collections.unmodifiableList(purposes);
+  }
+
+  /** {@code {"<preferenceId>": {"value": "a,b"}}}; a bare string selection is accepted too. */
+  private static Map<String, String> readPreferenceValues(JsonParser p, JsonToken start) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return Map.of();
+    }
+    String firstKey = null;
+    String firstValue = null;
+    Map<String, String> more = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String preference = p.currentName();
+      JsonToken value = p.nextToken();
+      String selection = null;
+      if (value == JsonToken.VALUE_STRING) {
+        selection = p.getText();
+      } else if (value == JsonToken.START_OBJECT) {
+        for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+          JsonToken inner = p.nextToken();
+          if (p.currentName().equals("value") && inner == JsonToken.VALUE_STRING) {
+            selection = p.getText();
+          } else {
+            p.skipChildren();
+          }
+        }
+      } else {
+        p.skipChildren();
+      }
+      if (selection == null) {
+        continue;
+      }
+      if (firstKey == null) {
+        firstKey = preference;
+        firstValue = selection;
+      } else {
+        if (more == null) {
+          more = new LinkedHashMap<>();
+          more.put(firstKey, firstValue);
+        }
+        more.put(preference, selection);
+      }
+    }
+    if (more != null) {
+      return Collections.unmodifiableMap(more);
+    }
+    return firstKey == null ? Map.of() : Map.of(firstKey, firstValue);
+  }
+
+  private static Entity.Metadata readMetadata(JsonParser p, JsonToken start) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    Map<String, AttributeValue> values = null;
+    List<String> dropped = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String key = p.currentName();
+      JsonToken value = p.nextToken();
+      AttributeValue scalar;
+      switch (value) {
+        case VALUE_STRING -> scalar = AttributeValue.ofString(p.getText());
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> scalar = AttributeValue.ofNumber(p.getText());
+        case VALUE_TRUE -> scalar = AttributeValue.TRUE;
+        case VALUE_FALSE -> scalar = AttributeValue.FALSE;
+        case START_OBJECT, START_ARRAY -> {
+          p.skipChildren();
+          if (dropped == null) {
+            dropped = new ArrayList<>(2);
+          }
+          dropped.add(key);
+          continue;
+        }
+        default -> {
+          // null: no value to copy
+          continue;
+        }
+      }
+      if (values == null) {
+        values = new LinkedHashMap<>();
+      }
+      values.put(key, scalar);
+    }
+    return new Entity.Metadata(
+        values == null ? Map.of() : Collections.unmodifiableMap(values),
+        dropped == null ? List.of() : Collections.unmodifiableList(dropped));
+  }
+
+  private static String readStatusOnly(JsonParser p, JsonToken start) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    String status = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      JsonToken value = p.nextToken();
+      if (p.currentName().equals("status")) {
+        status = scalarText(p, value);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return status;
+  }
+
+  private static String readSourceId(JsonParser p, JsonToken start) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return null;
+    }
+    String id = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      JsonToken value = p.nextToken();
+      if (p.currentName().equals("id")) {
+        id = scalarText(p, value);
+      } else {
+        p.skipChildren();
+      }
+    }
+    return id == null || id.isBlank() ? null : id;
+  }
+
+  /** The text of a scalar, null for JSON null; objects and arrays are skipped and read as null. */
+  private static String scalarText(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (value.isScalarValue()) {
+      return p.getText();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  private static long timestamp(JsonParser p, JsonToken value, String path) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return ABSENT;
+    }
+    if (value != JsonToken.VALUE_STRING) {
+      p.skipChildren();
+      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp");
+    }
+    String text = p.getText();
+    long millis = IsoTimestamps.parseMillis(text);
+    if (millis == IsoTimestamps.INVALID) {
+      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp: " + quote(text));
+    }
+    return millis;
+  }
+
+  private static long version(JsonParser p, JsonToken value, String path) throws IOException {
+    if (value == JsonToken.VALUE_NULL) {
+      return 0;
+    }
+    if (value == JsonToken.VALUE_NUMBER_INT) {
+      try {
+        return p.getLongValue();
+      } catch (IOException e) {
+        throw new InvalidWebhookException("'" + path + "' is out of range");
+      }
+    }
+    if (value == JsonToken.VALUE_STRING) {
+      try {
+        return Long.parseLong(p.getText().trim());
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    p.skipChildren();
+    throw new InvalidWebhookException("'" + path + "' must be an integer");
+  }
+
+  private static String where(JsonLocation location) {
+    if (location == null || location.getLineNr() < 0) {
+      return "";
+    }
+    return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+  }
+
+  /** A short, printable rendering of a value taken from the payload, for an error message. */
+  private static String quote(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_QUOTED) + 3).append('\'');
+    for (int i = 0; i < text.length() && i < MAX_QUOTED; i++) {
+      char c = text.charAt(i);
+      out.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    if (text.length() > MAX_QUOTED) {
+      out.append('…');
+    }
+    return out.append('\'').toString();
+  }
+
+  private static final class Parameters {
+    Entity entity;
+    Entity newEntity;
+    String oldStatus;
+    String sourceId;
+  }
+
+  /** Scratch fields of one entity while it is read; an event's and a user's entities share it. */
+  private static final class Entity {
+    String id;
+    String organizationId;
+    String organizationUserId;
+    String nestedOrganizationUserId;
+    String status;
+    String regulation;
+    long createdAt = ABSENT;
+    long updatedAt = ABSENT;
+    long version;
+    List<Purpose> purposes = List.of();
+    Metadata metadata;
+    Metadata nestedMetadata;
+
+    record Metadata(Map<String, AttributeValue> values, List<String> dropped) {}
+  }
+}

@@ -1,0 +1,185 @@
+package io.consentgateway.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consentgateway.config.IntegrationConfig.OnUserDeleted;
+import io.consentgateway.config.MetadataAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * DESIGN.md §3.3 as a property: whatever order a set of changes arrives in, the merged state is the
+ * one reached by applying them sorted by their stamps.
+ */
+class ConsentStateMergeProperties {
+
+  private static final String USER = "ann.martin@example.com";
+
+  private final DidomiWebhookParser parser = new DidomiWebhookParser();
+  private final ConsentMapper mapper = new ConsentMapper(
+      TestIntegrations.acme("gdpr", MetadataAttributes.ALL, OnUserDeleted.UNSUBSCRIBEALL));
+
+  /** One field update of a change, for the reference model. */
+  private record Write(String field, boolean isSubscription, Object value, long millis, long version) {}
+
+  @Property(tries = 300)
+  void webhooksInEveryArrivalOrderReachTheStateOfTheirSortedApplication(@ForAll("webhooks") List<byte[]> bodies) {
+    // given a random set of Didomi webhooks for one user, mapped to field changes
+    List<FieldChanges> changes = new ArrayList<>();
+    for (byte[] body : bodies) {
+      changes.add(mapper.changesFor(parser.parse(body)));
+    }
+    // when they are applied in stamp order
+    ConsentState sorted = applySorted(changes);
+    // then every arrival order reaches the same state, and so does the reference model
+    forEachPermutation(changes, order -> assertThat(apply(order)).isEqualTo(sorted));
+    assertThat(sorted.subscriptions()).isEqualTo(model(changes, true));
+    assertThat(sorted.attributes()).isEqualTo(model(changes, false));
+  }
+
+  @Property
+  void fieldChangesInEveryArrivalOrderReachTheStateOfTheirSortedApplication(@ForAll("fieldChanges") List<FieldChanges> changes) {
+    ConsentState sorted = applySorted(changes);
+
+    forEachPermutation(changes, order -> {
+      ConsentState state = apply(order);
+      assertThat(state).isEqualTo(sorted);
+      assertThat(state.encode()).isEqualTo(sorted.encode());
+    });
+    assertThat(sorted.subscriptions()).isEqualTo(model(changes, true));
+    assertThat(sorted.attributes()).isEqualTo(model(changes, false));
+  }
+
+  @Property
+  void mergingTheSameChangesTwiceChangesNothing(@ForAll("fieldChanges") List<FieldChanges> changes) {
+    ConsentState state = apply(changes);
+    ConsentState before = state.copy();
+
+    for (FieldChanges change : changes) {
+      assertThat(state.merge(change)).isFalse();
+    }
+    assertThat(state).isEqualTo(before);
+  }
+
+  private static ConsentState applySorted(List<FieldChanges> changes) {
+    List<FieldChanges> ordered = new ArrayList<>(changes);
+    ordered.sort(Comparator.comparingLong(FieldChanges::timestampMillis).thenComparingLong(FieldChanges::version));
+    return apply(ordered);
+  }
+
+  private static ConsentState apply(List<FieldChanges> changes) {
+    ConsentState state = ConsentState.empty();
+    changes.forEach(state::merge);
+    return state;
+  }
+
+  /**
+   * The rule written independently of {@link ConsentState}: sort every write of a field by (time,
+   * version, tie rank) and let the last one stand; at a tie an unsubscribe outranks a subscribe and
+   * the greater attribute value outranks the smaller.
+   */
+  private static Map<String, Object> model(List<FieldChanges> changes, boolean subscriptions) {
+    List<Write> writes = new ArrayList<>();
+    for (FieldChanges c : changes) {
+      if (subscriptions) {
+        c.subscriptions().forEach((k, v) -> writes.add(new Write(k, true, v, c.timestampMillis(), c.version())));
+      } else {
+        c.attributes().forEach((k, v) -> writes.add(new Write(k, false, v, c.timestampMillis(), c.version())));
+      }
+    }
+    writes.sort(Comparator.comparingLong(Write::millis).thenComparingLong(Write::version).thenComparing(
+        (a, b) -> a.isSubscription()
+            ? Boolean.compare(!(Boolean) a.value(), !(Boolean) b.value())
+            : ((AttributeValue) a.value()).compareTo((AttributeValue) b.value())));
+    Map<String, Object> out = new HashMap<>();
+    writes.forEach(w -> out.put(w.field(), w.value()));
+    return out;
+  }
+
+  private static <T> void forEachPermutation(List<T> items, Consumer<List<T>> action) {
+    permute(new ArrayList<>(items), 0, action);
+  }
+
+  private static <T> void permute(List<T> items, int from, Consumer<List<T>> action) {
+    if (from == items.size()) {
+      action.accept(items);
+      return;
+    }
+    for (int i = from; i < items.size(); i++) {
+      java.util.Collections.swap(items, from, i);
+      permute(items, from + 1, action);
+      java.util.Collections.swap(items, from, i);
+    }
+  }
+
+  @Provide
+  Arbitrary<List<FieldChanges>> fieldChanges() {
+    Arbitrary<Map<String, Boolean>> subscriptions =
+        Arbitraries.maps(Arbitraries.of("A", "B", "C"), Arbitraries.of(true, false)).ofMaxSize(3);
+    Arbitrary<Map<String, AttributeValue>> attributes = Arbitraries.maps(Arbitraries.of("x", "y"),
+        Arbitraries.of(AttributeValue.ofString("a"), AttributeValue.ofString("b"), AttributeValue.ofNumber("1"),
+            AttributeValue.TRUE, AttributeValue.FALSE)).ofMaxSize(2);
+    // few distinct stamps, so that ties are common
+    Arbitrary<FieldChanges> change = Combinators.combine(
+            Arbitraries.longs().between(0, 3), Arbitraries.longs().between(0, 2), subscriptions, attributes)
+        .as((millis, version, subs, attrs) -> {
+          FieldChanges.Builder b = FieldChanges.builder(USER, millis, version, subs.size(), attrs.size());
+          subs.forEach(b::subscription);
+          attrs.forEach(b::attribute);
+          return b.build();
+        });
+    return change.list().ofMinSize(1).ofMaxSize(5);
+  }
+
+  @Provide
+  Arbitrary<List<byte[]>> webhooks() {
+    Arbitrary<String> kind = Arbitraries.of(
+        "event.created", "event.created.pending", "event.updated.confirmation", "event.updated",
+        "event.created.cpra", "user.updated", "user.deleted");
+    Arbitrary<Integer> minute = Arbitraries.integers().between(0, 3);
+    Arbitrary<Boolean> enabled = Arbitraries.of(true, false).injectNull(0.3);
+    Arbitrary<String> selection = Arbitraries.of("", "sms", "email", "sms,email", "post").injectNull(0.3);
+    Arbitrary<String> language = Arbitraries.of("fr", "en").injectNull(0.3);
+    Arbitrary<byte[]> webhook = Combinators.combine(
+            kind, minute, minute, Arbitraries.integers().between(1, 3), enabled, enabled, selection, language)
+        .as(ConsentStateMergeProperties::webhook);
+    return webhook.list().ofMinSize(1).ofMaxSize(5);
+  }
+
+  private static byte[] webhook(String kind, int minute, int laterBy, int version, Boolean newsletter,
+      Boolean marketing, String channels, String language) {
+    String at = "2026-11-20T10:0" + minute + ":00Z";
+    String later = "2026-11-20T10:0" + (minute + laterBy) + ":00Z";
+    WebhookBody body = switch (kind) {
+      case "event.created" -> WebhookBody.eventCreated(at);
+      case "event.created.pending" -> WebhookBody.eventCreated(at).status("pending_approval");
+      case "event.created.cpra" -> WebhookBody.eventCreated(at).regulation("cpra");
+      case "event.updated.confirmation" -> WebhookBody.eventUpdated(at, later, "pending_approval", "confirmed");
+      case "event.updated" -> WebhookBody.eventUpdated(at, later, "confirmed", "confirmed");
+      default -> WebhookBody.user(kind, at, version);
+    };
+    body.user(USER);
+    if (newsletter != null || minute % 2 == 0) {
+      body.purpose("newsletter", newsletter);
+    }
+    if (channels != null) {
+      body.purpose("marketing", marketing, "channels", channels);
+    } else {
+      body.purpose("marketing", marketing);
+    }
+    if (language != null) {
+      body.metadata("{\"language\":\"" + language + "\",\"version_seen\":" + version + "}");
+    }
+    return body.bytes();
+  }
+}

@@ -1,0 +1,309 @@
+package io.consentgateway.mapping;
+
+import static io.consentgateway.mapping.Fixtures.didomi;
+import static io.consentgateway.mapping.Fixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.consentgateway.mapping.DidomiChange.Purpose;
+import io.consentgateway.mapping.DidomiChange.Type;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class DidomiWebhookParserTest {
+
+  private final DidomiWebhookParser parser = new DidomiWebhookParser();
+
+  private static long at(String instant) {
+    return Instant.parse(instant).toEpochMilli();
+  }
+
+  static Stream<String> everyFixture() {
+    return Fixtures.allDidomiNames().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("everyFixture")
+  void everySharedFixtureParsesAsTheTypeItsNameSays(String name) {
+    // given a shared Didomi sample named <type>[.variant].json
+    byte[] body = didomi(name);
+    // when it is parsed
+    DidomiChange change = parser.parse(body);
+    // then its type is the one in its name, and it is stamped and keyed
+    String wireType = name.substring(0, name.indexOf('.', name.indexOf('.') + 1));
+    assertThat(change.type().wireName()).isEqualTo(wireType);
+    assertThat(change.dedupKey()).startsWith(wireType + ":");
+    assertThat(change.timestampMillis()).isPositive();
+    assertThat(change.organizationId()).isEqualTo("acme-org");
+  }
+
+  @Test
+  void eventCreatedIsNormalisedWithItsCreatedAtPurposesAndUserMetadata() {
+    DidomiChange change = parser.parse(didomi("event.created.json"));
+
+    assertThat(change.type()).isEqualTo(Type.EVENT_CREATED);
+    assertThat(change.entityId()).isEqualTo("0b6e9a52-3f0d-4c1e-8d8b-2f7f1a9c0e11");
+    assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
+    assertThat(change.timestampMillis()).isEqualTo(at("2026-11-20T09:15:02.120Z"));
+    assertThat(change.version()).isZero();
+    assertThat(change.regulation()).isEqualTo("gdpr");
+    assertThat(change.status()).isEqualTo("confirmed");
+    assertThat(change.isPending()).isFalse();
+    assertThat(change.confirmsPending()).isFalse();
+    assertThat(change.purposes()).containsExactly(
+        new Purpose("newsletter", true, Map.of()),
+        new Purpose("marketing", true, Map.of("channels", "email,sms")),
+        new Purpose("analytics", null, Map.of()));
+    assertThat(change.metadata()).containsExactly(
+        Map.entry("first_name", AttributeValue.ofString("Ann")),
+        Map.entry("language", AttributeValue.ofString("fr")),
+        Map.entry("loyalty_tier", AttributeValue.ofString("gold")));
+    assertThat(change.droppedMetadataKeys()).isEmpty();
+  }
+
+  @Test
+  void pendingEventIsMarkedPending() {
+    DidomiChange change = parser.parse(didomi("event.created.pending.json"));
+
+    assertThat(change.isPending()).isTrue();
+    assertThat(change.organizationUserId()).isEqualTo("bob@example.com");
+  }
+
+  @Test
+  void confirmationOfAPendingEventCountsAtTheConfirmedEntitysUpdatedAt() {
+    DidomiChange change = parser.parse(didomi("event.updated.confirmed.json"));
+
+    assertThat(change.type()).isEqualTo(Type.EVENT_UPDATED);
+    assertThat(change.confirmsPending()).isTrue();
+    assertThat(change.isPending()).isFalse();
+    assertThat(change.timestampMillis()).isEqualTo(at("2026-11-20T10:07:31Z"));
+    assertThat(change.purposes()).containsExactly(new Purpose("newsletter", true, Map.of()));
+  }
+
+  @Test
+  void anotherEventUpdateKeepsTheEventsCreatedAt() {
+    // given an event.updated whose old entity was already confirmed
+    String body = new String(didomi("event.updated.confirmed.json"))
+        .replaceFirst("\"status\": \"pending_approval\"", "\"status\": \"confirmed\"");
+    // when it is parsed
+    DidomiChange change = parser.parse(utf8(body));
+    // then it is not a confirmation and counts at created_at
+    assertThat(change.confirmsPending()).isFalse();
+    assertThat(change.timestampMillis()).isEqualTo(at("2026-11-20T10:00:00Z"));
+  }
+
+  @Test
+  void userUpdatedIsTheNewEntityAtItsUpdatedAtAndVersion() {
+    DidomiChange change = parser.parse(didomi("user.updated.json"));
+
+    assertThat(change.type()).isEqualTo(Type.USER_UPDATED);
+    assertThat(change.timestampMillis()).isEqualTo(at("2026-11-22T18:40:10Z"));
+    assertThat(change.version()).isEqualTo(4);
+    assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
+    assertThat(change.status()).isNull();
+    assertThat(change.regulation()).isEqualTo("gdpr");
+    assertThat(change.metadata()).containsEntry("loyalty_tier", AttributeValue.ofString("platinum"));
+    assertThat(change.purposes()).extracting(Purpose::id, Purpose::enabled).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("newsletter", false),
+        org.assertj.core.groups.Tuple.tuple("marketing", true),
+        org.assertj.core.groups.Tuple.tuple("analytics", false));
+    assertThat(change.purposes().get(1).preferenceValues()).containsExactly(Map.entry("channels", "email"));
+  }
+
+  @Test
+  void userCreatedAndDeletedCarryTheirVersion() {
+    assertThat(parser.parse(didomi("user.created.json")).version()).isEqualTo(1);
+    DidomiChange deleted = parser.parse(didomi("user.deleted.json"));
+    assertThat(deleted.type()).isEqualTo(Type.USER_DELETED);
+    assertThat(deleted.version()).isEqualTo(4);
+    assertThat(deleted.timestampMillis()).isEqualTo(at("2026-11-22T18:40:10Z"));
+  }
+
+  @Test
+  void changeWithoutOrganizationUserIdParsesWithNoUser() {
+    DidomiChange change = parser.parse(didomi("event.created.no-organization-user-id.json"));
+
+    assertThat(change.organizationUserId()).isNull();
+    assertThat(change.purposes()).hasSize(1);
+  }
+
+  @Test
+  void blankOrganizationUserIdCountsAsNone() {
+    DidomiChange change = parser.parse(utf8("""
+        {"type":"user.created","parameters":{"entity":{"id":"u","organization_user_id":"  ",
+         "updated_at":"2026-01-01T00:00:00Z","version":1}}}"""));
+
+    assertThat(change.organizationUserId()).isNull();
+  }
+
+  @Test
+  void regulationIsReadLowerCaseAndDefaultsToGdpr() {
+    assertThat(parser.parse(didomi("event.created.cpra.json")).regulation()).isEqualTo("cpra");
+    assertThat(parser.parse(didomi("event.created.pending.json")).regulation()).isEqualTo("gdpr");
+    assertThat(parser.parse(utf8(eventWith("\"regulation\":\"CPRA\"", "[]"))).regulation()).isEqualTo("cpra");
+  }
+
+  @Test
+  void metadataKeepsScalarsAsTheyAreAndNamesTheNestedKeysItDrops() {
+    // given metadata holding every JSON kind
+    String body = """
+        {"type":"user.updated","parameters":{"new_entity":{"id":"u","organization_user_id":"x",
+          "updated_at":"2026-01-01T00:00:00Z","version":2,
+          "metadata":{"name":"Ann","age":42,"score":1.50,"vip":true,"optin":false,"gone":null,
+                      "address":{"city":"Lyon"},"tags":["a","b"]}}}}""";
+    // when it is parsed
+    DidomiChange change = parser.parse(utf8(body));
+    // then scalars pass unchanged (numbers as their JSON text), null is no value, nested are dropped by name
+    assertThat(change.metadata()).containsExactly(
+        Map.entry("name", AttributeValue.ofString("Ann")),
+        Map.entry("age", AttributeValue.ofNumber("42")),
+        Map.entry("score", AttributeValue.ofNumber("1.50")),
+        Map.entry("vip", AttributeValue.TRUE),
+        Map.entry("optin", AttributeValue.FALSE));
+    assertThat(change.droppedMetadataKeys()).containsExactly("address", "tags");
+  }
+
+  @Test
+  void preferenceValuesAreReadPerPreference() {
+    DidomiChange change = parser.parse(utf8(eventWith("", """
+        [{"id":"marketing","enabled":true,"values":{"channels":{"value":"email, sms"},"topics":{"value":""},
+          "unset":{"value":null},"bare":"a,b"}}]""")));
+
+    assertThat(change.purposes().get(0).preferenceValues()).containsExactly(
+        Map.entry("channels", "email, sms"), Map.entry("topics", ""), Map.entry("bare", "a,b"));
+  }
+
+  @Test
+  void fieldsAreReadInAnyOrderAndUnknownFieldsAreSkipped() {
+    DidomiChange change = parser.parse(utf8("""
+        {"parameters":{"extra":[1,{"a":2}],"entity":{"consents":{"vendors":{"enabled":["v"]},"purposes":[{"enabled":false,"id":"newsletter","x":{}}]},
+          "user":{"metadata":{"k":"v"},"organization_user_id":"u1","id":"d"},"created_at":"2026-01-01T00:00:00Z","id":"e1"}},
+         "other":{"deep":[[]]},"type":"event.created"}"""));
+
+    assertThat(change.type()).isEqualTo(Type.EVENT_CREATED);
+    assertThat(change.organizationUserId()).isEqualTo("u1");
+    assertThat(change.purposes()).containsExactly(new Purpose("newsletter", false, Map.of()));
+    assertThat(change.metadata()).containsOnlyKeys("k");
+  }
+
+  @Test
+  void enabledThatIsNotABooleanIsNoChoice() {
+    DidomiChange change = parser.parse(utf8(eventWith("", "[{\"id\":\"p\",\"enabled\":\"true\"},{\"id\":\"q\"}]")));
+
+    assertThat(change.purposes()).extracting(Purpose::enabled).containsExactly(null, null);
+  }
+
+  @Test
+  void redeliveredWebhookHasTheSameDedupKey() {
+    for (String name : Fixtures.allDidomiNames()) {
+      assertThat(parser.parse(didomi(name)).dedupKey()).as(name).isEqualTo(parser.parse(didomi(name)).dedupKey());
+    }
+  }
+
+  @Test
+  void everyDistinctFixtureHasADistinctDedupKey() {
+    List<String> keys = Fixtures.allDidomiNames().stream().map(n -> parser.parse(didomi(n)).dedupKey()).toList();
+
+    assertThat(keys).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void updateDedupKeyIsItsSourceId() {
+    assertThat(parser.parse(didomi("user.updated.json")).dedupKey()).isEqualTo("user.updated:src-91c3d0e4");
+    assertThat(parser.parse(didomi("event.updated.confirmed.json")).dedupKey()).isEqualTo("event.updated:src-7a0e5c1b");
+  }
+
+  @Test
+  void updateWithoutSourceIdIsKeyedByEntityVersionStampAndStatus() {
+    String body = new String(didomi("event.updated.confirmed.json")).replace("\"id\": \"src-7a0e5c1b\",", "");
+
+    assertThat(parser.parse(utf8(body)).dedupKey())
+        .isEqualTo("event.updated:9d41d7c0-54a5-4f3f-a2f4-7c5b86a0d3aa:0:" + at("2026-11-20T10:07:31Z") + ":confirmed");
+  }
+
+  @Test
+  void sameEventAtAnotherStatusHasAnotherDedupKey() {
+    String pending = eventWith("\"status\":\"pending_approval\"", "[]");
+    String confirmed = eventWith("\"status\":\"confirmed\"", "[]");
+
+    assertThat(parser.parse(utf8(pending)).dedupKey()).isNotEqualTo(parser.parse(utf8(confirmed)).dedupKey());
+  }
+
+  static Stream<Arguments> invalidBodies() {
+    return Stream.of(
+        Arguments.of("", "empty body"),
+        Arguments.of("not json", "not valid JSON"),
+        Arguments.of("{\"type\":\"event.created\",", "not valid JSON"),
+        Arguments.of("[1,2]", "not a JSON object"),
+        Arguments.of("\"event.created\"", "not a JSON object"),
+        Arguments.of("{\"parameters\":{}}", "missing 'type'"),
+        Arguments.of("{\"type\":42,\"parameters\":{}}", "'type' must be a string"),
+        Arguments.of("{\"type\":\"consent.exploded\",\"parameters\":{}}", "unknown type 'consent.exploded'"),
+        Arguments.of("{\"type\":\"event.created\"}", "missing 'parameters'"),
+        Arguments.of("{\"type\":\"event.created\",\"parameters\":[]}", "'parameters' must be an object"),
+        Arguments.of("{\"type\":\"event.created\",\"parameters\":{}}", "missing 'parameters.entity'"),
+        Arguments.of("{\"type\":\"user.updated\",\"parameters\":{\"entity\":{\"updated_at\":\"2026-01-01T00:00:00Z\"}}}",
+            "missing 'parameters.new_entity'"),
+        Arguments.of("{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e\"}}}",
+            "missing 'parameters.entity.created_at'"),
+        Arguments.of("{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"created_at\":\"last tuesday\"}}}",
+            "'parameters.entity.created_at' is not an ISO-8601 timestamp"),
+        Arguments.of("{\"type\":\"user.created\",\"parameters\":{\"entity\":{\"updated_at\":1700000000}}}",
+            "'parameters.entity.updated_at' is not an ISO-8601 timestamp"),
+        Arguments.of("{\"type\":\"user.created\",\"parameters\":{\"entity\":{\"id\":\"u\"}}}",
+            "missing 'parameters.entity.updated_at'"),
+        Arguments.of("{\"type\":\"user.created\",\"parameters\":{\"entity\":{\"updated_at\":\"2026-01-01T00:00:00Z\",\"version\":\"v2\"}}}",
+            "'parameters.entity.version' must be an integer"),
+        Arguments.of("{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"created_at\":\"2026-01-01T00:00:00Z\"}}} x",
+            "not valid JSON"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidBodies")
+  void malformedWebhookIsRejectedWithAClearMessage(String body, String message) {
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void pendingConfirmationWithoutUpdatedAtIsRejected() {
+    String body = new String(didomi("event.updated.confirmed.json"))
+        .replace("\"updated_at\": \"2026-11-20T10:07:31Z\",", "");
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessage("missing 'parameters.new_entity.updated_at'");
+  }
+
+  @Test
+  void errorMessageNeverEchoesThePayload() {
+    // given a broken body that carries something sensitive
+    String body = "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"user\":{\"organization_user_id\":\"secret@example.com\" oops";
+    // when it is rejected, then the message says where, not what
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("line 1")
+        .message().doesNotContain("secret");
+  }
+
+  @Test
+  void eventDeletedNeedsNoTimestamp() {
+    DidomiChange change = parser.parse(utf8("{\"type\":\"event.deleted\",\"parameters\":{\"entity\":{\"id\":\"e\"}}}"));
+
+    assertThat(change.type()).isEqualTo(Type.EVENT_DELETED);
+    assertThat(change.dedupKey()).isEqualTo("event.deleted:e:0:-:-");
+  }
+
+  private static String eventWith(String extraEntityField, String purposesJson) {
+    return "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e1\",\"created_at\":\"2026-01-01T00:00:00Z\","
+        + (extraEntityField.isEmpty() ? "" : extraEntityField + ",")
+        + "\"user\":{\"organization_user_id\":\"u1\"},\"consents\":{\"purposes\":" + purposesJson + "}}}}";
+  }
+}
