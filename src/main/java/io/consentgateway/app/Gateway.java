@@ -6,6 +6,8 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
+import io.consentgateway.mapping.ConsentMapper;
+import io.consentgateway.mapping.DidomiWebhookParser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.sqlite.SqliteConsentStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -21,6 +23,8 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +99,11 @@ public final class Gateway {
     Set<String> integrationIds =
         config.integrations().stream().map(IntegrationConfig::id).collect(Collectors.toUnmodifiableSet());
     IngestMetrics ingestMetrics = new IngestMetrics(registry, integrationIds);
+    DidomiWebhookParser parser = new DidomiWebhookParser();
+    Map<String, ConsentMapper> mappers = new HashMap<>();
+    for (IntegrationConfig integration : config.integrations()) {
+      mappers.put(integration.id(), new ConsentMapper(integration));
+    }
     Secret key = signingKey;
     AdminVerticle admin = new AdminVerticle(config.admin(), registry, this::readiness, router -> {});
     int instances = config.server().effectiveInstances();
@@ -103,7 +112,7 @@ public final class Gateway {
           adminPort = admin.actualPort();
           IngestVerticle[] first = new IngestVerticle[1];
           return vertx.deployVerticle(() -> {
-                IngestVerticle verticle = new IngestVerticle(config, key, store, ingestMetrics);
+                IngestVerticle verticle = new IngestVerticle(config, key, store, ingestMetrics, parser, mappers);
                 if (first[0] == null) {
                   first[0] = verticle;
                 }

@@ -9,6 +9,11 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.http.BoundedBody;
 import io.consentgateway.http.JsonErrors;
+import io.consentgateway.mapping.ConsentMapper;
+import io.consentgateway.mapping.DidomiChange;
+import io.consentgateway.mapping.DidomiWebhookParser;
+import io.consentgateway.mapping.FieldChanges;
+import io.consentgateway.mapping.InvalidWebhookException;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
@@ -22,6 +27,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,13 +46,27 @@ public final class IngestVerticle extends VerticleBase {
   private final Secret signingKey;
   private final ConsentStore store;
   private final IngestMetrics metrics;
+  private final DidomiWebhookParser parser;
+  private final Map<String, ConsentMapper> mappers;
   private final IpAllowList allowList;
   private final ClientRegistry clients;
   private AccessTokens tokens;
   private HttpServer server;
 
-  public IngestVerticle(GatewayConfig config, Secret signingKey, ConsentStore store, IngestMetrics metrics) {
+  /**
+   * @param parser shared by every instance (thread-safe)
+   * @param mappers the mapping rules of each integration, by integration id (thread-safe)
+   */
+  public IngestVerticle(
+      GatewayConfig config,
+      Secret signingKey,
+      ConsentStore store,
+      IngestMetrics metrics,
+      DidomiWebhookParser parser,
+      Map<String, ConsentMapper> mappers) {
     this.config = Objects.requireNonNull(config, "config");
+    this.parser = Objects.requireNonNull(parser, "parser");
+    this.mappers = Map.copyOf(mappers);
     this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
     this.store = Objects.requireNonNull(store, "store");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -118,29 +138,30 @@ public final class IngestVerticle extends VerticleBase {
 
   private void accept(RoutingContext ctx, IntegrationConfig integration) {
     byte[] body = BoundedBody.body(ctx).getBytes();
-    DidomiEnvelope envelope;
+    DidomiChange change;
     try {
-      envelope = DidomiEnvelope.parse(body);
+      change = parser.parse(body);
     } catch (InvalidWebhookException e) {
       reject(ctx, integration.id(), 400, "invalid_webhook", e.getMessage());
       return;
     }
-    if (envelope.organizationId() != null && !envelope.organizationId().equals(integration.didomi().organizationId())) {
+    if (change.organizationId() != null && !change.organizationId().equals(integration.didomi().organizationId())) {
       reject(ctx, integration.id(), 400, "wrong_organization",
-          "organization_id '" + envelope.organizationId() + "' is not this integration's");
+          "organization_id '" + change.organizationId() + "' is not this integration's");
       return;
     }
-    if (envelope.organizationUserId() == null) {
+    if (change.organizationUserId() == null) {
       // No retry can ever match this user to a profile: acknowledge, count, store nothing.
       metrics.count(integration.id(), "didomi", "skipped", "no_organization_user_id");
-      log.info("skipped {} for integration {}: no organization_user_id (dedup key {})",
-          envelope.type(), integration.id(), envelope.dedupKey());
+      log.info("skipped {} for integration {}: no organization_user_id (delivery {})",
+          change.type().wireName(), integration.id(), change.dedupKey());
       respond(ctx, 200, "skipped", "no organization_user_id: the change cannot be matched to a profile");
       return;
     }
+    FieldChanges changes = mappers.get(integration.id()).changesFor(change);
     InboundWebhook webhook = new InboundWebhook(
-        integration.id(), WebhookSource.DIDOMI, envelope.dedupKey(), envelope.organizationUserId(),
-        envelope.type(), System.currentTimeMillis(), body);
+        integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
+        change.type().wireName(), System.currentTimeMillis(), body, changes);
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();

@@ -1,11 +1,13 @@
 package io.consentgateway.store;
 
+import io.consentgateway.mapping.FieldChanges;
 import java.util.Objects;
 
 /**
  * One authenticated, validated webhook ready to be stored. {@code dedupKey} identifies the delivery:
  * a redelivery of the same webhook carries the same key. {@code body} is the raw request body, kept
- * for audit and replay.
+ * for audit and replay. {@code changes} are the per-field updates the integration's rules draw from
+ * it, merged newest-wins into the user's state ({@link FieldChanges#none()} when it changes nothing).
  */
 public record InboundWebhook(
     String integration,
@@ -14,7 +16,8 @@ public record InboundWebhook(
     String userKey,
     String type,
     long receivedAtMillis,
-    byte[] body) {
+    byte[] body,
+    FieldChanges changes) {
 
   public InboundWebhook {
     Objects.requireNonNull(integration, "integration");
@@ -23,5 +26,6 @@ public record InboundWebhook(
     Objects.requireNonNull(userKey, "userKey");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(changes, "changes");
   }
 }

@@ -1,5 +1,6 @@
 package io.consentgateway.store.sqlite;
 
+import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
@@ -31,10 +33,16 @@ public final class SqliteConsentStore implements ConsentStore {
       "INSERT INTO webhook_inbox (integration, dedup_key, source, type, user_key, received_at, body)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration, dedup_key) DO NOTHING";
 
-  private static final String MARK_DIRTY =
-      "INSERT INTO user_state (integration, user_key, pending_changes, dirty_since, next_attempt_at, attempts, updated_at)"
-          + " VALUES (?, ?, 1, ?, ?, 0, ?)"
+  private static final String READ_DESIRED =
+      "SELECT desired FROM user_state WHERE integration = ? AND user_key = ?";
+
+  // A merge that changed the state makes the user dirty; a user already waiting keeps its first
+  // dirty time and its retry schedule (a new change does not cut a backoff short).
+  private static final String MERGE_DESIRED =
+      "INSERT INTO user_state (integration, user_key, desired, pending_changes, dirty_since, next_attempt_at, attempts, updated_at)"
+          + " VALUES (?, ?, ?, 1, ?, ?, 0, ?)"
           + " ON CONFLICT (integration, user_key) DO UPDATE SET"
+          + "   desired = excluded.desired,"
           + "   pending_changes = pending_changes + 1,"
           + "   dirty_since = COALESCE(dirty_since, excluded.dirty_since),"
           + "   next_attempt_at = COALESCE(next_attempt_at, excluded.next_attempt_at),"
@@ -105,13 +113,28 @@ public final class SqliteConsentStore implements ConsentStore {
     if (insert.executeUpdate() == 0) {
       return IngestOutcome.DUPLICATE;
     }
-    PreparedStatement dirty = session.statement(MARK_DIRTY);
-    dirty.setString(1, webhook.integration());
-    dirty.setString(2, webhook.userKey());
-    dirty.setLong(3, webhook.receivedAtMillis());
-    dirty.setLong(4, webhook.receivedAtMillis());
-    dirty.setLong(5, webhook.receivedAtMillis());
-    dirty.executeUpdate();
+    if (webhook.changes().isEmpty()) {
+      return IngestOutcome.ACCEPTED; // kept for audit; changes nothing (pending, other regulation, ...)
+    }
+    PreparedStatement read = session.statement(READ_DESIRED);
+    read.setString(1, webhook.integration());
+    read.setString(2, webhook.userKey());
+    ConsentState desired;
+    try (ResultSet rs = read.executeQuery()) {
+      byte[] encoded = rs.next() ? rs.getBytes(1) : null;
+      desired = encoded == null ? ConsentState.empty() : ConsentState.decode(encoded);
+    }
+    if (!desired.merge(webhook.changes())) {
+      return IngestOutcome.ACCEPTED; // older than what the state already holds for every field
+    }
+    PreparedStatement merge = session.statement(MERGE_DESIRED);
+    merge.setString(1, webhook.integration());
+    merge.setString(2, webhook.userKey());
+    merge.setBytes(3, desired.encode());
+    merge.setLong(4, webhook.receivedAtMillis());
+    merge.setLong(5, webhook.receivedAtMillis());
+    merge.setLong(6, webhook.receivedAtMillis());
+    merge.executeUpdate();
     return IngestOutcome.ACCEPTED;
   }
 
