@@ -1,0 +1,41 @@
+package io.consentgateway.actito;
+
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The state of one Actito client, for {@code /health/ready} and the operator: {@code UP};
+ * {@code DEGRADED} while the breaker is open or half-open (changes wait, nothing is lost);
+ * {@code AUTH_FAILED} while Actito refuses the API key (dispatch of this integration is paused until
+ * the key is fixed). Never carries a secret.
+ */
+public record ActitoHealth(
+    String integrationId,
+    Status status,
+    CircuitBreakerState breaker,
+    String problem,
+    int inFlight,
+    int queued,
+    long tokenRefreshes) {
+
+  public enum Status {
+    UP,
+    DEGRADED,
+    AUTH_FAILED
+  }
+
+  public boolean healthy() {
+    return status == Status.UP;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("integration", integrationId)
+        .put("status", status.name())
+        .put("breaker", breaker.name())
+        .put("problem", problem)
+        .put("inFlight", inFlight)
+        .put("queued", queued)
+        .put("tokenRefreshes", tokenRefreshes);
+  }
+}

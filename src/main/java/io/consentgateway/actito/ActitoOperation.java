@@ -1,0 +1,27 @@
+package io.consentgateway.actito;
+
+/** The Actito calls the client makes; the {@code operation} tag of its metrics. */
+public enum ActitoOperation {
+  TOKEN("token"),
+  UPSERT("upsert"),
+  LOOKUP("lookup"),
+  UPDATE("update"),
+  SUBSCRIBE("subscribe"),
+  UNSUBSCRIBE("unsubscribe"),
+  TABLE_STRUCTURE("table_structure");
+
+  private final String tag;
+
+  ActitoOperation(String tag) {
+    this.tag = tag;
+  }
+
+  public String tag() {
+    return tag;
+  }
+
+  @Override
+  public String toString() {
+    return tag;
+  }
+}

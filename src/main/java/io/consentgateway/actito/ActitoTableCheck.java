@@ -1,0 +1,159 @@
+package io.consentgateway.actito;
+
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
+import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.sandbox.actito.ActitoSandbox;
+import io.consentgateway.sandbox.actito.SandboxOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The start-up check behind {@code consent-gateway check}: for one integration it fetches a token
+ * and the entity's table structure, then reports what the configured table lacks — the table
+ * itself, the unique key attribute (or its {@code unique} flag), the mapped subscriptions, and
+ * attributes for the metadata keys to copy. {@code baseUrl: sandbox} checks against a sandbox
+ * started for the occasion. The future always succeeds; failures are findings in the report.
+ */
+public final class ActitoTableCheck {
+
+  private final Vertx vertx;
+  private final MeterRegistry registry;
+
+  public ActitoTableCheck(Vertx vertx, MeterRegistry registry) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /** Checks with the metadata keys of a {@code metadataAttributes} list (none for all/none). */
+  public Future<CheckReport> run(IntegrationConfig integration) {
+    MetadataAttributes metadata = integration.metadataAttributes();
+    List<String> keys = metadata != null && metadata.mode() == MetadataAttributes.Mode.LIST
+        ? List.copyOf(metadata.keys()) : List.of();
+    return run(integration, keys);
+  }
+
+  /** Checks, also requiring an attribute for each of {@code metadataKeys}. */
+  public Future<CheckReport> run(IntegrationConfig integration, Collection<String> metadataKeys) {
+    var settings = ActitoClientSettings.from(integration.id(), integration.actito());
+    if (!integration.actito().usesSandbox()) {
+      var client = new ActitoClient(vertx, settings, registry);
+      return run(integration, client, metadataKeys).eventually(client::close);
+    }
+    return ActitoSandbox.start(vertx, SandboxOptions.forIntegration(integration)).compose(sandbox -> {
+      var client = new ActitoClient(vertx, settings.withBaseUrl(sandbox.baseUrl()), registry);
+      return run(integration, client, metadataKeys).eventually(() -> client.close().eventually(sandbox::stop));
+    });
+  }
+
+  /** Checks through an existing client of that integration's licence. */
+  public Future<CheckReport> run(IntegrationConfig integration, ActitoClient client, Collection<String> metadataKeys) {
+    String id = integration.id();
+    var actito = integration.actito();
+    return client.authenticate()
+        .compose(v -> client.tableStructure())
+        .map(structure -> report(integration, structure, metadataKeys))
+        .recover(err -> Future.succeededFuture(new CheckReport(id, false, List.of(
+            (err instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED
+                ? "cannot authenticate to Actito at " + actito.baseUrl() + ": "
+                : "cannot read the table structure of entity " + actito.entity() + ": ")
+                + err.getMessage()))));
+  }
+
+  private static CheckReport report(IntegrationConfig integration, JsonObject structure, Collection<String> metadataKeys) {
+    var actito = integration.actito();
+    var problems = new ArrayList<String>();
+    JsonObject table = findTable(structure, actito.table());
+    if (table == null) {
+      return new CheckReport(integration.id(), false, List.of("entity " + actito.entity() + " has no profile table "
+          + actito.table() + " (tables: " + String.join(", ", tableNames(structure)) + ")"));
+    }
+    Map<String, JsonObject> attributes = byName(table.getJsonArray("attributes", new JsonArray()));
+    Set<String> subscriptions = byName(table.getJsonArray("subscriptions", new JsonArray())).keySet();
+
+    JsonObject key = attributes.get(actito.userUniqueKey());
+    if (key == null) {
+      problems.add("table " + actito.table() + " lacks the unique key attribute " + actito.userUniqueKey());
+    } else if (!key.getBoolean("unique", false)) {
+      problems.add("attribute " + actito.userUniqueKey() + " of table " + actito.table()
+          + " is not unique: profiles cannot be matched by it");
+    }
+    var mapped = new LinkedHashSet<String>();
+    for (SubscriptionMapping mapping : integration.mappings()) {
+      mapped.add(mapping.subscription());
+    }
+    for (String subscription : mapped) {
+      if (!subscriptions.contains(subscription)) {
+        problems.add("table " + actito.table() + " lacks the mapped subscription " + subscription);
+      }
+    }
+    for (String metadataKey : metadataKeys) {
+      if (!attributes.containsKey(metadataKey)) {
+        problems.add("table " + actito.table() + " has no attribute for metadata key " + metadataKey);
+      }
+    }
+    var lines = new ArrayList<String>();
+    if (problems.isEmpty()) {
+      lines.add("token obtained; table " + actito.table() + " of entity " + actito.entity() + " has unique key "
+          + actito.userUniqueKey() + ", " + mapped.size() + " mapped subscription(s) and "
+          + metadataKeys.size() + " metadata attribute(s)");
+    }
+    lines.addAll(problems);
+    return new CheckReport(integration.id(), problems.isEmpty(), lines);
+  }
+
+  private static JsonObject findTable(JsonObject structure, String name) {
+    for (Object o : tables(structure)) {
+      if (o instanceof JsonObject table && name.equals(table.getString("name"))) {
+        return table;
+      }
+    }
+    return null;
+  }
+
+  private static JsonArray tables(JsonObject structure) {
+    // tolerate the list under another key than profileTables
+    JsonArray tables = structure.getJsonArray("profileTables");
+    if (tables == null) {
+      for (String field : structure.fieldNames()) {
+        if (structure.getValue(field) instanceof JsonArray array) {
+          return array;
+        }
+      }
+    }
+    return tables == null ? new JsonArray() : tables;
+  }
+
+  private static List<String> tableNames(JsonObject structure) {
+    var names = new ArrayList<String>();
+    for (Object o : tables(structure)) {
+      if (o instanceof JsonObject table) {
+        names.add(String.valueOf(table.getValue("name")));
+      }
+    }
+    return names;
+  }
+
+  private static Map<String, JsonObject> byName(JsonArray items) {
+    var out = new HashMap<String, JsonObject>();
+    for (Object o : items) {
+      if (o instanceof JsonObject item && item.getString("name") != null) {
+        out.put(item.getString("name"), item);
+      } else if (o instanceof String name) {
+        out.put(name, new JsonObject().put("name", name));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,204 @@
+package io.consentgateway.actito;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Admission to one Actito licence: at most {@code maxConcurrency} permits out at once and at most
+ * {@code callsPerWindow} permits granted in any sliding {@code window} (a log of the last grants, so
+ * the bound holds for every window, not only aligned ones). One gate per licence, shared by every
+ * verticle instance: it is thread-safe, never blocks, and completes a waiting caller's future on
+ * the Vert.x context that asked.
+ *
+ * <p>Callers that cannot start at once wait in a FIFO queue bounded by {@code maxQueued}; beyond it
+ * {@link #acquire()} fails at once with {@link GateFullException}, a retryable condition. Token
+ * requests use {@link #acquireUrgent()}: they jump the queue and ignore its bound, since every
+ * queued call needs the token and at most one token request is ever pending.
+ *
+ * <p>Each {@link Permit} must be released exactly once when its call ends (extra releases are
+ * ignored).
+ */
+public final class PacingGate {
+
+  /** Permission to run one call. */
+  public interface Permit {
+    void release();
+  }
+
+  /** The waiting queue is full: fail fast, retry later. */
+  public static final class GateFullException extends RuntimeException {
+    GateFullException(int maxQueued) {
+      super("more than " + maxQueued + " Actito calls waiting", null, false, false);
+    }
+  }
+
+  private record Waiter(Context context, Promise<Permit> promise) {}
+
+  private record Grant(Waiter waiter, Permit permit) {}
+
+  private final Vertx vertx;
+  private final int maxConcurrency;
+  private final int callsPerWindow;
+  private final long windowNanos;
+  private final int maxQueued;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+  // ring buffer of the grant times (nanoTime) of the last callsPerWindow permits
+  private final long[] grants;
+  private int grantHead;
+  private int grantCount;
+  private int inFlight;
+  private int maxInFlightObserved;
+  private long granted;
+  private boolean timerArmed;
+
+  public PacingGate(Vertx vertx, int maxConcurrency, int callsPerWindow, Duration window, int maxQueued) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    if (maxConcurrency < 1 || callsPerWindow < 1 || maxQueued < 0 || window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("maxConcurrency, callsPerWindow and window must be positive");
+    }
+    this.maxConcurrency = maxConcurrency;
+    this.callsPerWindow = callsPerWindow;
+    this.windowNanos = window.toNanos();
+    this.maxQueued = maxQueued;
+    this.grants = new long[callsPerWindow];
+  }
+
+  /** A permit, at once when both limits allow and nobody waits, else after the callers ahead. */
+  public Future<Permit> acquire() {
+    return acquire(false);
+  }
+
+  /** Like {@link #acquire()}, but first in line and exempt from the queue bound. */
+  public Future<Permit> acquireUrgent() {
+    return acquire(true);
+  }
+
+  public int inFlight() {
+    synchronized (lock) {
+      return inFlight;
+    }
+  }
+
+  public int queued() {
+    synchronized (lock) {
+      return waiting.size();
+    }
+  }
+
+  public int maxInFlightObserved() {
+    synchronized (lock) {
+      return maxInFlightObserved;
+    }
+  }
+
+  /** Permits granted since creation. */
+  public long granted() {
+    synchronized (lock) {
+      return granted;
+    }
+  }
+
+  private Future<Permit> acquire(boolean urgent) {
+    Context context = vertx.getOrCreateContext();
+    Waiter waiter;
+    List<Grant> ready;
+    synchronized (lock) {
+      long now = System.nanoTime();
+      if (waiting.isEmpty() && inFlight < maxConcurrency && rateAllows(now)) {
+        return Future.succeededFuture(grantLocked(now));
+      }
+      if (!urgent && waiting.size() >= maxQueued) {
+        return Future.failedFuture(new GateFullException(maxQueued));
+      }
+      waiter = new Waiter(context, Promise.promise());
+      if (urgent) {
+        waiting.addFirst(waiter);
+      } else {
+        waiting.addLast(waiter);
+      }
+      ready = drainLocked(now);
+    }
+    hand(ready);
+    return waiter.promise().future();
+  }
+
+  private void release() {
+    List<Grant> ready;
+    synchronized (lock) {
+      inFlight--;
+      ready = drainLocked(System.nanoTime());
+    }
+    hand(ready);
+  }
+
+  private void onTimer() {
+    List<Grant> ready;
+    synchronized (lock) {
+      timerArmed = false;
+      ready = drainLocked(System.nanoTime());
+    }
+    hand(ready);
+  }
+
+  private boolean rateAllows(long now) {
+    return grantCount < callsPerWindow || now - grants[grantHead] >= windowNanos;
+  }
+
+  private Permit grantLocked(long now) {
+    if (grantCount < callsPerWindow) {
+      grants[(grantHead + grantCount) % callsPerWindow] = now;
+      grantCount++;
+    } else {
+      grants[grantHead] = now;
+      grantHead = (grantHead + 1) % callsPerWindow;
+    }
+    inFlight++;
+    granted++;
+    maxInFlightObserved = Math.max(maxInFlightObserved, inFlight);
+    AtomicBoolean released = new AtomicBoolean();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        release();
+      }
+    };
+  }
+
+  // hands out what the limits allow now; when only the rate blocks, arms one timer for the moment
+  // the oldest grant leaves the window
+  private List<Grant> drainLocked(long now) {
+    List<Grant> ready = null;
+    while (!waiting.isEmpty() && inFlight < maxConcurrency) {
+      if (!rateAllows(now)) {
+        if (!timerArmed) {
+          timerArmed = true;
+          long waitNanos = grants[grantHead] + windowNanos - now;
+          vertx.setTimer(Math.max(1, (waitNanos + 999_999) / 1_000_000), id -> onTimer());
+        }
+        break;
+      }
+      Waiter waiter = waiting.pollFirst();
+      if (ready == null) {
+        ready = new ArrayList<>();
+      }
+      ready.add(new Grant(waiter, grantLocked(now)));
+    }
+    return ready == null ? List.of() : ready;
+  }
+
+  private void hand(List<Grant> ready) {
+    for (Grant grant : ready) {
+      // the permit is already counted; complete on the caller's own context
+      grant.waiter().context().runOnContext(v -> grant.waiter().promise().complete(grant.permit()));
+    }
+  }
+}

@@ -1,0 +1,602 @@
+package io.consentgateway.sandbox.actito;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stand-in for the Actito REST API of DESIGN.md §2.2, served over real HTTP: token issue and
+ * expiry, one profile table keyed by a unique attribute (create / update / lookup / subscriptions),
+ * its table structure, JSON error bodies, and the licence limits (one call over
+ * {@link SandboxOptions#maxConcurrentCalls()} in flight gets 429; calls over
+ * {@link SandboxOptions#callsPerWindow()} per {@link SandboxOptions#window()} are delayed, not
+ * rejected). Faults can be injected ({@link FaultRule}) and everything it received or holds can be
+ * inspected, from Java or over its {@code /_sandbox/...} admin endpoints, which are neither
+ * limited, faulted nor logged.
+ *
+ * <p>Start it with {@link #start(Vertx, SandboxOptions)}; it runs as its own verticle, so it never
+ * shares an event loop with the caller's code.
+ */
+public final class ActitoSandbox {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ActitoSandbox.class);
+  private static final String ADMIN_PREFIX = "/_sandbox";
+  private static final String TOKEN_PATH = "/auth/token";
+  private static final String PROFILES_PREFIX = "/profiles/v4/entity/";
+  private static final String STRUCTURE_PREFIX = "/profile-table-structure/v5/entities/";
+
+  private final Vertx vertx;
+  private final SandboxOptions options;
+  private final SandboxState state;
+  private final Set<String> knownAttributes;
+  private final Set<String> knownSubscriptions;
+  private volatile String deploymentId;
+  private volatile int port;
+
+  private ActitoSandbox(Vertx vertx, SandboxOptions options) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.options = Objects.requireNonNull(options, "options");
+    this.state = new SandboxState(options);
+    this.knownAttributes = new HashSet<>(options.attributes());
+    this.knownSubscriptions = new HashSet<>(options.subscriptions());
+  }
+
+  /** Starts a sandbox; the future completes once it listens, with its actual port. */
+  public static Future<ActitoSandbox> start(Vertx vertx, SandboxOptions options) {
+    var sandbox = new ActitoSandbox(vertx, options);
+    return vertx.deployVerticle(sandbox.new Server()).map(id -> {
+      sandbox.deploymentId = id;
+      LOG.info("Actito sandbox listening on {} (entity {}, table {}, unique key {})",
+          sandbox.baseUrl(), options.entity(), options.table(), options.uniqueKey());
+      return sandbox;
+    });
+  }
+
+  public Future<Void> stop() {
+    String id = deploymentId;
+    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** What a client uses as Actito's base URL, e.g. {@code http://127.0.0.1:41234}. */
+  public String baseUrl() {
+    return "http://" + options.host() + ":" + port;
+  }
+
+  public SandboxOptions options() {
+    return options;
+  }
+
+  // ---- inspection and control (also served under /_sandbox) ----
+
+  /** Every call received, oldest first (up to {@link SandboxOptions#maxRecordedCalls()}). */
+  public List<RecordedCall> calls() {
+    return state.calls();
+  }
+
+  /** The profile whose unique key holds {@code uniqueKeyValue}, in lookup form. */
+  public Optional<JsonObject> profile(String uniqueKeyValue) {
+    synchronized (state) {
+      return state.byKey(uniqueKeyValue).map(state::profileJson);
+    }
+  }
+
+  public List<JsonObject> profiles() {
+    return state.profiles();
+  }
+
+  /** Creates a profile directly, as if it already existed in Actito; returns its id. */
+  public long seedProfile(String uniqueKeyValue, JsonObject attributes, JsonObject subscriptions) {
+    synchronized (state) {
+      if (state.byKey(uniqueKeyValue).isPresent()) {
+        throw new IllegalStateException("profile " + uniqueKeyValue + " already exists");
+      }
+      var profile = state.create(uniqueKeyValue);
+      profile.attributes.put(options.uniqueKey(), uniqueKeyValue);
+      attributes.forEach(e -> profile.attributes.put(e.getKey(), e.getValue()));
+      subscriptions.forEach(e -> profile.subscriptions.put(e.getKey(), (Boolean) e.getValue()));
+      return profile.id;
+    }
+  }
+
+  /** Removes a profile, as an Actito user deleting it would. */
+  public boolean deleteProfile(long profileId) {
+    return state.delete(profileId);
+  }
+
+  public int maxInFlightObserved() {
+    return state.maxInFlight();
+  }
+
+  public int inFlight() {
+    return state.inFlight();
+  }
+
+  /** Calls answered 429 because too many were in flight. */
+  public int rejectedForConcurrency() {
+    return state.rejectedForConcurrency();
+  }
+
+  /** Calls the per-minute budget delayed. */
+  public int slowedCalls() {
+    return state.slowed();
+  }
+
+  public void addFault(FaultRule rule) {
+    state.addFault(rule);
+  }
+
+  public void clearFaults() {
+    state.clearFaults();
+  }
+
+  /** Makes every token issued so far expired, so the next call with one gets 401. */
+  public void expireTokens() {
+    state.expireTokens();
+  }
+
+  /** Forgets profiles, tokens, finished calls, counters and faults. */
+  public void reset() {
+    state.reset();
+  }
+
+  public JsonObject stats() {
+    return new JsonObject()
+        .put("inFlight", state.inFlight())
+        .put("maxInFlightObserved", state.maxInFlight())
+        .put("rejectedForConcurrency", state.rejectedForConcurrency())
+        .put("slowedCalls", state.slowed());
+  }
+
+  // ---- the server ----
+
+  private final class Server extends VerticleBase {
+    private HttpServer server;
+
+    @Override
+    public Future<?> start() {
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+      return server.requestHandler(ActitoSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
+    }
+
+    @Override
+    public Future<?> stop() {
+      return server.close();
+    }
+  }
+
+  private void handle(HttpServerRequest request) {
+    String path = request.path();
+    if (path.startsWith(ADMIN_PREFIX)) {
+      request.body().onSuccess(body -> admin(request, body));
+      return;
+    }
+    var call = state.begin(request.method().name(), request.uri());
+    // a client that gives up (timeout) closes the connection: the call no longer counts in flight
+    request.response().closeHandler(v -> state.end(call, 0, null));
+    Future<Buffer> body = request.body();
+    if (state.overConcurrency()) {
+      body.onComplete(b -> respond(request, call, 429,
+          error(429, "TOO_MANY_REQUESTS", "more than " + options.maxConcurrentCalls() + " concurrent calls")));
+      return;
+    }
+    long delay = state.admit(call);
+    SandboxState.FaultEffect fault = state.faultFor(path);
+    body.onSuccess(b -> {
+      state.recordBody(call, b.length() == 0 ? null : b.toString(StandardCharsets.UTF_8));
+      after(delay + fault.latencyMs(), () -> {
+        if (fault.hang()) {
+          return; // never answered: the client's timeout must cope
+        }
+        if (fault.status() != 0) {
+          if (fault.retryAfter() != null) {
+            request.response().putHeader("Retry-After", fault.retryAfter());
+          }
+          respond(request, call, fault.status(), error(fault.status(), "INJECTED_FAULT", "fault injected by the sandbox"));
+          return;
+        }
+        route(request, call, b);
+      });
+    }).onFailure(err -> state.end(call, 0, null));
+  }
+
+  private void after(long delayMs, Runnable action) {
+    if (delayMs <= 0) {
+      action.run();
+    } else {
+      vertx.setTimer(delayMs, id -> action.run());
+    }
+  }
+
+  private void route(HttpServerRequest request, SandboxState.Call call, Buffer body) {
+    String path = request.path();
+    HttpMethod method = request.method();
+    if (path.equals(TOKEN_PATH)) {
+      if (method != HttpMethod.GET) {
+        respond(request, call, 405, error(405, "METHOD_NOT_ALLOWED", "use GET"));
+      } else {
+        token(request, call);
+      }
+      return;
+    }
+    String authorization = request.getHeader("Authorization");
+    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? "missing bearer token"
+        : state.tokenProblem(authorization.substring(7).trim());
+    if (problem != null) {
+      respond(request, call, 401, error(401, "UNAUTHORIZED", problem));
+      return;
+    }
+    List<String> segments = segments(path);
+    try {
+      if (path.startsWith(STRUCTURE_PREFIX)) {
+        structure(request, call, segments);
+      } else if (path.startsWith(PROFILES_PREFIX)) {
+        profiles(request, call, segments, body);
+      } else {
+        respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      }
+    } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "malformed body: " + e.getMessage()));
+    }
+  }
+
+  private void token(HttpServerRequest request, SandboxState.Call call) {
+    String key = request.getHeader("Authorization");
+    if (key == null || !options.apiKeys().contains(key.trim())) {
+      respond(request, call, 401, error(401, "UNAUTHORIZED", "invalid API key"));
+      return;
+    }
+    long millis = options.tokenLifetime().toMillis();
+    String expiresIn = millis % 1000 == 0 ? (millis / 1000) + "s" : (millis / 1000.0) + "s";
+    respond(request, call, 200, new JsonObject()
+        .put("accessToken", state.issueToken())
+        .put("tokenType", "bearer")
+        .put("expiresIn", expiresIn));
+  }
+
+  // GET /profile-table-structure/v5/entities/{entity}/profile-tables
+  private void structure(HttpServerRequest request, SandboxState.Call call, List<String> s) {
+    if (s.size() != 5 || !s.get(4).equals("profile-tables") || request.method() != HttpMethod.GET) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      return;
+    }
+    if (!s.get(3).equals(options.entity())) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "unknown entity " + s.get(3)));
+      return;
+    }
+    var attributes = new JsonArray()
+        .add(attribute("profileId", true, true))
+        .add(attribute(options.uniqueKey(), true, false));
+    for (String name : options.attributes()) {
+      if (!name.equals(options.uniqueKey())) {
+        attributes.add(attribute(name, false, false));
+      }
+    }
+    var subscriptions = new JsonArray();
+    options.subscriptions().forEach(name -> subscriptions.add(new JsonObject().put("name", name)));
+    var table = new JsonObject()
+        .put("id", "1")
+        .put("name", options.table())
+        .put("attributes", attributes)
+        .put("subscriptions", subscriptions);
+    respond(request, call, 200, new JsonObject().put("profileTables", new JsonArray().add(table)));
+  }
+
+  private static JsonObject attribute(String name, boolean unique, boolean mandatory) {
+    return new JsonObject()
+        .put("type", "CUSTOM").put("name", name).put("unique", unique).put("mandatory", mandatory)
+        .put("valueType", "STRING").put("multiValued", false);
+  }
+
+  // {p}/profile = /profiles/v4/entity/{entity}/table/{table}/profile: segments 0..6
+  private void profiles(HttpServerRequest request, SandboxState.Call call, List<String> s, Buffer body) {
+    if (s.size() < 7 || !s.get(4).equals("table") || !s.get(6).equals("profile")) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      return;
+    }
+    if (!s.get(3).equals(options.entity()) || !s.get(5).equals(options.table())) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "unknown entity or table " + s.get(3) + "/" + s.get(5)));
+      return;
+    }
+    HttpMethod method = request.method();
+    List<String> rest = s.subList(7, s.size());
+    synchronized (state) {
+      if (rest.isEmpty() && method == HttpMethod.POST) {
+        createOrUpdate(request, call, body);
+      } else if (rest.size() == 1 && method == HttpMethod.GET) {
+        lookup(request, call, rest.get(0));
+      } else if (rest.size() == 1 && method == HttpMethod.PUT) {
+        update(request, call, rest.get(0), body);
+      } else if (rest.size() == 1 && method == HttpMethod.DELETE) {
+        long id = profileId(rest.get(0));
+        boolean deleted = id > 0 && state.delete(id);
+        respond(request, call, deleted ? 200 : 404,
+            deleted ? new JsonObject().put("profileId", id) : error(404, "NOT_FOUND", "unknown profile " + rest.get(0)));
+      } else if (rest.size() >= 2 && rest.get(1).equals("subscription")) {
+        subscription(request, call, rest);
+      } else {
+        respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      }
+    }
+  }
+
+  // POST {p}/profile?allowUpdate=true|false
+  private void createOrUpdate(HttpServerRequest request, SandboxState.Call call, Buffer body) {
+    JsonObject json = body.toJsonObject();
+    boolean allowUpdate = Boolean.parseBoolean(request.getParam("allowUpdate", "false"));
+    JsonArray attributes = json.getJsonArray("attributes");
+    if (attributes == null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "attributes are required"));
+      return;
+    }
+    String key = uniqueKeyIn(attributes);
+    if (key == null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "the unique attribute " + options.uniqueKey() + " is required"));
+      return;
+    }
+    String invalid = invalidNames(attributes, json.getJsonArray("subscriptions"));
+    if (invalid != null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", invalid));
+      return;
+    }
+    Optional<SandboxState.Profile> existing = state.byKey(key);
+    if (existing.isPresent() && !allowUpdate) {
+      respond(request, call, 409, error(409, "CONFLICT", "a profile with " + options.uniqueKey() + " " + key + " already exists"));
+      return;
+    }
+    var profile = existing.orElseGet(() -> state.create(key));
+    applyAttributes(profile, attributes);
+    applySubscriptions(profile, json.getJsonArray("subscriptions"));
+    respond(request, call, 200, new JsonObject().put("profileId", profile.id));
+  }
+
+  // GET {p}/profile/{attribute}={value} or {p}/profile/{profileId}
+  private void lookup(HttpServerRequest request, SandboxState.Call call, String reference) {
+    int eq = reference.indexOf('=');
+    Optional<SandboxState.Profile> profile;
+    if (eq > 0) {
+      String attribute = reference.substring(0, eq);
+      if (!attribute.equals(options.uniqueKey())) {
+        respond(request, call, 400, error(400, "BAD_REQUEST", attribute + " is not a unique attribute"));
+        return;
+      }
+      profile = state.byKey(reference.substring(eq + 1));
+    } else {
+      long id = profileId(reference);
+      profile = id > 0 ? state.byId(id) : Optional.empty();
+    }
+    if (profile.isEmpty()) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no profile " + reference));
+    } else {
+      respond(request, call, 200, profile.get().toJson());
+    }
+  }
+
+  // PUT {p}/profile/{profileId} with {"attributes": [...]}: attributes only, as Actito documents it
+  private void update(HttpServerRequest request, SandboxState.Call call, String reference, Buffer body) {
+    JsonObject json = body.toJsonObject();
+    long id = profileId(reference);
+    Optional<SandboxState.Profile> found = id > 0 ? state.byId(id) : Optional.empty();
+    if (found.isEmpty()) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no profile " + reference));
+      return;
+    }
+    JsonArray attributes = json.getJsonArray("attributes");
+    if (attributes == null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "attributes are required"));
+      return;
+    }
+    String invalid = invalidNames(attributes, null);
+    if (invalid != null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", invalid));
+      return;
+    }
+    var profile = found.get();
+    String newKey = uniqueKeyIn(attributes);
+    String oldKey = String.valueOf(profile.attributes.get(options.uniqueKey()));
+    if (newKey != null && !state.rekey(profile, oldKey, newKey)) {
+      respond(request, call, 409, error(409, "CONFLICT", "another profile holds " + options.uniqueKey() + " " + newKey));
+      return;
+    }
+    applyAttributes(profile, attributes);
+    respond(request, call, 200, new JsonObject().put("profileId", profile.id));
+  }
+
+  // {p}/profile/{id}/subscription[/{name}]
+  private void subscription(HttpServerRequest request, SandboxState.Call call, List<String> rest) {
+    long id = profileId(rest.get(0));
+    Optional<SandboxState.Profile> found = id > 0 ? state.byId(id) : Optional.empty();
+    if (found.isEmpty()) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no profile " + rest.get(0)));
+      return;
+    }
+    var profile = found.get();
+    HttpMethod method = request.method();
+    if (rest.size() == 2 && method == HttpMethod.GET) {
+      respond(request, call, 200, new JsonObject().put("subscriptions", profile.toJson().getJsonArray("subscriptions")));
+      return;
+    }
+    if (rest.size() != 3 || (method != HttpMethod.POST && method != HttpMethod.DELETE)) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      return;
+    }
+    String name = rest.get(2);
+    if (!knownSubscriptions.isEmpty() && !knownSubscriptions.contains(name)) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "unknown subscription " + name));
+      return;
+    }
+    profile.subscriptions.put(name, method == HttpMethod.POST);
+    respond(request, call, 200, new JsonObject().put("profileId", profile.id).put("subscription", name)
+        .put("subscribe", method == HttpMethod.POST));
+  }
+
+  private String uniqueKeyIn(JsonArray attributes) {
+    for (int i = 0; i < attributes.size(); i++) {
+      JsonObject attribute = attributes.getJsonObject(i);
+      if (options.uniqueKey().equals(attribute.getString("name")) && attribute.getValue("value") != null) {
+        return String.valueOf(attribute.getValue("value"));
+      }
+    }
+    return null;
+  }
+
+  private String invalidNames(JsonArray attributes, JsonArray subscriptions) {
+    for (int i = 0; i < attributes.size(); i++) {
+      String name = attributes.getJsonObject(i).getString("name");
+      if (name == null) {
+        return "an attribute has no name";
+      }
+      if (!knownAttributes.isEmpty() && !knownAttributes.contains(name) && !name.equals(options.uniqueKey())) {
+        return "unknown attribute " + name;
+      }
+    }
+    if (subscriptions != null) {
+      for (int i = 0; i < subscriptions.size(); i++) {
+        JsonObject subscription = subscriptions.getJsonObject(i);
+        String name = subscription.getString("name");
+        if (name == null || subscription.getBoolean("subscribe") == null) {
+          return "a subscription needs a name and subscribe";
+        }
+        if (!knownSubscriptions.isEmpty() && !knownSubscriptions.contains(name)) {
+          return "unknown subscription " + name;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void applyAttributes(SandboxState.Profile profile, JsonArray attributes) {
+    for (int i = 0; i < attributes.size(); i++) {
+      JsonObject attribute = attributes.getJsonObject(i);
+      profile.attributes.put(attribute.getString("name"), attribute.getValue("value"));
+    }
+  }
+
+  private static void applySubscriptions(SandboxState.Profile profile, JsonArray subscriptions) {
+    if (subscriptions == null) {
+      return;
+    }
+    for (int i = 0; i < subscriptions.size(); i++) {
+      JsonObject subscription = subscriptions.getJsonObject(i);
+      profile.subscriptions.put(subscription.getString("name"), subscription.getBoolean("subscribe"));
+    }
+  }
+
+  private static long profileId(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  // ---- admin endpoints ----
+
+  private void admin(HttpServerRequest request, Buffer body) {
+    String path = request.path();
+    HttpMethod method = request.method();
+    HttpServerResponse response = request.response().putHeader("Content-Type", "application/json");
+    try {
+      if (path.equals(ADMIN_PREFIX + "/calls") && method == HttpMethod.GET) {
+        var calls = new JsonArray();
+        state.calls().forEach(c -> calls.add(c.toJson()));
+        response.end(stats().put("calls", calls).encode());
+      } else if (path.equals(ADMIN_PREFIX + "/stats") && method == HttpMethod.GET) {
+        response.end(stats().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.GET) {
+        response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
+      } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && method == HttpMethod.GET) {
+        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length()));
+        Optional<JsonObject> profile = profile(key);
+        if (profile.isPresent()) {
+          response.end(profile.get().encode());
+        } else {
+          response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
+        }
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
+        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
+          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
+        } else {
+          addFault(FaultRule.fromJson(body.toJsonObject()));
+        }
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
+        clearFaults();
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
+        expireTokens();
+        response.end("{}");
+      } else if (path.equals(ADMIN_PREFIX + "/reset") && method == HttpMethod.POST) {
+        reset();
+        response.end("{}");
+      } else {
+        response.setStatusCode(404).end(error(404, "NOT_FOUND", "no such admin resource").encode());
+      }
+    } catch (RuntimeException e) {
+      response.setStatusCode(400).end(error(400, "BAD_REQUEST", String.valueOf(e.getMessage())).encode());
+    }
+  }
+
+  private JsonObject faultsJson() {
+    var faults = new JsonArray();
+    state.faults().forEach(f -> faults.add(f.toJson()));
+    return new JsonObject().put("faults", faults);
+  }
+
+  // ---- plumbing ----
+
+  private void respond(HttpServerRequest request, SandboxState.Call call, int status, JsonObject body) {
+    String encoded = body.encode();
+    // end the call first: the client may start its next call as soon as it reads this answer
+    if (!state.end(call, status, encoded)) {
+      return;
+    }
+    HttpServerResponse response = request.response();
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+  }
+
+  private static JsonObject error(int status, String code, String message) {
+    return new JsonObject().put("status", status).put("error", code).put("message", message);
+  }
+
+  private static List<String> segments(String path) {
+    var out = new ArrayList<String>();
+    for (String raw : path.substring(1).split("/", -1)) {
+      out.add(decode(raw));
+    }
+    return out;
+  }
+
+  // a path segment: "+" is a plus sign there, not a space
+  private static String decode(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,197 @@
+package io.consentgateway.sandbox.actito;
+
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
+import io.consentgateway.config.SubscriptionMapping;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an {@link ActitoSandbox} behaves: the one profile table it serves, the API keys it accepts,
+ * the lifetime of the tokens it issues and the licence limits it enforces. Defaults mirror the real
+ * Actito licence (5 concurrent calls, 100 calls per 60 s, 15 min tokens); tests shorten the
+ * "minute" and the token lifetime instead of waiting.
+ *
+ * <p>An empty {@link #attributes()} list accepts any attribute name; a non-empty one rejects the
+ * others with 400, as Actito does for a column the table lacks. The unique key is always accepted.
+ */
+public final class SandboxOptions {
+
+  public static final String DEFAULT_API_KEY = "sandbox-api-key";
+
+  private String host = "127.0.0.1";
+  private int port = 0;
+  private String entity = "sandbox";
+  private String table = "Profiles";
+  private String uniqueKey = "customerId";
+  private List<String> attributes = List.of();
+  private List<String> subscriptions = List.of();
+  private List<String> apiKeys = List.of(DEFAULT_API_KEY);
+  private Duration tokenLifetime = Duration.ofSeconds(900);
+  private int maxConcurrentCalls = 5;
+  private int callsPerWindow = 100;
+  private Duration window = Duration.ofSeconds(60);
+  private int maxRecordedCalls = 10_000;
+
+  /**
+   * Options serving the table of one integration: its entity, table, unique key, the mapped
+   * subscription names and, for a {@code metadataAttributes} list, those keys as attributes. The
+   * integration's API key is the one accepted ({@link #DEFAULT_API_KEY} when it has none). The
+   * limits stay Actito's own (5 concurrent, 100 per minute) whatever the client is configured to.
+   */
+  public static SandboxOptions forIntegration(IntegrationConfig integration) {
+    Objects.requireNonNull(integration, "integration");
+    var actito = integration.actito();
+    var subscriptions = new LinkedHashSet<String>();
+    for (SubscriptionMapping mapping : integration.mappings()) {
+      subscriptions.add(mapping.subscription());
+    }
+    var attributes = new ArrayList<String>();
+    MetadataAttributes metadata = integration.metadataAttributes();
+    if (metadata != null && metadata.mode() == MetadataAttributes.Mode.LIST) {
+      attributes.addAll(metadata.keys());
+    }
+    String key = actito.apiKey() == null || actito.apiKey().isEmpty()
+        ? DEFAULT_API_KEY
+        : actito.apiKey().reveal();
+    return new SandboxOptions()
+        .setEntity(actito.entity())
+        .setTable(actito.table())
+        .setUniqueKey(actito.userUniqueKey())
+        .setSubscriptions(List.copyOf(subscriptions))
+        .setAttributes(attributes)
+        .setApiKeys(List.of(key));
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public SandboxOptions setHost(String host) {
+    this.host = Objects.requireNonNull(host, "host");
+    return this;
+  }
+
+  /** 0 picks a free port; {@link ActitoSandbox#port()} tells which. */
+  public int port() {
+    return port;
+  }
+
+  public SandboxOptions setPort(int port) {
+    this.port = port;
+    return this;
+  }
+
+  public String entity() {
+    return entity;
+  }
+
+  public SandboxOptions setEntity(String entity) {
+    this.entity = Objects.requireNonNull(entity, "entity");
+    return this;
+  }
+
+  public String table() {
+    return table;
+  }
+
+  public SandboxOptions setTable(String table) {
+    this.table = Objects.requireNonNull(table, "table");
+    return this;
+  }
+
+  public String uniqueKey() {
+    return uniqueKey;
+  }
+
+  public SandboxOptions setUniqueKey(String uniqueKey) {
+    this.uniqueKey = Objects.requireNonNull(uniqueKey, "uniqueKey");
+    return this;
+  }
+
+  public List<String> attributes() {
+    return attributes;
+  }
+
+  public SandboxOptions setAttributes(List<String> attributes) {
+    this.attributes = List.copyOf(attributes);
+    return this;
+  }
+
+  public List<String> subscriptions() {
+    return subscriptions;
+  }
+
+  public SandboxOptions setSubscriptions(List<String> subscriptions) {
+    this.subscriptions = List.copyOf(subscriptions);
+    return this;
+  }
+
+  public List<String> apiKeys() {
+    return apiKeys;
+  }
+
+  public SandboxOptions setApiKeys(List<String> apiKeys) {
+    this.apiKeys = List.copyOf(apiKeys);
+    return this;
+  }
+
+  public Duration tokenLifetime() {
+    return tokenLifetime;
+  }
+
+  public SandboxOptions setTokenLifetime(Duration tokenLifetime) {
+    this.tokenLifetime = Objects.requireNonNull(tokenLifetime, "tokenLifetime");
+    return this;
+  }
+
+  /** Calls answered at once; one more in flight gets 429. */
+  public int maxConcurrentCalls() {
+    return maxConcurrentCalls;
+  }
+
+  public SandboxOptions setMaxConcurrentCalls(int maxConcurrentCalls) {
+    this.maxConcurrentCalls = positive(maxConcurrentCalls, "maxConcurrentCalls");
+    return this;
+  }
+
+  /** Calls started per {@link #window()}; the ones beyond wait for a slot, as Actito slows them. */
+  public int callsPerWindow() {
+    return callsPerWindow;
+  }
+
+  public SandboxOptions setCallsPerWindow(int callsPerWindow) {
+    this.callsPerWindow = positive(callsPerWindow, "callsPerWindow");
+    return this;
+  }
+
+  /** The "minute" of the per-minute budget: 60 s like Actito, shorter in tests. */
+  public Duration window() {
+    return window;
+  }
+
+  public SandboxOptions setWindow(Duration window) {
+    this.window = Objects.requireNonNull(window, "window");
+    return this;
+  }
+
+  /** The call log keeps this many calls, dropping the oldest, so a long-running sandbox stays small. */
+  public int maxRecordedCalls() {
+    return maxRecordedCalls;
+  }
+
+  public SandboxOptions setMaxRecordedCalls(int maxRecordedCalls) {
+    this.maxRecordedCalls = positive(maxRecordedCalls, "maxRecordedCalls");
+    return this;
+  }
+
+  private static int positive(int value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, was " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,72 @@
+package io.consentgateway.actito;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consentgateway.config.MetadataAttributes;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class ActitoTableCheckTest {
+
+  @Test
+  void matchingTableIsReportedOk(Vertx vertx) {
+    try (var fixture = SandboxFixture.start(vertx, SandboxFixture.options().setAttributes(List.of("firstName")))) {
+      var client = fixture.client(fixture.settings(false));
+      var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY), MetadataAttributes.ALL);
+
+      CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of("firstName")).await();
+
+      assertThat(report.ok()).isTrue();
+      assertThat(CheckReport.exitCode(List.of(report))).isZero();
+      assertThat(report.render()).startsWith("OK   integration acme");
+    }
+  }
+
+  @Test
+  void missingSubscriptionUniqueKeyAndMetadataAttributeAreReported(Vertx vertx) {
+    var options = SandboxFixture.options().setUniqueKey("email").setSubscriptions(List.of("Newsletter"));
+    try (var fixture = SandboxFixture.start(vertx, options)) {
+      var client = fixture.client(fixture.settings(false));
+      var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY), MetadataAttributes.ALL);
+
+      CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of("city")).await();
+
+      assertThat(report.ok()).isFalse();
+      assertThat(CheckReport.exitCode(List.of(report))).isEqualTo(1);
+      assertThat(report.lines()).containsExactlyInAnyOrder(
+          "table Customers lacks the unique key attribute customerId",
+          "table Customers lacks the mapped subscription SmsOffers",
+          "table Customers has no attribute for metadata key city");
+    }
+  }
+
+  @Test
+  void refusedKeyIsReportedClearly(Vertx vertx) {
+    try (var fixture = SandboxFixture.start(vertx, SandboxFixture.options())) {
+      var client = fixture.client(ActitoClientSettings.from("acme", SandboxFixture.config(false, "nope"))
+          .withBaseUrl(fixture.sandbox.baseUrl()));
+      var integration = SandboxFixture.integration(SandboxFixture.config(false, "nope"), MetadataAttributes.NONE);
+
+      CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of()).await();
+
+      assertThat(report.ok()).isFalse();
+      assertThat(report.lines()).singleElement().asString().startsWith("cannot authenticate to Actito")
+          .contains("401").doesNotContain("nope");
+    }
+  }
+
+  @Test
+  void sandboxBaseUrlChecksAgainstAnInProcessSandbox(Vertx vertx) {
+    var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY),
+        MetadataAttributes.only(List.of("city")));
+
+    CheckReport report = new ActitoTableCheck(vertx, new SimpleMeterRegistry()).run(integration).await();
+
+    assertThat(report.ok()).as(report.render()).isTrue();
+  }
+}

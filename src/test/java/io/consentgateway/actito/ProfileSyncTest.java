@@ -1,0 +1,135 @@
+package io.consentgateway.actito;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class ProfileSyncTest {
+
+  private SandboxFixture fixture;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+  }
+
+  @AfterEach
+  void stop() {
+    fixture.close();
+  }
+
+  @Test
+  void upsertModeCreatesAMissingProfileInOneCall() {
+    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
+
+    SyncResult result = sync.apply("new-user", null, SandboxFixture.body("new-user", true, "Ann")).await();
+
+    assertThat(result).isInstanceOf(SyncResult.Delivered.class);
+    JsonObject held = fixture.sandbox.profile("new-user").orElseThrow();
+    assertThat(held.getLong("profileId")).isEqualTo(((SyncResult.Delivered) result).profileId());
+    assertThat(held.encode()).contains("\"Ann\"").contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
+    assertThat(apiCalls()).containsExactly("POST /profiles/v4/entity/acme/table/Customers/profile?allowUpdate=true");
+  }
+
+  @Test
+  void upsertModeAddsTheUniqueKeyWhenTheBodyLacksIt() {
+    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
+    byte[] body = new JsonObject().put("subscriptions", new io.vertx.core.json.JsonArray()).toBuffer().getBytes();
+
+    sync.apply("keyless", null, body).await();
+
+    assertThat(fixture.sandbox.profile("keyless")).isPresent();
+  }
+
+  @Test
+  void updateOnlyModeReportsAMissingProfileAndNeverCreatesIt() {
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+
+    SyncResult result = sync.apply("ghost", null, SandboxFixture.body("ghost", true, "Ann")).await();
+
+    assertThat(result).isEqualTo(new SyncResult.NotInActito("ghost"));
+    assertThat(fixture.sandbox.profiles()).isEmpty();
+    assertThat(fixture.calls("POST", "/profile")).isEmpty();
+    assertThat(fixture.calls("PUT", "/profile")).isEmpty();
+    assertThat(apiCalls()).containsExactly("GET /profiles/v4/entity/acme/table/Customers/profile/customerId=ghost");
+  }
+
+  @Test
+  void updateOnlyModeWithAKnownIdUpdatesAttributesThenSubscriptions() {
+    long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject().put("Newsletter", false));
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+
+    SyncResult result = sync.apply("u1", id, SandboxFixture.body("u1", true, "Ann")).await();
+
+    assertThat(result).isEqualTo(new SyncResult.Delivered(id));
+    assertThat(apiCalls()).containsExactly(
+        "PUT /profiles/v4/entity/acme/table/Customers/profile/" + id,
+        "POST /profiles/v4/entity/acme/table/Customers/profile/" + id + "/subscription/Newsletter");
+    assertThat(fixture.sandbox.profile("u1").orElseThrow().encode())
+        .contains("\"Ann\"").contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
+  }
+
+  @Test
+  void updateOnlyModeWithoutAnIdLooksUpAndSendsOnlyWhatChanged() {
+    long id = fixture.sandbox.seedProfile("u1", new JsonObject().put("firstName", "Ann"),
+        new JsonObject().put("Newsletter", true));
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+
+    SyncResult result = sync.apply("u1", null, SandboxFixture.body("u1", false, "Ann")).await();
+
+    assertThat(result).isEqualTo(new SyncResult.Delivered(id));
+    assertThat(apiCalls()).containsExactly(
+        "GET /profiles/v4/entity/acme/table/Customers/profile/customerId=u1",
+        "DELETE /profiles/v4/entity/acme/table/Customers/profile/" + id + "/subscription/Newsletter");
+  }
+
+  @Test
+  void staleProfileIdFallsBackToALookup() {
+    long stale = fixture.sandbox.seedProfile("old", new JsonObject(), new JsonObject());
+    fixture.sandbox.deleteProfile(stale);
+    long current = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+
+    SyncResult result = sync.apply("u1", stale, SandboxFixture.body("u1", true, "Ann")).await();
+
+    assertThat(result).isEqualTo(new SyncResult.Delivered(current));
+    assertThat(fixture.sandbox.profile("u1").orElseThrow().encode()).contains("\"Ann\"");
+    assertThat(apiCalls()).first().isEqualTo("PUT /profiles/v4/entity/acme/table/Customers/profile/" + stale);
+  }
+
+  @Test
+  void uniqueKeyValueIsEncodedIntoOnePathSegment() {
+    String userId = "a/b=c+d é?";
+    fixture.sandbox.seedProfile(userId, new JsonObject(), new JsonObject());
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+
+    SyncResult result = sync.apply(userId, null, SandboxFixture.body(userId, true, null)).await();
+
+    assertThat(result).isInstanceOf(SyncResult.Delivered.class);
+    assertThat(fixture.sandbox.profile(userId).orElseThrow().encode()).contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
+  }
+
+  @Test
+  void malformedBodyIsPermanent() {
+    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
+
+    SyncResult result = sync.apply("u1", null, "{oops".getBytes()).await();
+
+    assertThat(result).isInstanceOf(SyncResult.Permanent.class);
+    assertThat(fixture.sandbox.calls()).isEmpty();
+  }
+
+  private java.util.List<String> apiCalls() {
+    return fixture.sandbox.calls().stream()
+        .filter(c -> !c.path().equals("/auth/token"))
+        .map(c -> c.method() + " " + c.path())
+        .toList();
+  }
+}

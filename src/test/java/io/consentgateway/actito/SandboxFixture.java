@@ -1,0 +1,120 @@
+package io.consentgateway.actito;
+
+import io.consentgateway.config.ActitoConfig;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
+import io.consentgateway.config.Secret;
+import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.sandbox.actito.ActitoSandbox;
+import io.consentgateway.sandbox.actito.RecordedCall;
+import io.consentgateway.sandbox.actito.SandboxOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** A sandbox and a client of it, for one test; tests block on futures from the JUnit thread only. */
+final class SandboxFixture implements AutoCloseable {
+
+  static final String KEY = "test-api-key";
+
+  final Vertx vertx;
+  final ActitoSandbox sandbox;
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  ActitoClient client;
+
+  private SandboxFixture(Vertx vertx, ActitoSandbox sandbox) {
+    this.vertx = vertx;
+    this.sandbox = sandbox;
+  }
+
+  static SandboxOptions options() {
+    return new SandboxOptions()
+        .setEntity("acme").setTable("Customers").setUniqueKey("customerId")
+        .setSubscriptions(List.of("Newsletter", "SmsOffers"))
+        .setApiKeys(List.of(KEY));
+  }
+
+  static SandboxFixture start(Vertx vertx, SandboxOptions options) {
+    return new SandboxFixture(vertx, ActitoSandbox.start(vertx, options).await());
+  }
+
+  static ActitoConfig config(boolean upsertMode, String apiKey) {
+    return config(upsertMode, apiKey, 100);
+  }
+
+  static ActitoConfig config(boolean upsertMode, String apiKey, int callsPerMinute) {
+    return new ActitoConfig(ActitoConfig.SANDBOX, Secret.of(apiKey), "acme", "Customers", "customerId",
+        upsertMode, 5, callsPerMinute, 2_000);
+  }
+
+  static IntegrationConfig integration(ActitoConfig actito, MetadataAttributes metadata) {
+    return new IntegrationConfig("acme", null, actito,
+        List.of(new SubscriptionMapping("Newsletter", "newsletter", null, null),
+            new SubscriptionMapping("SmsOffers", "marketing", "channels", "sms")),
+        metadata, null, null, null);
+  }
+
+  ActitoClientSettings settings(boolean upsertMode) {
+    return ActitoClientSettings.from("acme", config(upsertMode, KEY)).withBaseUrl(sandbox.baseUrl());
+  }
+
+  ActitoClient client(ActitoClientSettings settings) {
+    client = new ActitoClient(vertx, settings, registry);
+    return client;
+  }
+
+  List<RecordedCall> calls(String method, String pathFragment) {
+    return sandbox.calls().stream()
+        .filter(c -> c.method().equals(method) && c.path().contains(pathFragment))
+        .toList();
+  }
+
+  double counter(String name, String... tags) {
+    var counter = registry.find(name).tags(tags).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  static byte[] body(String userId, boolean newsletter, String firstName) {
+    var attributes = new JsonArray().add(new JsonObject().put("name", "customerId").put("value", userId));
+    if (firstName != null) {
+      attributes.add(new JsonObject().put("name", "firstName").put("value", firstName));
+    }
+    return new JsonObject()
+        .put("attributes", attributes)
+        .put("subscriptions", new JsonArray().add(new JsonObject().put("name", "Newsletter").put("subscribe", newsletter)))
+        .put("dataCollectionInformation", new JsonObject().put("date", "2024-01-01").put("source", "didomi").put("way", "webhook"))
+        .toBuffer().getBytes();
+  }
+
+  static void waitUntil(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 10 s");
+      }
+      try {
+        Thread.sleep(10); // the JUnit thread, never an event loop
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close().await();
+    }
+    sandbox.stop().await();
+  }
+}
