@@ -1,6 +1,12 @@
 package io.consentgateway;
 
+import io.consentgateway.actito.ActitoTableCheck;
+import io.consentgateway.actito.CheckReport;
 import io.consentgateway.app.Gateway;
+import io.consentgateway.config.IntegrationConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
 import io.consentgateway.config.ConfigException;
 import io.consentgateway.config.ConfigLoader;
 import io.consentgateway.config.GatewayConfig;
@@ -13,7 +19,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Command line: {@code java -jar consent-gateway.jar [run] [--config PATH]} starts the gateway.
+ * Command line: {@code java -jar consent-gateway.jar [run] [--config PATH]} starts the gateway;
+ * {@code check} checks each integration's Actito table against the configuration and exits 0 or 1.
  * Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 1 when start-up fails, 2 for an invalid
  * configuration or command line.
  */
@@ -48,13 +55,34 @@ public final class Main {
     }
     return switch (command) {
       case "run" -> serve(config);
+      case "check" -> check(config);
       default -> usage();
     };
   }
 
   private static int usage() {
-    System.err.println("usage: java -jar consent-gateway.jar [run] [--config conf/gateway.yaml]");
+    System.err.println("usage: java -jar consent-gateway.jar [run|check] [--config conf/gateway.yaml]");
     return 2;
+  }
+
+  /** Checks every integration's Actito table against the configuration; 0 when all pass, else 1. */
+  private static int check(GatewayConfig config) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      ActitoTableCheck check = new ActitoTableCheck(vertx, new SimpleMeterRegistry());
+      List<CheckReport> reports = new ArrayList<>();
+      for (IntegrationConfig integration : config.integrations()) {
+        CheckReport report = check.run(integration).await(120, TimeUnit.SECONDS);
+        System.out.println(report.render());
+        reports.add(report);
+      }
+      return CheckReport.exitCode(reports);
+    } catch (Exception e) {
+      System.out.println("check failed: " + e.getMessage());
+      return 1;
+    } finally {
+      vertx.close();
+    }
   }
 
   private static int serve(GatewayConfig config) {

@@ -76,7 +76,7 @@ public final class ActitoClient {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.registry = Objects.requireNonNull(registry, "registry");
-    if (settings.baseUrl().equals(io.consentgateway.config.ActitoConfig.SANDBOX)) {
+    if (settings.baseUrl().startsWith(io.consentgateway.config.ActitoConfig.SANDBOX)) {
       throw new IllegalArgumentException("baseUrl 'sandbox' must be resolved to the started sandbox's URL "
           + "(ActitoClientSettings.withBaseUrl) for " + settings.describe());
     }

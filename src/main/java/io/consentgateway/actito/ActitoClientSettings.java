@@ -57,7 +57,10 @@ public record ActitoClientSettings(
     return new ActitoClientSettings(
         integrationId,
         config.baseUrl(),
-        config.apiKey(),
+        // the bundled sandbox accepts its default key when the configuration sets none
+        config.usesSandbox() && config.apiKey().isEmpty()
+            ? io.consentgateway.config.Secret.of(io.consentgateway.sandbox.actito.SandboxOptions.DEFAULT_API_KEY)
+            : config.apiKey(),
         config.entity(),
         config.table(),
         config.userUniqueKey(),
@@ -69,7 +72,7 @@ public record ActitoClientSettings(
         Duration.ofMillis(config.timeoutMs() > 0 ? config.timeoutMs() : 10_000),
         DEFAULT_MAX_QUEUED,
         5,
-        Duration.ofSeconds(30),
+        Duration.ofMillis(config.breakerResetMs()),
         Duration.ofSeconds(60),
         Duration.ofSeconds(60));
   }

@@ -2,7 +2,8 @@ package io.consentgateway.config;
 
 /**
  * One Actito licence and profile table. {@code baseUrl} {@value #SANDBOX} starts the bundled Actito
- * sandbox in-process and points the client at it.
+ * sandbox in-process on port {@value #SANDBOX_DEFAULT_PORT} and points the client at it; {@code
+ * sandbox:PORT} picks the port ({@code sandbox:0}: any free one).
  */
 public record ActitoConfig(
     String baseUrl,
@@ -13,11 +14,27 @@ public record ActitoConfig(
     boolean upsertMode,
     int maxConcurrency,
     int callsPerMinute,
-    long timeoutMs) {
+    long timeoutMs,
+    long breakerResetMs) {
+
+  public static final long DEFAULT_BREAKER_RESET_MS = 30_000;
+
+  /** With the default breaker reset ({@value #DEFAULT_BREAKER_RESET_MS} ms). */
+  public ActitoConfig(String baseUrl, Secret apiKey, String entity, String table, String userUniqueKey,
+      boolean upsertMode, int maxConcurrency, int callsPerMinute, long timeoutMs) {
+    this(baseUrl, apiKey, entity, table, userUniqueKey, upsertMode, maxConcurrency, callsPerMinute, timeoutMs,
+        DEFAULT_BREAKER_RESET_MS);
+  }
 
   public static final String SANDBOX = "sandbox";
+  public static final int SANDBOX_DEFAULT_PORT = 8089;
 
   public boolean usesSandbox() {
-    return SANDBOX.equals(baseUrl);
+    return baseUrl.equals(SANDBOX) || baseUrl.startsWith(SANDBOX + ":");
+  }
+
+  /** The port of the bundled sandbox, for {@link #usesSandbox()} configurations. */
+  public int sandboxPort() {
+    return baseUrl.equals(SANDBOX) ? SANDBOX_DEFAULT_PORT : Integer.parseInt(baseUrl.substring(SANDBOX.length() + 1));
   }
 }

@@ -176,9 +176,15 @@ public final class ConfigLoader {
       throw new ConfigException("integrations", "at least one integration is required");
     }
     Set<String> ids = new HashSet<>();
+    Set<Integer> sandboxPorts = new HashSet<>();
     for (int i = 0; i < integrations.size(); i++) {
       if (!ids.add(integrations.get(i).id())) {
         throw new ConfigException("integrations[" + i + "].id", "duplicate integration id '" + integrations.get(i).id() + "'");
+      }
+      ActitoConfig actito = integrations.get(i).actito();
+      if (actito.usesSandbox() && actito.sandboxPort() != 0 && !sandboxPorts.add(actito.sandboxPort())) {
+        throw new ConfigException("integrations[" + i + "].actito.baseUrl",
+            "another integration's sandbox already uses port " + actito.sandboxPort() + "; use sandbox:PORT");
       }
     }
     return new GatewayConfig(server, admin, store, auth, integrations);
@@ -194,15 +200,20 @@ public final class ConfigLoader {
     DidomiConfig didomi = new DidomiConfig(d.requiredString("organizationId"), d.string("regulation", "gdpr").toLowerCase());
 
     ConfigNode ac = n.section("actito").allowOnly(
-        "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs");
+        "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs",
+        "breakerResetMs");
     String baseUrl = ac.string("baseUrl", ActitoConfig.SANDBOX).trim();
-    if (!baseUrl.equals(ActitoConfig.SANDBOX) && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
-      throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL or '" + ActitoConfig.SANDBOX + "'");
+    boolean sandbox = baseUrl.matches("sandbox(:\\d{1,5})?");
+    if (!sandbox && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
+    }
+    if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
+      throw new ConfigException(ac.key("baseUrl"), "sandbox port must be at most 65535");
     }
     if (baseUrl.endsWith("/")) {
       baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
     }
-    Secret apiKey = baseUrl.equals(ActitoConfig.SANDBOX) ? ac.secret("apiKey") : ac.requiredSecret("apiKey");
+    Secret apiKey = sandbox ? ac.secret("apiKey") : ac.requiredSecret("apiKey");
     ActitoConfig actito = new ActitoConfig(
         baseUrl,
         apiKey,
@@ -212,7 +223,8 @@ public final class ConfigLoader {
         ac.bool("upsertMode", false),
         ac.integer("maxConcurrency", 5, 1, 64),
         ac.integer("callsPerMinute", 100, 1, 1_000_000),
-        ac.longValue("timeoutMs", 10_000, 100, 600_000));
+        ac.longValue("timeoutMs", 10_000, 100, 600_000),
+        ac.longValue("breakerResetMs", ActitoConfig.DEFAULT_BREAKER_RESET_MS, 100, 3_600_000));
 
     List<SubscriptionMapping> mappings = n.list("mappings", this::mapping);
     Set<String> subscriptions = new HashSet<>();

@@ -1,6 +1,8 @@
 package io.consentgateway.store;
 
 import io.vertx.core.Future;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The durable heart of the gateway: the webhook inbox (idempotency, audit, replay), the per-user
@@ -21,6 +23,32 @@ import io.vertx.core.Future;
 public interface ConsentStore {
 
   Future<IngestOutcome> ingest(InboundWebhook webhook);
+
+  /**
+   * Leases up to {@code limit} users of {@code integration} whose changes are due, oldest schedule
+   * first, until {@code leaseMillis} from now: no other claim returns them meanwhile. A lease that
+   * is never resolved (crash) expires, and the user is claimed again: delivery is at-least-once.
+   */
+  Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis);
+
+  /** Records what became of a claimed user's dispatch and ends its lease. */
+  Future<Void> record(ClaimedUser user, DispatchOutcome outcome);
+
+  /** The operator's view of one user, with up to {@code historyLimit} lines of history. */
+  Future<Optional<UserRecord>> user(String integration, String userKey, int historyLimit);
+
+  Future<List<DeadLetterEntry>> deadLetters(String integration, int offset, int limit);
+
+  /** Makes dead-lettered users due again (all, or the one given); answers how many. */
+  Future<Integer> replayDeadLetters(String integration, String userKeyOrNull);
+
+  /** Forgets a user's dead letter without sending it; answers whether there was one. */
+  Future<Boolean> discardDeadLetter(String integration, String userKey);
+
+  Future<IntegrationBacklog> backlog(String integration);
+
+  /** Persists an operator's pause, so that it survives a restart. */
+  Future<Void> setPaused(String integration, boolean paused);
 
   /** Writes waiting for the writer, for metrics and back-pressure. */
   int queueDepth();

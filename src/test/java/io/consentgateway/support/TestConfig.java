@@ -26,6 +26,11 @@ public final class TestConfig {
   private String adminToken = "";
   private String extraIntegrationYaml = "";
   private int maxBodyBytes = 65_536;
+  private String actitoBaseUrl = "sandbox:0";
+  private boolean upsertMode = false;
+  private int callsPerMinute = 100_000;
+  private String dispatchYaml = "{ initialBackoffMs: 50, maxBackoffMs: 500, maxAttempts: 25 }";
+  private long breakerResetMs = 500;
 
   public TestConfig(Path dir) {
     this.storePath = dir.resolve("gateway.db");
@@ -62,6 +67,22 @@ public final class TestConfig {
     return this;
   }
 
+  public TestConfig actito(String baseUrl, boolean upsertMode) {
+    this.actitoBaseUrl = baseUrl;
+    this.upsertMode = upsertMode;
+    return this;
+  }
+
+  public TestConfig callsPerMinute(int callsPerMinute) {
+    this.callsPerMinute = callsPerMinute;
+    return this;
+  }
+
+  public TestConfig dispatch(String yamlMapping) {
+    this.dispatchYaml = yamlMapping;
+    return this;
+  }
+
   public int port() {
     return port;
   }
@@ -88,16 +109,23 @@ public final class TestConfig {
           - id: acme
             didomi: { organizationId: acme-org, regulation: gdpr }
             actito:
-              baseUrl: sandbox
+              baseUrl: "%s"
+              apiKey: sandbox-api-key
               entity: acme
               table: Customers
               userUniqueKey: customerId
+              upsertMode: %s
+              callsPerMinute: %d
+              timeoutMs: 2000
+              breakerResetMs: %d
+            dispatch: %s
             mappings:
               - { subscription: Newsletter, purpose: newsletter }
               - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
         %s
         """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch,
-            CLIENT_ID, allowedIps, extraIntegrationYaml.indent(4));
+            CLIENT_ID, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+            extraIntegrationYaml.indent(4));
   }
 
   public static Map<String, String> environment() {

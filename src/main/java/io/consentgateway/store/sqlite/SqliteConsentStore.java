@@ -1,7 +1,12 @@
 package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.DeadLetterEntry;
+import io.consentgateway.store.DispatchOutcome;
+import io.consentgateway.store.IntegrationBacklog;
+import io.consentgateway.store.UserRecord;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
 import io.consentgateway.store.StoreUnavailableException;
@@ -16,6 +21,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,10 +58,12 @@ public final class SqliteConsentStore implements ConsentStore {
 
   private final Path path;
   private final GroupCommitWriter writer;
+  private final SqliteReader reader;
 
-  private SqliteConsentStore(Path path, GroupCommitWriter writer) {
+  private SqliteConsentStore(Path path, GroupCommitWriter writer, SqliteReader reader) {
     this.path = path;
     this.writer = writer;
+    this.reader = reader;
   }
 
   /**
@@ -70,10 +80,12 @@ public final class SqliteConsentStore implements ConsentStore {
       }
       Connection connection = connect(path);
       SqliteSchema.migrate(connection);
+      releaseLeases(connection);
       GroupCommitWriter writer = new GroupCommitWriter(connection, queueCapacity, maxBatch, registry);
+      SqliteReader reader = new SqliteReader(connect(path));
       writer.start();
       log.info("store open: {} (WAL, synchronous=FULL, queue {}, batch {})", path, queueCapacity, maxBatch);
-      return new SqliteConsentStore(path, writer);
+      return new SqliteConsentStore(path, writer, reader);
     } catch (Exception e) {
       throw new IllegalStateException("cannot open the store at " + path + ": " + e.getMessage(), e);
     }
@@ -138,6 +150,115 @@ public final class SqliteConsentStore implements ConsentStore {
     return IngestOutcome.ACCEPTED;
   }
 
+  // One process owns the file: leases left by a previous run (crash) end now, so that their users
+  // are dispatched again at once instead of when the lease would have expired.
+  private static void releaseLeases(Connection connection) throws SQLException {
+    try (PreparedStatement release = connection.prepareStatement(
+        "UPDATE user_state SET leased = 0, next_attempt_at = ? WHERE leased = 1")) {
+      release.setLong(1, System.currentTimeMillis());
+      int released = release.executeUpdate();
+      connection.commit();
+      if (released > 0) {
+        log.info("released {} dispatch leases left by the previous run", released);
+      }
+    }
+  }
+
+  @Override
+  public Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis) {
+    return writer.submit(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis));
+  }
+
+  @Override
+  public Future<Void> record(ClaimedUser user, DispatchOutcome outcome) {
+    return writer.submit(session -> DispatchWrites.record(session, user, outcome));
+  }
+
+  @Override
+  public Future<Optional<UserRecord>> user(String integration, String userKey, int historyLimit) {
+    return reader.read(c -> OperatorQueries.user(c, integration, userKey, historyLimit));
+  }
+
+  @Override
+  public Future<List<DeadLetterEntry>> deadLetters(String integration, int offset, int limit) {
+    return reader.read(c -> OperatorQueries.deadLetters(c, integration, offset, limit));
+  }
+
+  @Override
+  public Future<IntegrationBacklog> backlog(String integration) {
+    return reader.read(c -> OperatorQueries.backlog(c, integration));
+  }
+
+  @Override
+  public Future<Integer> replayDeadLetters(String integration, String userKeyOrNull) {
+    return writer.submit(session -> {
+      long now = System.currentTimeMillis();
+      String users = userKeyOrNull == null ? "" : " AND user_key = ?";
+      List<String> replayed = new ArrayList<>();
+      PreparedStatement select = session.statement("SELECT user_key FROM dead_letter WHERE integration = ?" + users);
+      select.setString(1, integration);
+      if (userKeyOrNull != null) {
+        select.setString(2, userKeyOrNull);
+      }
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          replayed.add(rs.getString(1));
+        }
+      }
+      PreparedStatement revive = session.statement(
+          "UPDATE user_state SET dead_lettered = 0, attempts = 0, last_error = NULL,"
+              + " pending_changes = MAX(pending_changes, 1), dirty_since = COALESCE(dirty_since, ?),"
+              + " next_attempt_at = ?, leased = 0, updated_at = ? WHERE integration = ? AND user_key = ?");
+      PreparedStatement delete = session.statement("DELETE FROM dead_letter WHERE integration = ? AND user_key = ?");
+      for (String userKey : replayed) {
+        revive.setLong(1, now);
+        revive.setLong(2, now);
+        revive.setLong(3, now);
+        revive.setString(4, integration);
+        revive.setString(5, userKey);
+        revive.executeUpdate();
+        delete.setString(1, integration);
+        delete.setString(2, userKey);
+        delete.executeUpdate();
+        DispatchWrites.log(session, integration, userKey, now, "replayed", null, "dead letter replayed by an operator");
+      }
+      return replayed.size();
+    });
+  }
+
+  @Override
+  public Future<Boolean> discardDeadLetter(String integration, String userKey) {
+    return writer.submit(session -> {
+      PreparedStatement delete = session.statement("DELETE FROM dead_letter WHERE integration = ? AND user_key = ?");
+      delete.setString(1, integration);
+      delete.setString(2, userKey);
+      boolean existed = delete.executeUpdate() > 0;
+      if (existed) {
+        PreparedStatement clear = session.statement(
+            "UPDATE user_state SET dead_lettered = 0 WHERE integration = ? AND user_key = ?");
+        clear.setString(1, integration);
+        clear.setString(2, userKey);
+        clear.executeUpdate();
+        DispatchWrites.log(session, integration, userKey, System.currentTimeMillis(), "discarded", null,
+            "dead letter discarded by an operator");
+      }
+      return existed;
+    });
+  }
+
+  @Override
+  public Future<Void> setPaused(String integration, boolean paused) {
+    return writer.submit(session -> {
+      PreparedStatement upsert = session.statement(
+          "INSERT INTO integration_state (integration, paused) VALUES (?, ?)"
+              + " ON CONFLICT (integration) DO UPDATE SET paused = excluded.paused");
+      upsert.setString(1, integration);
+      upsert.setInt(2, paused ? 1 : 0);
+      upsert.executeUpdate();
+      return null;
+    });
+  }
+
   @Override
   public int queueDepth() {
     return writer.queueDepth();
@@ -150,7 +271,10 @@ public final class SqliteConsentStore implements ConsentStore {
 
   @Override
   public Future<Void> close() {
-    return writer.close();
+    return writer.close().eventually(() -> {
+      reader.close();
+      return Future.succeededFuture();
+    });
   }
 
   static StoreUnavailableException unavailable(Reason reason, String message, Throwable cause) {

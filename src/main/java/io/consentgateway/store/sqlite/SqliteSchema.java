@@ -49,11 +49,44 @@ final class SqliteSchema {
               next_attempt_at INTEGER,
               attempts        INTEGER NOT NULL DEFAULT 0,
               last_error      TEXT,
+              leased          INTEGER NOT NULL DEFAULT 0,
+              dead_lettered   INTEGER NOT NULL DEFAULT 0,
               updated_at      INTEGER NOT NULL,
               PRIMARY KEY (integration, user_key)
             )""");
         statement.execute(
             "CREATE INDEX user_state_due ON user_state (integration, next_attempt_at) WHERE dirty_since IS NOT NULL");
+        // Changes that gave up: kept until replayed or discarded by an operator.
+        statement.execute("""
+            CREATE TABLE dead_letter (
+              integration TEXT    NOT NULL,
+              user_key    TEXT    NOT NULL,
+              created_at  INTEGER NOT NULL,
+              reason      TEXT    NOT NULL,
+              status      INTEGER,
+              detail      TEXT,
+              attempts    INTEGER NOT NULL,
+              state       BLOB,
+              PRIMARY KEY (integration, user_key)
+            )""");
+        // Every dispatch attempt and its outcome: the user's history for the operator API.
+        statement.execute("""
+            CREATE TABLE dispatch_log (
+              id          INTEGER PRIMARY KEY,
+              integration TEXT    NOT NULL,
+              user_key    TEXT    NOT NULL,
+              at          INTEGER NOT NULL,
+              outcome     TEXT    NOT NULL,
+              status      INTEGER,
+              detail      TEXT
+            )""");
+        statement.execute("CREATE INDEX dispatch_log_user ON dispatch_log (integration, user_key, at)");
+        statement.execute("""
+            CREATE TABLE integration_state (
+              integration     TEXT PRIMARY KEY,
+              paused          INTEGER NOT NULL DEFAULT 0,
+              last_success_at INTEGER
+            )""");
         statement.execute("PRAGMA user_version = 1");
       }
       connection.commit();

@@ -1,0 +1,227 @@
+package io.consentgateway.admin;
+
+import io.consentgateway.dispatch.DispatchScheduler;
+import io.consentgateway.dispatch.IntegrationDispatch;
+import io.consentgateway.http.JsonErrors;
+import io.consentgateway.mapping.AttributeValue;
+import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.DeadLetterEntry;
+import io.consentgateway.store.UserRecord;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The operator API under {@code /admin/integrations/{id}/...}: a user's whole story, dead letters
+ * (list, replay, discard), the integration's status, pause and resume.
+ */
+public final class OperatorApi implements Consumer<Router> {
+
+  private static final int HISTORY = 50;
+
+  private final ConsentStore store;
+  private final Map<String, IntegrationDispatch> integrations;
+  private final DispatchScheduler scheduler;
+
+  public OperatorApi(ConsentStore store, Map<String, IntegrationDispatch> integrations, DispatchScheduler scheduler) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.integrations = Objects.requireNonNull(integrations, "integrations");
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+  }
+
+  @Override
+  public void accept(Router router) {
+    String base = "/admin/integrations/:id";
+    router.get(base + "/users/:user").handler(ctx -> withIntegration(ctx, this::user));
+    router.get(base + "/dead-letters").handler(ctx -> withIntegration(ctx, this::deadLetters));
+    router.post(base + "/dead-letters/replay").handler(ctx -> withIntegration(ctx, this::replay));
+    router.delete(base + "/dead-letters/:user").handler(ctx -> withIntegration(ctx, this::discard));
+    router.get(base + "/status").handler(ctx -> withIntegration(ctx, this::status));
+    router.post(base + "/pause").handler(ctx -> withIntegration(ctx, (c, i) -> pause(c, i, true)));
+    router.post(base + "/resume").handler(ctx -> withIntegration(ctx, (c, i) -> pause(c, i, false)));
+  }
+
+  private interface IntegrationHandler {
+    void handle(RoutingContext ctx, IntegrationDispatch integration);
+  }
+
+  private void withIntegration(RoutingContext ctx, IntegrationHandler handler) {
+    IntegrationDispatch integration = integrations.get(ctx.pathParam("id"));
+    if (integration == null) {
+      JsonErrors.send(ctx, 404, "unknown_integration", "no integration with id '" + ctx.pathParam("id") + "'");
+      return;
+    }
+    handler.handle(ctx, integration);
+  }
+
+  private void user(RoutingContext ctx, IntegrationDispatch integration) {
+    String userKey = ctx.pathParam("user");
+    answer(ctx, store.user(integration.id(), userKey, HISTORY).map(found -> found.map(this::userJson).orElse(null)),
+        "no webhook was ever stored for user '" + userKey + "'");
+  }
+
+  private JsonObject userJson(UserRecord user) {
+    JsonArray history = new JsonArray();
+    for (UserRecord.HistoryEntry entry : user.history()) {
+      history.add(new JsonObject()
+          .put("at", time(entry.atMillis()))
+          .put("kind", entry.kind())
+          .put("what", entry.what())
+          .put("status", entry.status())
+          .put("detail", entry.detail()));
+    }
+    return new JsonObject()
+        .put("integration", user.integration())
+        .put("organizationUserId", user.userKey())
+        .put("desired", stateJson(user.desired()))
+        .put("actitoAcknowledged", stateJson(user.acknowledged()))
+        .put("profileId", user.profileId())
+        .put("pendingChanges", user.pendingChanges())
+        .put("pendingSince", time(user.dirtySinceMillis()))
+        .put("nextAttempt", time(user.nextAttemptMillis()))
+        .put("attempts", user.attempts())
+        .put("lastError", user.lastError())
+        .put("deadLetter", user.deadLetter() == null ? null : deadLetterJson(user.deadLetter()))
+        .put("history", history);
+  }
+
+  static JsonObject stateJson(ConsentState state) {
+    JsonObject subscriptions = new JsonObject();
+    state.subscriptions().forEach(subscriptions::put);
+    JsonObject attributes = new JsonObject();
+    for (Map.Entry<String, AttributeValue> attribute : state.attributes().entrySet()) {
+      attributes.put(attribute.getKey(), attribute.getValue().text());
+    }
+    return new JsonObject()
+        .put("subscriptions", subscriptions)
+        .put("attributes", attributes)
+        .put("newestChange", state.isEmpty() ? null : time(state.newestChangeMillis()));
+  }
+
+  private void deadLetters(RoutingContext ctx, IntegrationDispatch integration) {
+    int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = intParam(ctx, "limit", 50, 1, 500);
+    if (offset < 0 || limit < 0) {
+      JsonErrors.send(ctx, 400, "bad_request", "offset and limit must be non-negative integers (limit at most 500)");
+      return;
+    }
+    store.deadLetters(integration.id(), offset, limit).onComplete(listed -> {
+      if (listed.failed()) {
+        JsonErrors.send(ctx, 500, "internal_error", "cannot read dead letters");
+        return;
+      }
+      JsonArray items = new JsonArray();
+      listed.result().forEach(entry -> items.add(deadLetterJson(entry)));
+      AdminVerticle.json(ctx, 200, new JsonObject()
+          .put("offset", offset).put("limit", limit).put("items", items)
+          .put("next", listed.result().size() == limit ? offset + limit : null));
+    });
+  }
+
+  private static JsonObject deadLetterJson(DeadLetterEntry entry) {
+    return new JsonObject()
+        .put("organizationUserId", entry.userKey())
+        .put("at", time(entry.createdAtMillis()))
+        .put("reason", entry.reason())
+        .put("actitoStatus", entry.status())
+        .put("detail", entry.detail())
+        .put("attempts", entry.attempts());
+  }
+
+  private void replay(RoutingContext ctx, IntegrationDispatch integration) {
+    String user = ctx.queryParams().get("user");
+    store.replayDeadLetters(integration.id(), user).onComplete(replayed -> {
+      if (replayed.failed()) {
+        JsonErrors.send(ctx, 503, "unavailable", "the store cannot take the replay now; retry");
+        return;
+      }
+      scheduler.wake(integration.id());
+      AdminVerticle.json(ctx, 200, new JsonObject().put("replayed", replayed.result()));
+    });
+  }
+
+  private void discard(RoutingContext ctx, IntegrationDispatch integration) {
+    String user = ctx.pathParam("user");
+    store.discardDeadLetter(integration.id(), user).onComplete(done -> {
+      if (done.failed()) {
+        JsonErrors.send(ctx, 503, "unavailable", "the store cannot take the change now; retry");
+      } else if (!done.result()) {
+        JsonErrors.send(ctx, 404, "not_found", "no dead letter for user '" + user + "'");
+      } else {
+        AdminVerticle.json(ctx, 200, new JsonObject().put("discarded", user));
+      }
+    });
+  }
+
+  private void status(RoutingContext ctx, IntegrationDispatch integration) {
+    store.backlog(integration.id()).onComplete(read -> {
+      if (read.failed()) {
+        JsonErrors.send(ctx, 500, "internal_error", "cannot read the backlog");
+        return;
+      }
+      var backlog = read.result();
+      long now = System.currentTimeMillis();
+      AdminVerticle.json(ctx, 200, new JsonObject()
+          .put("integration", integration.id())
+          .put("paused", integration.paused())
+          .put("backlog", backlog.dirtyUsers())
+          .put("oldestPendingAgeSeconds", backlog.oldestDirtySinceMillis() == null
+              ? null : Math.max(0, (now - backlog.oldestDirtySinceMillis()) / 1000))
+          .put("inFlight", scheduler.inFlight(integration.id()))
+          .put("callsLastMinute", integration.callsLastMinute())
+          .put("deadLetters", backlog.deadLetters())
+          .put("lastSuccess", time(backlog.lastSuccessMillis()))
+          .put("actito", integration.client().health().toJson()));
+    });
+  }
+
+  private void pause(RoutingContext ctx, IntegrationDispatch integration, boolean paused) {
+    store.setPaused(integration.id(), paused).onComplete(done -> {
+      if (done.failed()) {
+        JsonErrors.send(ctx, 503, "unavailable", "the store cannot take the change now; retry");
+        return;
+      }
+      integration.paused(paused);
+      if (!paused) {
+        scheduler.wake(integration.id());
+      }
+      AdminVerticle.json(ctx, 200, new JsonObject().put("integration", integration.id()).put("paused", paused));
+    });
+  }
+
+  private static void answer(RoutingContext ctx, Future<JsonObject> result, String notFound) {
+    result.onComplete(done -> {
+      if (done.failed()) {
+        JsonErrors.send(ctx, 500, "internal_error", "cannot read the store");
+      } else if (done.result() == null) {
+        JsonErrors.send(ctx, 404, "not_found", notFound);
+      } else {
+        AdminVerticle.json(ctx, 200, done.result());
+      }
+    });
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int defaultValue, int min, int max) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return defaultValue;
+    }
+    try {
+      int value = Integer.parseInt(text);
+      return value < min || value > max ? -1 : value;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static String time(Long millis) {
+    return millis == null ? null : Instant.ofEpochMilli(millis).toString();
+  }
+}

@@ -1,0 +1,70 @@
+package io.consentgateway.dispatch;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The dispatcher's meters for one integration. */
+final class DispatchMetrics {
+
+  private final MeterRegistry registry;
+  private final String integration;
+  private final Timer endToEnd;
+  private final DistributionSummary coalesced;
+  final AtomicLong backlog = new AtomicLong();
+  final AtomicLong oldestPendingAgeSeconds = new AtomicLong();
+  final AtomicLong inFlight = new AtomicLong();
+  final AtomicLong paused = new AtomicLong();
+
+  DispatchMetrics(MeterRegistry registry, String integration) {
+    this.registry = registry;
+    this.integration = integration;
+    this.endToEnd = Timer.builder("gateway.dispatch.end.to.end")
+        .description("Oldest change of a delivery: webhook accepted to Actito acknowledged")
+        .tag("integration", integration)
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofHours(1))
+        .register(registry);
+    this.coalesced = DistributionSummary.builder("gateway.dispatch.coalesced")
+        .description("Changes merged into one Actito update")
+        .tag("integration", integration)
+        .register(registry);
+    Gauge.builder("gateway.dispatch.backlog", backlog, AtomicLong::get)
+        .description("Users with changes not yet in Actito").tag("integration", integration).register(registry);
+    Gauge.builder("gateway.dispatch.oldest.pending.age.seconds", oldestPendingAgeSeconds, AtomicLong::get)
+        .description("Age of the oldest change not yet in Actito").tag("integration", integration).register(registry);
+    Gauge.builder("gateway.dispatch.inflight", inFlight, AtomicLong::get)
+        .description("Users being dispatched now").tag("integration", integration).register(registry);
+    Gauge.builder("gateway.dispatch.paused", paused, AtomicLong::get)
+        .description("1 while an operator paused calls to Actito").tag("integration", integration).register(registry);
+  }
+
+  void delivered(long dirtySinceMillis, int changes) {
+    endToEnd.record(Math.max(0, System.currentTimeMillis() - dirtySinceMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+    coalesced.record(changes);
+    outcome("delivered");
+  }
+
+  void outcome(String outcome) {
+    Counter.builder("gateway.dispatch.outcomes")
+        .description("Dispatch outcomes")
+        .tag("integration", integration)
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  void deadLetter(String reason) {
+    Counter.builder("gateway.dispatch.dead.letters")
+        .description("Changes that gave up, by reason")
+        .tag("integration", integration)
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+    outcome("dead_letter");
+  }
+}

@@ -1,0 +1,176 @@
+package io.consentgateway.dispatch;
+
+import io.consentgateway.actito.ActitoClient;
+import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.actito.Backoff;
+import io.consentgateway.actito.ProfileSync;
+import io.consentgateway.actito.SyncResult;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.IntegrationConfig.DispatchConfig;
+import io.consentgateway.mapping.ActitoProfileUpdate;
+import io.consentgateway.mapping.ConsentMapper;
+import io.consentgateway.store.ClaimedUser;
+import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.DispatchOutcome;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one claimed user's pending state to Actito and records the outcome: the per-user step of
+ * the dispatcher, shared by every dispatch verticle of the integration (thread-safe: no mutable
+ * state of its own but the pause flag and meters).
+ *
+ * <p>The update carries every field whose desired value differs from what Actito last
+ * acknowledged, so it is always the newest merged state (coalescing), and resending it after a
+ * crash is harmless (updates are idempotent).
+ */
+public final class IntegrationDispatch {
+
+  private static final Logger log = LoggerFactory.getLogger(IntegrationDispatch.class);
+
+  private final IntegrationConfig integration;
+  private final ConsentMapper mapper;
+  private final ProfileSync sync;
+  private final ActitoClient client;
+  private final ConsentStore store;
+  private final Backoff backoff;
+  private final DispatchMetrics metrics;
+  private volatile boolean paused;
+
+  public IntegrationDispatch(
+      IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store, MeterRegistry registry) {
+    this.integration = Objects.requireNonNull(integration, "integration");
+    this.mapper = Objects.requireNonNull(mapper, "mapper");
+    this.client = Objects.requireNonNull(client, "client");
+    this.sync = new ProfileSync(client);
+    this.store = Objects.requireNonNull(store, "store");
+    DispatchConfig dispatch = integration.dispatch();
+    this.backoff = new Backoff(Duration.ofMillis(dispatch.initialBackoffMs()), Duration.ofMillis(dispatch.maxBackoffMs()));
+    this.metrics = new DispatchMetrics(registry, integration.id());
+  }
+
+  public String id() {
+    return integration.id();
+  }
+
+  public IntegrationConfig config() {
+    return integration;
+  }
+
+  public ActitoClient client() {
+    return client;
+  }
+
+  public boolean paused() {
+    return paused;
+  }
+
+  public void paused(boolean paused) {
+    this.paused = paused;
+    metrics.paused.set(paused ? 1 : 0);
+  }
+
+  DispatchMetrics metrics() {
+    return metrics;
+  }
+
+  // (time, calls granted by the pacing gate so far), sampled by the scheduler every few seconds
+  private final long[] sampleAt = new long[64];
+  private final long[] sampleGranted = new long[64];
+  private int samples;
+
+  synchronized void sampleCalls() {
+    int slot = samples++ % sampleAt.length;
+    sampleAt[slot] = System.currentTimeMillis();
+    sampleGranted[slot] = client.gate().granted();
+  }
+
+  /** Actito calls started in about the last minute (every call: tokens and look-ups too). */
+  public synchronized long callsLastMinute() {
+    long now = System.currentTimeMillis();
+    long granted = client.gate().granted();
+    long baseline = granted;
+    int count = Math.min(samples, sampleAt.length);
+    for (int i = 0; i < count; i++) {
+      if (now - sampleAt[i] <= 60_000 && sampleGranted[i] < baseline) {
+        baseline = sampleGranted[i];
+      }
+    }
+    return granted - baseline;
+  }
+
+  /** Users dispatched at once: enough to keep the licence's concurrency busy, bounded. */
+  int maxInFlightUsers() {
+    return integration.actito().maxConcurrency() * 4;
+  }
+
+  /** Sends, then records; the future completes once the outcome is stored (never fails for Actito's reasons). */
+  Future<DispatchOutcome> dispatch(ClaimedUser user) {
+    ActitoProfileUpdate update = mapper.updateFor(user.desired(), user.acknowledged());
+    if (update.isEmpty()) {
+      DispatchOutcome nothing = new DispatchOutcome.NothingToSend();
+      metrics.outcome("nothing_to_send");
+      return store.record(user, nothing).map(nothing);
+    }
+    return sync.apply(user.userKey(), user.profileId(), update.toJson())
+        .map(result -> outcome(user, result))
+        .otherwise(error -> retry(user, null, null, "dispatch failed: " + error.getMessage(), true))
+        .compose(outcome -> store.record(user, outcome).map(outcome));
+  }
+
+  private DispatchOutcome outcome(ClaimedUser user, SyncResult result) {
+    if (result instanceof SyncResult.Delivered delivered) {
+      metrics.delivered(user.dirtySinceMillis(), Math.max(1, user.pendingChanges()));
+      return new DispatchOutcome.Delivered(user.desired(), delivered.profileId());
+    }
+    if (result instanceof SyncResult.NotInActito) {
+      metrics.outcome("not_in_actito");
+      return new DispatchOutcome.NotInActito("no profile with " + integration.actito().userUniqueKey() + " = " + user.userKey());
+    }
+    if (result instanceof SyncResult.Permanent permanent) {
+      metrics.deadLetter("rejected");
+      log.warn("integration {}: Actito rejected the update of user {} ({} {}): dead letter",
+          integration.id(), user.userKey(), permanent.status(), permanent.message());
+      return new DispatchOutcome.DeadLetter("rejected", permanent.status() == 0 ? null : permanent.status(),
+          permanent.message() + (permanent.body() == null ? "" : " — " + permanent.body()));
+    }
+    SyncResult.Retryable retryable = (SyncResult.Retryable) result;
+    // An open breaker or a refused key means the call was never made: the change waits, it does
+    // not move toward a dead letter (the bug that made Knative drop its breaker).
+    boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
+        && retryable.reason() != RetryReason.QUEUE_FULL
+        && !retryable.authFailed();
+    return retry(user, retryable.reason(), retryable.retryAfter(), retryable.message(), counts);
+  }
+
+  private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts) {
+    long now = System.currentTimeMillis();
+    int attempt = user.attempts() + 1;
+    DispatchConfig dispatch = integration.dispatch();
+    if (counts && (attempt >= dispatch.maxAttempts() || now - user.dirtySinceMillis() > dispatch.maxAgeSeconds() * 1000)) {
+      metrics.deadLetter("gave_up");
+      log.warn("integration {}: user {} still failing after {} attempts: dead letter ({})",
+          integration.id(), user.userKey(), attempt, message);
+      return new DispatchOutcome.DeadLetter("gave_up", null, "after " + attempt + " attempts: " + message);
+    }
+    Duration delay = backoff.delay(Math.max(1, counts ? attempt : user.attempts() + 1), retryAfter);
+    if (reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION) {
+      // The timed-out request may still be applied by Actito: wait at least one timeout before the
+      // next one, so an older request can never land after a newer one.
+      delay = max(delay, Duration.ofMillis(integration.actito().timeoutMs()));
+    }
+    if (delay.isZero()) {
+      delay = Duration.ofMillis(100);
+    }
+    metrics.outcome(counts ? "retry" : "waiting");
+    return new DispatchOutcome.Retry(now + delay.toMillis(), counts, null, message);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+}

@@ -1,0 +1,20 @@
+package io.consentgateway.store;
+
+import io.consentgateway.mapping.ConsentState;
+
+/**
+ * A user with changes to send, leased to one dispatcher until its outcome is recorded. {@code
+ * pendingChanges} is the number of changes merged since the last acknowledgement when the lease was
+ * taken: changes merged later (while the call is in flight) keep the user dirty after the outcome,
+ * so the next call carries them (coalescing).
+ */
+public record ClaimedUser(
+    String integration,
+    String userKey,
+    ConsentState desired,
+    ConsentState acknowledged,
+    Long profileId,
+    int pendingChanges,
+    int attempts,
+    long dirtySinceMillis,
+    long claimedAtMillis) {}

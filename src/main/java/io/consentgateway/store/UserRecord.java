@@ -1,0 +1,27 @@
+package io.consentgateway.store;
+
+import io.consentgateway.mapping.ConsentState;
+import java.util.List;
+
+/**
+ * Everything the store knows of one user, for "why isn't this user unsubscribed?": the merged
+ * state, what Actito acknowledged, the retry schedule, the dead letter if any, and the recent
+ * history (webhooks received, dispatches and their outcomes), newest first.
+ */
+public record UserRecord(
+    String integration,
+    String userKey,
+    ConsentState desired,
+    ConsentState acknowledged,
+    Long profileId,
+    int pendingChanges,
+    Long dirtySinceMillis,
+    Long nextAttemptMillis,
+    int attempts,
+    String lastError,
+    DeadLetterEntry deadLetter,
+    List<HistoryEntry> history) {
+
+  /** One line of a user's history. */
+  public record HistoryEntry(long atMillis, String kind, String what, Integer status, String detail) {}
+}

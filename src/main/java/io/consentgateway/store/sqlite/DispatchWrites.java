@@ -1,0 +1,188 @@
+package io.consentgateway.store.sqlite;
+
+import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.store.ClaimedUser;
+import io.consentgateway.store.DispatchOutcome;
+import io.consentgateway.store.DispatchOutcome.DeadLetter;
+import io.consentgateway.store.DispatchOutcome.Delivered;
+import io.consentgateway.store.DispatchOutcome.NotInActito;
+import io.consentgateway.store.DispatchOutcome.NothingToSend;
+import io.consentgateway.store.DispatchOutcome.Retry;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The dispatcher's writes, run on the writer thread inside its group-commit transactions. */
+final class DispatchWrites {
+
+  private static final String SELECT_DUE =
+      "SELECT user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since FROM user_state"
+          + " WHERE integration = ? AND dirty_since IS NOT NULL AND next_attempt_at <= ?"
+          + " ORDER BY next_attempt_at LIMIT ?";
+
+  private static final String LEASE =
+      "UPDATE user_state SET leased = 1, next_attempt_at = ? WHERE integration = ? AND user_key = ?";
+
+  // All right-hand sides read the row as it was before the update. Changes merged while the call
+  // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now.
+  private static final String SETTLE =
+      "UPDATE user_state SET"
+          + " acknowledged = COALESCE(?, acknowledged),"
+          + " profile_id = COALESCE(?, profile_id),"
+          + " attempts = 0, leased = 0, last_error = ?, dead_lettered = ?,"
+          + " pending_changes = MAX(pending_changes - ?, 0),"
+          + " dirty_since = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"
+          + " next_attempt_at = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"
+          + " updated_at = ?"
+          + " WHERE integration = ? AND user_key = ?";
+
+  private static final String RESCHEDULE =
+      "UPDATE user_state SET attempts = attempts + ?, leased = 0, last_error = ?, next_attempt_at = ?, updated_at = ?"
+          + " WHERE integration = ? AND user_key = ?";
+
+  private static final String LOG =
+      "INSERT INTO dispatch_log (integration, user_key, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?, ?)";
+
+  private static final String LAST_SUCCESS =
+      "INSERT INTO integration_state (integration, last_success_at) VALUES (?, ?)"
+          + " ON CONFLICT (integration) DO UPDATE SET last_success_at = excluded.last_success_at";
+
+  private static final String DEAD_LETTER =
+      "INSERT OR REPLACE INTO dead_letter (integration, user_key, created_at, reason, status, detail, attempts, state)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+  private DispatchWrites() {}
+
+  static List<ClaimedUser> claimDue(GroupCommitWriter.Session session, String integration, int limit, long leaseMillis)
+      throws SQLException {
+    long now = System.currentTimeMillis();
+    List<ClaimedUser> claimed = new ArrayList<>();
+    PreparedStatement select = session.statement(SELECT_DUE);
+    select.setString(1, integration);
+    select.setLong(2, now);
+    select.setInt(3, limit);
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        byte[] desired = rs.getBytes(2);
+        byte[] acknowledged = rs.getBytes(3);
+        long profileId = rs.getLong(4);
+        claimed.add(new ClaimedUser(
+            integration,
+            rs.getString(1),
+            desired == null ? ConsentState.empty() : ConsentState.decode(desired),
+            acknowledged == null ? ConsentState.empty() : ConsentState.decode(acknowledged),
+            rs.wasNull() ? null : profileId,
+            rs.getInt(5),
+            rs.getInt(6),
+            rs.getLong(7),
+            now));
+      }
+    }
+    PreparedStatement lease = session.statement(LEASE);
+    for (ClaimedUser user : claimed) {
+      lease.setLong(1, now + leaseMillis);
+      lease.setString(2, integration);
+      lease.setString(3, user.userKey());
+      lease.executeUpdate();
+    }
+    return claimed;
+  }
+
+  static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome) throws SQLException {
+    long now = System.currentTimeMillis();
+    if (outcome instanceof Delivered delivered) {
+      settle(session, user, delivered.sent(), delivered.profileId(), null, false, now);
+      log(session, user, now, "delivered", null,
+          (delivered.profileId() == null ? "" : "profile " + delivered.profileId() + ", ")
+              + user.pendingChanges() + " change(s) in one update");
+      PreparedStatement success = session.statement(LAST_SUCCESS);
+      success.setString(1, user.integration());
+      success.setLong(2, now);
+      success.executeUpdate();
+    } else if (outcome instanceof NothingToSend) {
+      settle(session, user, user.desired(), null, null, false, now);
+    } else if (outcome instanceof NotInActito notInActito) {
+      settle(session, user, null, null, "not in Actito: " + notInActito.detail(), false, now);
+      log(session, user, now, "not_in_actito", null, notInActito.detail());
+    } else if (outcome instanceof Retry retry) {
+      PreparedStatement reschedule = session.statement(RESCHEDULE);
+      reschedule.setInt(1, retry.countsAsAttempt() ? 1 : 0);
+      reschedule.setString(2, retry.detail());
+      reschedule.setLong(3, retry.nextAttemptMillis());
+      reschedule.setLong(4, now);
+      reschedule.setString(5, user.integration());
+      reschedule.setString(6, user.userKey());
+      reschedule.executeUpdate();
+      log(session, user, now, retry.countsAsAttempt() ? "retry" : "waiting", retry.status(), retry.detail());
+    } else if (outcome instanceof DeadLetter dead) {
+      PreparedStatement insert = session.statement(DEAD_LETTER);
+      insert.setString(1, user.integration());
+      insert.setString(2, user.userKey());
+      insert.setLong(3, now);
+      insert.setString(4, dead.reason());
+      setNullableInt(insert, 5, dead.status());
+      insert.setString(6, dead.detail());
+      insert.setInt(7, user.attempts() + 1);
+      insert.setBytes(8, user.desired().encode());
+      insert.executeUpdate();
+      settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
+      log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
+    }
+    return null;
+  }
+
+  private static void settle(
+      GroupCommitWriter.Session session, ClaimedUser user, ConsentState acknowledged, Long profileId,
+      String lastError, boolean deadLettered, long now) throws SQLException {
+    PreparedStatement settle = session.statement(SETTLE);
+    settle.setBytes(1, acknowledged == null ? null : acknowledged.encode());
+    if (profileId == null) {
+      settle.setNull(2, Types.INTEGER);
+    } else {
+      settle.setLong(2, profileId);
+    }
+    settle.setString(3, lastError);
+    settle.setInt(4, deadLettered ? 1 : 0);
+    settle.setInt(5, user.pendingChanges());
+    settle.setInt(6, user.pendingChanges());
+    settle.setLong(7, user.claimedAtMillis());
+    settle.setInt(8, user.pendingChanges());
+    settle.setLong(9, now);
+    settle.setLong(10, now);
+    settle.setString(11, user.integration());
+    settle.setString(12, user.userKey());
+    settle.executeUpdate();
+  }
+
+  static void log(GroupCommitWriter.Session session, ClaimedUser user, long now, String outcome, Integer status, String detail)
+      throws SQLException {
+    log(session, user.integration(), user.userKey(), now, outcome, status, detail);
+  }
+
+  static void log(GroupCommitWriter.Session session, String integration, String userKey, long now, String outcome,
+      Integer status, String detail) throws SQLException {
+    PreparedStatement log = session.statement(LOG);
+    log.setString(1, integration);
+    log.setString(2, userKey);
+    log.setLong(3, now);
+    log.setString(4, outcome);
+    setNullableInt(log, 5, status);
+    log.setString(6, detail == null ? null : truncate(detail, 2000));
+    log.executeUpdate();
+  }
+
+  static void setNullableInt(PreparedStatement statement, int index, Integer value) throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.INTEGER);
+    } else {
+      statement.setInt(index, value);
+    }
+  }
+
+  private static String truncate(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "…";
+  }
+}
