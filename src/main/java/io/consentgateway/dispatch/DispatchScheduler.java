@@ -36,6 +36,7 @@ public final class DispatchScheduler extends VerticleBase {
   private final Set<String> pollScheduled = new HashSet<>();
   private volatile boolean stopping;
   private long gaugeTimer = -1;
+  private io.vertx.core.Context schedulerContext;
 
   public DispatchScheduler(Map<String, IntegrationDispatch> integrations, ConsentStore store) {
     this.integrations = Objects.requireNonNull(integrations, "integrations");
@@ -52,6 +53,7 @@ public final class DispatchScheduler extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    schedulerContext = context;
     for (IntegrationDispatch integration : integrations.values()) {
       inFlight.put(integration.id(), java.util.concurrent.ConcurrentHashMap.newKeySet());
     }
@@ -86,8 +88,11 @@ public final class DispatchScheduler extends VerticleBase {
   public Future<Void> drain(long maxMillis) {
     stopping = true;
     io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+    if (schedulerContext == null) {
+      return Future.succeededFuture(); // never started
+    }
     long deadline = System.currentTimeMillis() + maxMillis;
-    context.runOnContext(v -> checkDrained(drained, deadline));
+    schedulerContext.runOnContext(v -> checkDrained(drained, deadline));
     return drained.future();
   }
 

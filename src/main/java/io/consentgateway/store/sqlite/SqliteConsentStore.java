@@ -59,11 +59,13 @@ public final class SqliteConsentStore implements ConsentStore {
   private final Path path;
   private final GroupCommitWriter writer;
   private final SqliteReader reader;
+  private final WalCheckpointer checkpointer;
 
-  private SqliteConsentStore(Path path, GroupCommitWriter writer, SqliteReader reader) {
+  private SqliteConsentStore(Path path, GroupCommitWriter writer, SqliteReader reader, WalCheckpointer checkpointer) {
     this.path = path;
     this.writer = writer;
     this.reader = reader;
+    this.checkpointer = checkpointer;
   }
 
   /**
@@ -81,11 +83,15 @@ public final class SqliteConsentStore implements ConsentStore {
       Connection connection = connect(path);
       SqliteSchema.migrate(connection);
       releaseLeases(connection);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
+      }
       GroupCommitWriter writer = new GroupCommitWriter(connection, queueCapacity, maxBatch, registry);
       SqliteReader reader = new SqliteReader(connect(path));
+      WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();
       log.info("store open: {} (WAL, synchronous=FULL, queue {}, batch {})", path, queueCapacity, maxBatch);
-      return new SqliteConsentStore(path, writer, reader);
+      return new SqliteConsentStore(path, writer, reader, checkpointer);
     } catch (Exception e) {
       throw new IllegalStateException("cannot open the store at " + path + ": " + e.getMessage(), e);
     }
@@ -273,6 +279,7 @@ public final class SqliteConsentStore implements ConsentStore {
   public Future<Void> close() {
     return writer.close().eventually(() -> {
       reader.close();
+      checkpointer.close();
       return Future.succeededFuture();
     });
   }
