@@ -3,6 +3,7 @@ package io.consentgateway.dispatch;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.IntegrationBacklog;
+import io.consentgateway.store.StoreUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -133,10 +134,14 @@ public final class DispatchScheduler extends VerticleBase {
       return;
     }
     claiming.add(integrationId);
-    store.claimDue(integrationId, room, LEASE_MILLIS).onComplete(claimed -> {
+    store.claimDue(integrationId, room, LEASE_MILLIS, users).onComplete(claimed -> {
       claiming.remove(integrationId);
       if (claimed.failed()) {
-        log.warn("integration {}: cannot read due users: {}", integrationId, claimed.cause().getMessage());
+        // an overloaded store is ingest's to answer (503); the dispatcher just comes back later
+        if (!(claimed.cause() instanceof StoreUnavailableException unavailable)
+            || unavailable.reason() != StoreUnavailableException.Reason.OVERLOADED) {
+          log.warn("integration {}: cannot read due users: {}", integrationId, claimed.cause().getMessage());
+        }
         schedulePoll(integrationId);
         return;
       }
@@ -144,7 +149,7 @@ public final class DispatchScheduler extends VerticleBase {
       int sent = 0;
       for (ClaimedUser user : claimed.result()) {
         if (!users.add(user.userKey())) {
-          continue; // its lease expired while still in flight: the running dispatch will record it
+          continue; // its lease expired while still in flight (over 15 min): the running dispatch records it
         }
         sent++;
         integration.metrics().inFlight.set(users.size());

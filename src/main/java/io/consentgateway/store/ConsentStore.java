@@ -3,6 +3,7 @@ package io.consentgateway.store;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The durable heart of the gateway: the webhook inbox (idempotency, audit, replay), the per-user
@@ -28,8 +29,9 @@ public interface ConsentStore {
    * Leases up to {@code limit} users of {@code integration} whose changes are due, oldest schedule
    * first, until {@code leaseMillis} from now: no other claim returns them meanwhile. A lease that
    * is never resolved (crash) expires, and the user is claimed again: delivery is at-least-once.
+   * Users in {@code inFlight} (whose outcome is being recorded right now) are left alone.
    */
-  Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis);
+  Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis, Set<String> inFlight);
 
   /** Records what became of a claimed user's dispatch and ends its lease. */
   Future<Void> record(ClaimedUser user, DispatchOutcome outcome);

@@ -201,7 +201,8 @@ class DispatchEndToEndTest {
   }
 
   private void awaitBacklogEmpty() {
-    Eventually.await(WAIT, "an empty backlog", () -> status().getLong("backlog") == 0 && status().getInteger("inFlight") == 0);
+    Eventually.await(WAIT, "an empty backlog", () -> status().getLong("backlog") == 0 && status().getInteger("inFlight") == 0,
+        () -> status().encode());
   }
 
   private JsonObject status() {

@@ -8,6 +8,15 @@ public final class Eventually {
 
   private Eventually() {}
 
+  /** As {@link #await(Duration, String, BooleanSupplier)}, adding {@code state} to the failure. */
+  public static void await(Duration timeout, String what, BooleanSupplier condition, java.util.function.Supplier<String> state) {
+    try {
+      await(timeout, what, condition);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; state: " + state.get(), e);
+    }
+  }
+
   public static void await(Duration timeout, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {

@@ -20,7 +20,7 @@ final class DispatchWrites {
 
   private static final String SELECT_DUE =
       "SELECT user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since FROM user_state"
-          + " WHERE integration = ? AND dirty_since IS NOT NULL AND next_attempt_at <= ?"
+          + " WHERE integration = ? AND dirty_since IS NOT NULL AND next_attempt_at <= ?%s"
           + " ORDER BY next_attempt_at LIMIT ?";
 
   private static final String LEASE =
@@ -56,14 +56,22 @@ final class DispatchWrites {
 
   private DispatchWrites() {}
 
-  static List<ClaimedUser> claimDue(GroupCommitWriter.Session session, String integration, int limit, long leaseMillis)
+  static List<ClaimedUser> claimDue(
+      GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight)
       throws SQLException {
     long now = System.currentTimeMillis();
     List<ClaimedUser> claimed = new ArrayList<>();
-    PreparedStatement select = session.statement(SELECT_DUE);
-    select.setString(1, integration);
-    select.setLong(2, now);
-    select.setInt(3, limit);
+    // A user whose dispatch is recording its outcome may look due already; leasing it again would
+    // park it for a whole lease, so the scheduler's in-flight users are excluded.
+    String exclusion = inFlight.isEmpty() ? "" : " AND user_key NOT IN (" + "?,".repeat(inFlight.size() - 1) + "?)";
+    PreparedStatement select = session.statement(String.format(SELECT_DUE, exclusion));
+    int p = 1;
+    select.setString(p++, integration);
+    select.setLong(p++, now);
+    for (String userKey : inFlight) {
+      select.setString(p++, userKey);
+    }
+    select.setInt(p, limit);
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         byte[] desired = rs.getBytes(2);

@@ -24,6 +24,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,8 +172,9 @@ public final class SqliteConsentStore implements ConsentStore {
   }
 
   @Override
-  public Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis) {
-    return writer.submit(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis));
+  public Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis, Set<String> inFlight) {
+    List<String> excluded = List.copyOf(inFlight); // copied here: the caller's set changes on its own thread
+    return writer.submit(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis, excluded));
   }
 
   @Override

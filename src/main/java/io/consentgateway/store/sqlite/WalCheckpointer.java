@@ -42,6 +42,9 @@ final class WalCheckpointer {
   }
 
   void close() {
+    if (executor.isShutdown()) {
+      return;
+    }
     executor.shutdown();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
