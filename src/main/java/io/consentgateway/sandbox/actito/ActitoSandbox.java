@@ -1,5 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -12,14 +13,18 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +37,19 @@ import org.slf4j.LoggerFactory;
  * rejected). Faults can be injected ({@link FaultRule}) and everything it received or holds can be
  * inspected, from Java or over its {@code /_sandbox/...} admin endpoints, which are neither
  * limited, faulted nor logged.
+ *
+ * <p>Webhook subscriptions ({@link WebhookSubscription}, from {@link
+ * SandboxOptions#webhookSubscriptions()} or {@code POST /_sandbox/webhooks}) make it behave like
+ * Actito's {@code UPDATED_SUBSCRIPTION} webhooks (DESIGN.md §2.3): whenever a profile's
+ * subscriptions change — through the API (upsert, subscribe, unsubscribe: the gateway's own writes
+ * included, which is the echo the gateway must recognise) or through {@link
+ * #changeSubscriptions} / {@code POST /_sandbox/profiles/{uniqueKeyValue}/subscriptions} (a user
+ * clicking unsubscribe in an Actito email) — it POSTs {@code {"id": uuid, "data": {"profileId",
+ * "<uniqueKey>": value, "subscriptions": [{name, subscribe}]}, "_links": {"webhook": {"href"}}}}
+ * to each target with the subscription's headers. The payload carries the subscriptions the
+ * operation provided; nothing is sent when none of them changed. Delivery is asynchronous, after
+ * the API answer, retried on 5xx/408/429/no answer up to {@link SandboxOptions#webhookMaxAttempts()}
+ * times, and recorded ({@link #webhookDeliveries()}, {@code GET /_sandbox/webhooks/deliveries}).
  *
  * <p>Start it with {@link #start(Vertx, SandboxOptions)}; it runs as its own verticle, so it never
  * shares an event loop with the caller's code.
@@ -51,6 +69,8 @@ public final class ActitoSandbox {
   private final Set<String> knownSubscriptions;
   private volatile String deploymentId;
   private volatile int port;
+  private volatile Context context;
+  private WebClient web;
 
   private ActitoSandbox(Vertx vertx, SandboxOptions options) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -157,7 +177,54 @@ public final class ActitoSandbox {
     state.expireTokens();
   }
 
-  /** Forgets profiles, tokens, finished calls, counters and faults. */
+  /** Adds a webhook subscription; returns its id (its position, from 1). */
+  public int addWebhookSubscription(WebhookSubscription subscription) {
+    return state.addWebhookSubscription(Objects.requireNonNull(subscription, "subscription"));
+  }
+
+  public List<WebhookSubscription> webhookSubscriptions() {
+    return state.webhookSubscriptions();
+  }
+
+  public void clearWebhookSubscriptions() {
+    state.clearWebhookSubscriptions();
+  }
+
+  /** Every webhook sent (or being sent), oldest first. */
+  public List<WebhookDelivery> webhookDeliveries() {
+    return state.deliveries();
+  }
+
+  /**
+   * A user changing subscriptions in Actito (an unsubscribe link in an email): sets them on the
+   * profile whose unique key holds {@code uniqueKeyValue} and notifies the webhook subscriptions
+   * when one changed. False when there is no such profile.
+   *
+   * @throws IllegalArgumentException for a subscription the table does not have
+   */
+  public boolean changeSubscriptions(String uniqueKeyValue, Map<String, Boolean> subscriptions) {
+    var provided = new JsonArray();
+    subscriptions.forEach((name, on) -> provided.add(new JsonObject().put("name", name).put("subscribe", on)));
+    synchronized (state) {
+      String invalid = invalidNames(new JsonArray(), provided);
+      if (invalid != null) {
+        throw new IllegalArgumentException(invalid);
+      }
+      Optional<SandboxState.Profile> profile = state.byKey(uniqueKeyValue);
+      if (profile.isEmpty()) {
+        return false;
+      }
+      if (applySubscriptions(profile.get(), provided)) {
+        notifySubscriptionChange(profile.get(), provided);
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Forgets profiles, tokens, finished calls, counters, faults and webhook deliveries; webhook
+   * subscriptions stay, like the table they belong to.
+   */
   public void reset() {
     state.reset();
   }
@@ -177,12 +244,15 @@ public final class ActitoSandbox {
 
     @Override
     public Future<?> start() {
+      ActitoSandbox.this.context = context; // VerticleBase.context: the one this verticle runs on
+      web = WebClient.create(vertx, new WebClientOptions().setUserAgent("actito-sandbox"));
       server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
       return server.requestHandler(ActitoSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
     }
 
     @Override
     public Future<?> stop() {
+      web.close();
       return server.close();
     }
   }
@@ -369,8 +439,11 @@ public final class ActitoSandbox {
     }
     var profile = existing.orElseGet(() -> state.create(key));
     applyAttributes(profile, attributes);
-    applySubscriptions(profile, json.getJsonArray("subscriptions"));
+    boolean subscriptionsChanged = applySubscriptions(profile, json.getJsonArray("subscriptions"));
     respond(request, call, 200, new JsonObject().put("profileId", profile.id));
+    if (subscriptionsChanged) {
+      notifySubscriptionChange(profile, json.getJsonArray("subscriptions"));
+    }
   }
 
   // GET {p}/profile/{attribute}={value} or {p}/profile/{profileId}
@@ -448,9 +521,13 @@ public final class ActitoSandbox {
       respond(request, call, 404, error(404, "NOT_FOUND", "unknown subscription " + name));
       return;
     }
-    profile.subscriptions.put(name, method == HttpMethod.POST);
+    boolean subscribe = method == HttpMethod.POST;
+    Boolean before = profile.subscriptions.put(name, subscribe);
     respond(request, call, 200, new JsonObject().put("profileId", profile.id).put("subscription", name)
-        .put("subscribe", method == HttpMethod.POST));
+        .put("subscribe", subscribe));
+    if (!Objects.equals(before, subscribe)) {
+      notifySubscriptionChange(profile, new JsonArray().add(new JsonObject().put("name", name).put("subscribe", subscribe)));
+    }
   }
 
   private String uniqueKeyIn(JsonArray attributes) {
@@ -495,14 +572,70 @@ public final class ActitoSandbox {
     }
   }
 
-  private static void applySubscriptions(SandboxState.Profile profile, JsonArray subscriptions) {
+  /** Whether a subscription changed (a value set for the first time counts). */
+  private static boolean applySubscriptions(SandboxState.Profile profile, JsonArray subscriptions) {
     if (subscriptions == null) {
-      return;
+      return false;
     }
+    boolean changed = false;
     for (int i = 0; i < subscriptions.size(); i++) {
       JsonObject subscription = subscriptions.getJsonObject(i);
-      profile.subscriptions.put(subscription.getString("name"), subscription.getBoolean("subscribe"));
+      Boolean subscribe = subscription.getBoolean("subscribe");
+      Boolean before = profile.subscriptions.put(subscription.getString("name"), subscribe);
+      changed |= !Objects.equals(before, subscribe);
     }
+    return changed;
+  }
+
+  // ---- webhooks ----
+
+  /** Called with the state locked; sends nothing itself, so the API answer never waits for it. */
+  private void notifySubscriptionChange(SandboxState.Profile profile, JsonArray provided) {
+    List<WebhookSubscription> subscriptions = state.webhookSubscriptions();
+    if (subscriptions.isEmpty()) {
+      return;
+    }
+    var data = new JsonObject()
+        .put("profileId", profile.id)
+        .put(options.uniqueKey(), profile.attributes.get(options.uniqueKey()))
+        .put("subscriptions", provided.copy());
+    Context ctx = context;
+    ctx.runOnContext(v -> {
+      for (int i = 0; i < subscriptions.size(); i++) {
+        WebhookSubscription subscription = subscriptions.get(i);
+        int subscriptionId = i + 1;
+        String webhookId = UUID.randomUUID().toString();
+        String body = new JsonObject()
+            .put("id", webhookId)
+            .put("data", subscription.bulk() ? new JsonArray().add(data.copy()) : data.copy())
+            .put("_links", new JsonObject().put("webhook", new JsonObject().put("href",
+                "/webhooks/v4/entity/" + options.entity() + "/webhookSubscription/" + subscriptionId)))
+            .encode();
+        long delivery = state.newDelivery(subscriptionId, subscription.targetUrl(), webhookId, body);
+        deliver(subscription, delivery, Buffer.buffer(body), 1);
+      }
+    });
+  }
+
+  private void deliver(WebhookSubscription subscription, long delivery, Buffer body, int attempt) {
+    var request = web.postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
+    subscription.headers().forEach(request::putHeader);
+    request.sendBuffer(body).onComplete(ar -> {
+      int status = ar.succeeded() ? ar.result().statusCode() : 0;
+      boolean delivered = status >= 200 && status < 300;
+      String error = delivered ? null
+          : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
+          : "target answered " + status;
+      state.attempted(delivery, status, delivered, error);
+      boolean retryable = !delivered && (status == 0 || status == 408 || status == 429 || status >= 500);
+      if (retryable && attempt < options.webhookMaxAttempts()) {
+        long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+        vertx.setTimer(delay, id -> deliver(subscription, delivery, body, attempt + 1));
+      } else if (!delivered) {
+        LOG.warn("Actito sandbox gave up webhook {} to {} after {} attempt(s): {}", delivery,
+            subscription.targetUrl(), attempt, error);
+      }
+    });
   }
 
   private static long profileId(String text) {
@@ -528,6 +661,39 @@ public final class ActitoSandbox {
         response.end(stats().encode());
       } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.GET) {
         response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
+      } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && path.endsWith("/subscriptions")
+          && method == HttpMethod.POST) {
+        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
+        Object json = body.toJsonValue();
+        JsonArray list = json instanceof JsonArray array ? array : ((JsonObject) json).getJsonArray("subscriptions");
+        if (list == null) {
+          throw new IllegalArgumentException("expected {\"subscriptions\": [{\"name\", \"subscribe\"}]}");
+        }
+        var changes = new java.util.LinkedHashMap<String, Boolean>();
+        for (int i = 0; i < list.size(); i++) {
+          JsonObject entry = list.getJsonObject(i);
+          if (entry.getString("name") == null || entry.getBoolean("subscribe") == null) {
+            throw new IllegalArgumentException("a subscription needs a name and subscribe");
+          }
+          changes.put(entry.getString("name"), entry.getBoolean("subscribe"));
+        }
+        if (changeSubscriptions(key, changes)) {
+          response.end(profile(key).orElseThrow().encode());
+        } else {
+          response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
+        }
+      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.POST) {
+        int id = addWebhookSubscription(WebhookSubscription.fromJson(body.toJsonObject()));
+        response.end(webhooksJson().put("id", id).encode());
+      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.GET) {
+        response.end(webhooksJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.DELETE) {
+        clearWebhookSubscriptions();
+        response.end(webhooksJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/webhooks/deliveries") && method == HttpMethod.GET) {
+        var deliveries = new JsonArray();
+        webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
+        response.end(new JsonObject().put("deliveries", deliveries).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && method == HttpMethod.GET) {
         String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length()));
         Optional<JsonObject> profile = profile(key);
@@ -560,6 +726,15 @@ public final class ActitoSandbox {
     } catch (RuntimeException e) {
       response.setStatusCode(400).end(error(400, "BAD_REQUEST", String.valueOf(e.getMessage())).encode());
     }
+  }
+
+  private JsonObject webhooksJson() {
+    var subscriptions = new JsonArray();
+    List<WebhookSubscription> all = webhookSubscriptions();
+    for (int i = 0; i < all.size(); i++) {
+      subscriptions.add(all.get(i).toJson().put("id", i + 1));
+    }
+    return new JsonObject().put("webhooks", subscriptions);
   }
 
   private JsonObject faultsJson() {

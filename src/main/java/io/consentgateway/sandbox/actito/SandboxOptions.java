@@ -35,6 +35,9 @@ public final class SandboxOptions {
   private int callsPerWindow = 100;
   private Duration window = Duration.ofSeconds(60);
   private int maxRecordedCalls = 10_000;
+  private List<WebhookSubscription> webhookSubscriptions = List.of();
+  private int webhookMaxAttempts = 3;
+  private Duration webhookRetryDelay = Duration.ofMillis(500);
 
   /**
    * Options serving the table of one integration: its entity, table, unique key, the mapped
@@ -185,6 +188,43 @@ public final class SandboxOptions {
 
   public SandboxOptions setMaxRecordedCalls(int maxRecordedCalls) {
     this.maxRecordedCalls = positive(maxRecordedCalls, "maxRecordedCalls");
+    return this;
+  }
+
+  /** Where the sandbox sends webhooks when a profile's subscriptions change; none by default. */
+  public List<WebhookSubscription> webhookSubscriptions() {
+    return webhookSubscriptions;
+  }
+
+  public SandboxOptions setWebhookSubscriptions(List<WebhookSubscription> webhookSubscriptions) {
+    this.webhookSubscriptions = List.copyOf(webhookSubscriptions);
+    return this;
+  }
+
+  public SandboxOptions addWebhookSubscription(WebhookSubscription subscription) {
+    var all = new ArrayList<>(webhookSubscriptions);
+    all.add(Objects.requireNonNull(subscription, "subscription"));
+    this.webhookSubscriptions = List.copyOf(all);
+    return this;
+  }
+
+  /** Attempts per webhook: a 5xx, 408, 429 or no answer is retried, other answers are final. */
+  public int webhookMaxAttempts() {
+    return webhookMaxAttempts;
+  }
+
+  public SandboxOptions setWebhookMaxAttempts(int webhookMaxAttempts) {
+    this.webhookMaxAttempts = positive(webhookMaxAttempts, "webhookMaxAttempts");
+    return this;
+  }
+
+  /** The wait before retry {@code n} is {@code n × webhookRetryDelay}. */
+  public Duration webhookRetryDelay() {
+    return webhookRetryDelay;
+  }
+
+  public SandboxOptions setWebhookRetryDelay(Duration webhookRetryDelay) {
+    this.webhookRetryDelay = Objects.requireNonNull(webhookRetryDelay, "webhookRetryDelay");
     return this;
   }
 

@@ -93,9 +93,48 @@ final class SandboxState {
   private final List<FaultRule> faults = new ArrayList<>();
   private final List<Integer> faultRemaining = new ArrayList<>();
 
+  private final List<WebhookSubscription> webhookSubscriptions = new ArrayList<>();
+  private final Map<Long, WebhookDelivery> deliveries = new LinkedHashMap<>();
+  private long nextDelivery = 1;
+
   SandboxState(SandboxOptions options) {
     this.options = options;
     this.windowNanos = options.window().toNanos();
+    this.webhookSubscriptions.addAll(options.webhookSubscriptions());
+  }
+
+  // ---- webhook subscriptions and deliveries ----
+
+  /** Adds a subscription; returns its id, its position from 1. */
+  synchronized int addWebhookSubscription(WebhookSubscription subscription) {
+    webhookSubscriptions.add(subscription);
+    return webhookSubscriptions.size();
+  }
+
+  synchronized List<WebhookSubscription> webhookSubscriptions() {
+    return List.copyOf(webhookSubscriptions);
+  }
+
+  synchronized void clearWebhookSubscriptions() {
+    webhookSubscriptions.clear();
+  }
+
+  synchronized long newDelivery(int subscriptionId, String targetUrl, String webhookId, String body) {
+    long sequence = nextDelivery++;
+    deliveries.put(sequence, new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, 0, 0, false, null, body));
+    return sequence;
+  }
+
+  synchronized void attempted(long sequence, int status, boolean delivered, String error) {
+    WebhookDelivery d = deliveries.get(sequence);
+    if (d != null) {
+      deliveries.put(sequence, new WebhookDelivery(sequence, d.subscriptionId(), d.targetUrl(), d.webhookId(),
+          d.attempts() + 1, status, delivered, error, d.body()));
+    }
+  }
+
+  synchronized List<WebhookDelivery> deliveries() {
+    return List.copyOf(deliveries.values());
   }
 
   // ---- licence limits and the call log ----
@@ -321,5 +360,6 @@ final class SandboxState {
     slowed = 0;
     admissions.clear();
     clearFaults();
+    deliveries.clear(); // subscriptions stay: they are configuration, like the table
   }
 }

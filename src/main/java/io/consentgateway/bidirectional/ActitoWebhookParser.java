@@ -1,0 +1,207 @@
+package io.consentgateway.bidirectional;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.consentgateway.mapping.InvalidWebhookException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads an Actito webhook body (DESIGN.md §2.3) for an integration whose user unique key is {@code
+ * userUniqueKey}. Actito publishes no exact sample, so the parser is tolerant where the shape may
+ * vary and strict where it cannot guess. Thread-safe; build one per integration.
+ *
+ * <p>Accepted: the envelope {@code {"id": "<uuid>", "data": {...} | [...], "_links": ...}} — a
+ * single push ({@code data} an object) or a bulk push ({@code data} an array of objects); unknown
+ * fields anywhere are ignored. In each profile: {@code profileId} as a number or a numeric string;
+ * the unique key either as a plain field ({@code "customerId": "ann@example.com"}, which wins) or in
+ * {@code "attributes"} as {@code [{"name", "value"}]} or as an object of name → value; a number or
+ * boolean key value is taken as its text; {@code "subscriptions": [{"name", "subscribe"}]}, absent
+ * meaning none.
+ *
+ * <p>Rejected with {@link InvalidWebhookException} (a 4xx; the message names the field and
+ * position, never a value, so it is safe to log and return): an empty body, not JSON, not an
+ * object, {@code id} missing, not a string or blank, {@code data} missing or neither object nor
+ * array, a bulk entry that is not an object, {@code attributes} neither array nor object or an
+ * attribute entry without a string {@code name}, {@code subscriptions} not an array of {@code
+ * {"name": non-blank string, "subscribe": boolean}}.
+ *
+ * <p>Not errors, reported for the caller to skip and count: a profile without the unique key
+ * ({@link ActitoProfileChange#organizationUserId()} null), subscriptions no mapping names (the
+ * {@link ReverseMapper} reports them).
+ */
+public final class ActitoWebhookParser {
+
+  private final String userUniqueKey;
+  private final ObjectMapper json;
+
+  public ActitoWebhookParser(String userUniqueKey) {
+    this.userUniqueKey = Objects.requireNonNull(userUniqueKey, "userUniqueKey");
+    if (userUniqueKey.isBlank()) {
+      throw new IllegalArgumentException("userUniqueKey must not be blank");
+    }
+    // webhook bodies are small and flat: a deep nesting bomb is refused before it costs anything
+    JsonFactory factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build())
+        .build();
+    this.json = JsonMapper.builder(factory)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .build();
+  }
+
+  public String userUniqueKey() {
+    return userUniqueKey;
+  }
+
+  /**
+   * @throws InvalidWebhookException when the body cannot be understood (see the class comment)
+   */
+  public ActitoWebhook parse(byte[] body) {
+    Objects.requireNonNull(body, "body");
+    if (body.length == 0) {
+      throw new InvalidWebhookException("empty body, expected a JSON object");
+    }
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (JsonProcessingException e) {
+      // the location only: Jackson's own message may quote the payload
+      var at = e.getLocation();
+      throw new InvalidWebhookException("not valid JSON"
+          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+    } catch (IOException e) {
+      throw new InvalidWebhookException("unreadable body");
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidWebhookException("not a JSON object");
+    }
+    JsonNode id = root.get("id");
+    if (id == null || id.isNull()) {
+      throw new InvalidWebhookException("'id' is missing");
+    }
+    if (!id.isTextual() || id.textValue().isBlank()) {
+      throw new InvalidWebhookException("'id' must be a non-blank string");
+    }
+    String webhookId = id.textValue().trim();
+    JsonNode data = root.get("data");
+    if (data == null || data.isNull()) {
+      throw new InvalidWebhookException("'data' is missing");
+    }
+    List<ActitoProfileChange> changes = new ArrayList<>();
+    if (data.isObject()) {
+      changes.add(profile(webhookId, 0, data, "data"));
+    } else if (data.isArray()) {
+      for (int i = 0; i < data.size(); i++) {
+        JsonNode entry = data.get(i);
+        String where = "data[" + i + "]";
+        if (!entry.isObject()) {
+          throw new InvalidWebhookException(where + " must be an object");
+        }
+        changes.add(profile(webhookId, i, entry, where));
+      }
+    } else {
+      throw new InvalidWebhookException("'data' must be an object or an array");
+    }
+    return new ActitoWebhook(webhookId, changes);
+  }
+
+  private ActitoProfileChange profile(String webhookId, int index, JsonNode data, String where) {
+    return new ActitoProfileChange(
+        index,
+        profileId(data.get("profileId")),
+        userKey(data, where),
+        subscriptions(data.get("subscriptions"), where),
+        ActitoProfileChange.deliveryKey(webhookId, index));
+  }
+
+  // the id only helps logs and the caller's cache: an unreadable one is treated as absent
+  private static Long profileId(JsonNode node) {
+    if (node == null) {
+      return null;
+    }
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return node.longValue();
+    }
+    if (node.isTextual()) {
+      try {
+        return Long.parseLong(node.textValue().trim());
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private String userKey(JsonNode data, String where) {
+    String plain = scalar(data.get(userUniqueKey));
+    JsonNode attributes = data.get("attributes");
+    String fromAttributes = null;
+    if (attributes != null && !attributes.isNull()) {
+      if (attributes.isArray()) {
+        for (int i = 0; i < attributes.size(); i++) {
+          JsonNode attribute = attributes.get(i);
+          JsonNode name = attribute.get("name");
+          if (!attribute.isObject() || name == null || !name.isTextual()) {
+            throw new InvalidWebhookException(where + ".attributes[" + i + "] must be an object with a string 'name'");
+          }
+          if (userUniqueKey.equals(name.textValue()) && fromAttributes == null) {
+            fromAttributes = scalar(attribute.get("value"));
+          }
+        }
+      } else if (attributes.isObject()) {
+        fromAttributes = scalar(attributes.get(userUniqueKey));
+      } else {
+        throw new InvalidWebhookException(where + ".attributes must be an array of {name, value} or an object");
+      }
+    }
+    return plain != null ? plain : fromAttributes;
+  }
+
+  // a key value is text; numbers and booleans are accepted as their text, anything else is absent
+  private static String scalar(JsonNode node) {
+    if (node == null || !node.isValueNode() || node.isNull()) {
+      return null;
+    }
+    String text = node.isTextual() ? node.textValue() : node.asText();
+    return text.isBlank() ? null : text;
+  }
+
+  private static Map<String, Boolean> subscriptions(JsonNode node, String where) {
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isArray()) {
+      throw new InvalidWebhookException(where + ".subscriptions must be an array of {name, subscribe}");
+    }
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    Iterator<JsonNode> entries = node.elements();
+    for (int i = 0; entries.hasNext(); i++) {
+      JsonNode entry = entries.next();
+      String at = where + ".subscriptions[" + i + "]";
+      if (!entry.isObject()) {
+        throw new InvalidWebhookException(at + " must be an object {name, subscribe}");
+      }
+      JsonNode name = entry.get("name");
+      if (name == null || !name.isTextual() || name.textValue().isBlank()) {
+        throw new InvalidWebhookException(at + ".name must be a non-blank string");
+      }
+      JsonNode subscribe = entry.get("subscribe");
+      if (subscribe == null || !subscribe.isBoolean()) {
+        throw new InvalidWebhookException(at + ".subscribe must be a boolean");
+      }
+      out.remove(name.textValue()); // a repeated name: the last one wins, at its own position
+      out.put(name.textValue(), subscribe.booleanValue());
+    }
+    return out;
+  }
+}

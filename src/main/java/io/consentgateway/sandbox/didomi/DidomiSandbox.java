@@ -1,0 +1,597 @@
+package io.consentgateway.sandbox.didomi;
+
+import io.consentgateway.sandbox.actito.FaultRule;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stand-in for Didomi in the bidirectional flow, served over real HTTP: the Consents API of
+ * DESIGN.md §2.4 and the webhooks of §2.1 that Didomi sends when a user's consent changes.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/sessions} with {@code {"type": "api-key", "key", "secret"}} → {@code
+ *       {"access_token": "<JWT-shaped token with exp>"}} for the configured key and secret, else
+ *       401.
+ *   <li>{@code POST /v1/consents/events?organization_id=...} with a Bearer token: validates the
+ *       event (400 with a JSON error otherwise; 403 for another organisation), imports it — merged
+ *       into the user's consents per purpose and preference, a new user created at version 1, an
+ *       existing one's {@code version} incremented — and answers 201 with the event. An event whose
+ *       {@code id} was imported before is not imported again: 409.
+ *   <li>Every imported event — the gateway's own writes included: that is the echo the gateway
+ *       must recognise — makes it emit a webhook to the configured {@link DidomiWebhookTarget}:
+ *       {@code user.created} for a new user, {@code user.updated} (with {@code source}, {@code
+ *       old_entity}, {@code new_entity}) otherwise, authenticated by OAuth client credentials,
+ *       asynchronously, retried up to {@link DidomiSandboxOptions#webhookMaxAttempts()} times on
+ *       5xx, 429, 401 or no answer.
+ * </ul>
+ *
+ * <p>Admin endpoints (never faulted): {@code GET /_sandbox/calls}, {@code GET /_sandbox/users},
+ * {@code GET /_sandbox/users/{organizationUserId}}, {@code POST
+ * /_sandbox/users/{organizationUserId}/consents} (a user changing consent in Didomi: {@code
+ * {"purposes": [...], "metadata": {...}}}, imported and emitted like an event), {@code
+ * GET|POST|DELETE /_sandbox/faults} ({@link FaultRule} JSON, as the Actito sandbox), {@code POST
+ * /_sandbox/tokens/expire}, {@code PUT|DELETE /_sandbox/webhook} (the target), {@code GET
+ * /_sandbox/webhooks/deliveries}, {@code POST /_sandbox/reset}.
+ *
+ * <p>Start it with {@link #start(Vertx, DidomiSandboxOptions)}; it runs as its own verticle.
+ */
+public final class DidomiSandbox {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DidomiSandbox.class);
+  private static final String ADMIN_PREFIX = "/_sandbox";
+  private static final String SESSIONS_PATH = "/v1/sessions";
+  private static final String EVENTS_PATH = "/v1/consents/events";
+  private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+
+  private final Vertx vertx;
+  private final DidomiSandboxOptions options;
+  private final DidomiSandboxState state;
+  private volatile DidomiWebhookTarget webhookTarget;
+  private volatile String deploymentId;
+  private volatile int port;
+  private volatile Context context;
+  private WebClient web;
+  // touched only on the sandbox's context: the gateway's OAuth token, the fetch in progress, and
+  // the first attempt of the newest webhook, which the next one waits for so they leave in order
+  private String webhookToken;
+  private long webhookTokenRefreshAtMs;
+  private Future<String> webhookTokenFetch;
+  private Future<Void> lastFirstAttempt = Future.succeededFuture();
+
+  private DidomiSandbox(Vertx vertx, DidomiSandboxOptions options) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.options = Objects.requireNonNull(options, "options");
+    this.state = new DidomiSandboxState(options);
+    this.webhookTarget = options.webhookTarget();
+  }
+
+  /** Starts a sandbox; the future completes once it listens, with its actual port. */
+  public static Future<DidomiSandbox> start(Vertx vertx, DidomiSandboxOptions options) {
+    var sandbox = new DidomiSandbox(vertx, options);
+    return vertx.deployVerticle(sandbox.new Server()).map(id -> {
+      sandbox.deploymentId = id;
+      LOG.info("Didomi sandbox listening on {} (organization {}, webhooks to {})", sandbox.baseUrl(),
+          options.organizationId(), options.webhookTarget() == null ? "nowhere" : options.webhookTarget().targetUrl());
+      return sandbox;
+    });
+  }
+
+  public Future<Void> stop() {
+    String id = deploymentId;
+    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** What a client uses as Didomi's API base URL, e.g. {@code http://127.0.0.1:41234}. */
+  public String baseUrl() {
+    return "http://" + options.host() + ":" + port;
+  }
+
+  public DidomiSandboxOptions options() {
+    return options;
+  }
+
+  // ---- inspection and control (also served under /_sandbox) ----
+
+  public List<RecordedCall> calls() {
+    return state.calls();
+  }
+
+  /** The user with this {@code organization_user_id}, in Didomi's user entity form. */
+  public Optional<JsonObject> user(String organizationUserId) {
+    return state.user(organizationUserId);
+  }
+
+  public List<JsonObject> users() {
+    return state.users();
+  }
+
+  /** Events imported (duplicates not counted), admin changes included. */
+  public long importedEvents() {
+    return state.importedEvents();
+  }
+
+  public List<WebhookDelivery> webhookDeliveries() {
+    return state.deliveries();
+  }
+
+  public void addFault(FaultRule rule) {
+    state.addFault(rule);
+  }
+
+  public void clearFaults() {
+    state.clearFaults();
+  }
+
+  /** Makes every token issued so far expired, so the next call with one gets 401. */
+  public void expireTokens() {
+    state.expireTokens();
+  }
+
+  /** Sends emitted webhooks to {@code target} from now on; null stops emitting. */
+  public void emitWebhooksTo(DidomiWebhookTarget target) {
+    Context ctx = context;
+    Runnable apply = () -> {
+      webhookTarget = target;
+      webhookToken = null; // a token of the previous target means nothing to the next
+    };
+    if (ctx == null) {
+      apply.run();
+    } else {
+      ctx.runOnContext(v -> apply.run());
+    }
+  }
+
+  public DidomiWebhookTarget webhookTarget() {
+    return webhookTarget;
+  }
+
+  /**
+   * A user changing consent in Didomi: {@code change} holds {@code purposes} (Didomi's purpose
+   * form) and optionally {@code metadata}. Imported like an event, then emitted as a webhook.
+   * Completes with the user after the change.
+   */
+  public Future<JsonObject> changeConsents(String organizationUserId, JsonObject change) {
+    Promise<JsonObject> promise = Promise.promise();
+    Context ctx = Objects.requireNonNull(context, "the sandbox is not started");
+    ctx.runOnContext(v -> {
+      try {
+        promise.complete(userChange(organizationUserId, change));
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  /** Forgets users, imported ids, tokens, finished calls, deliveries and faults; keeps the target. */
+  public void reset() {
+    state.reset();
+  }
+
+  // ---- the server ----
+
+  private final class Server extends VerticleBase {
+    private HttpServer server;
+
+    @Override
+    public Future<?> start() {
+      DidomiSandbox.this.context = context; // VerticleBase.context: the one this verticle runs on
+      web = WebClient.create(vertx, new WebClientOptions().setUserAgent("didomi-sandbox"));
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+      return server.requestHandler(DidomiSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
+    }
+
+    @Override
+    public Future<?> stop() {
+      web.close();
+      return server.close();
+    }
+  }
+
+  private void handle(HttpServerRequest request) {
+    String path = request.path();
+    if (path.startsWith(ADMIN_PREFIX)) {
+      request.body().onSuccess(body -> admin(request, body));
+      return;
+    }
+    var call = state.begin(request.method().name(), request.uri());
+    request.response().closeHandler(v -> state.end(call, 0, null));
+    DidomiSandboxState.FaultEffect fault = state.faultFor(path);
+    request.body().onSuccess(body -> {
+      String text = body.toString(StandardCharsets.UTF_8);
+      state.recordBody(call, path.equals(SESSIONS_PATH) ? maskSecret(text) : text);
+      after(fault.latencyMs(), () -> {
+        if (fault.hang()) {
+          return; // never answered: the client's timeout must cope
+        }
+        if (fault.status() != 0) {
+          if (fault.retryAfter() != null) {
+            request.response().putHeader("Retry-After", fault.retryAfter());
+          }
+          respond(request, call, fault.status(), error(fault.status(), "fault injected by the sandbox"));
+          return;
+        }
+        route(request, call, body);
+      });
+    }).onFailure(err -> state.end(call, 0, null));
+  }
+
+  private void after(long delayMs, Runnable action) {
+    if (delayMs <= 0) {
+      action.run();
+    } else {
+      vertx.setTimer(delayMs, id -> action.run());
+    }
+  }
+
+  private void route(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+    String path = request.path();
+    if (path.equals(SESSIONS_PATH) && request.method() == HttpMethod.POST) {
+      session(request, call, body);
+    } else if (path.equals(EVENTS_PATH) && request.method() == HttpMethod.POST) {
+      event(request, call, body);
+    } else {
+      respond(request, call, 404, error(404, "no such resource"));
+    }
+  }
+
+  private void session(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+    JsonObject json = jsonObject(body);
+    if (json == null || !"api-key".equals(json.getValue("type"))
+        || !(json.getValue("key") instanceof String) || !(json.getValue("secret") instanceof String)) {
+      respond(request, call, 400, error(400, "expected {\"type\": \"api-key\", \"key\": ..., \"secret\": ...}"));
+      return;
+    }
+    if (!options.apiKey().equals(json.getString("key")) || !options.apiSecret().equals(json.getString("secret"))) {
+      respond(request, call, 401, error(401, "invalid API key or secret"));
+      return;
+    }
+    long now = System.currentTimeMillis();
+    long expiresAt = now + options.tokenLifetime().toMillis();
+    String token = jwt(now / 1000, expiresAt / 1000);
+    state.rememberToken(token, expiresAt);
+    String answer = new JsonObject().put("access_token", token).encode();
+    if (state.end(call, 201, new JsonObject().put("access_token", "****").encode())) {
+      request.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(answer);
+    }
+  }
+
+  // header.payload.signature, base64url, so a client can read exp like a real Didomi JWT
+  private static String jwt(long issuedAt, long expiresAt) {
+    String header = new JsonObject().put("alg", "HS256").put("typ", "JWT").encode();
+    String payload = new JsonObject().put("iss", "didomi-sandbox").put("sub", "api-key")
+        .put("iat", issuedAt).put("exp", expiresAt).put("jti", UUID.randomUUID().toString()).encode();
+    return BASE64URL.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+        + BASE64URL.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "."
+        + BASE64URL.encodeToString(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void event(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+    String authorization = request.getHeader("Authorization");
+    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? "missing bearer token"
+        : state.tokenProblem(authorization.substring(7).trim());
+    if (problem != null) {
+      respond(request, call, 401, error(401, problem));
+      return;
+    }
+    String organizationId = request.getParam("organization_id");
+    if (organizationId == null || organizationId.isBlank()) {
+      respond(request, call, 400, error(400, "the organization_id query parameter is required"));
+      return;
+    }
+    if (!organizationId.equals(options.organizationId())) {
+      respond(request, call, 403, error(403, "no access to organization " + organizationId));
+      return;
+    }
+    JsonObject event = jsonObject(body);
+    String invalid = event == null ? "the body must be a JSON object" : invalidEvent(event);
+    if (invalid != null) {
+      respond(request, call, 400, error(400, invalid));
+      return;
+    }
+    DidomiSandboxState.Imported imported;
+    try {
+      imported = state.importEvent(organizationId, event);
+    } catch (DidomiSandboxState.DuplicateEvent e) {
+      respond(request, call, 409, error(409, e.getMessage()));
+      return;
+    }
+    respond(request, call, 201, imported.event());
+    emit(imported); // after the answer: a slow webhook target never delays the API
+  }
+
+  /** null when {@code event} is a usable consent event, else what is wrong with it. */
+  static String invalidEvent(JsonObject event) {
+    Object id = event.getValue("id");
+    if (id != null && (!(id instanceof String s) || s.isBlank())) {
+      return "id must be a non-blank string";
+    }
+    if (!(event.getValue("user") instanceof JsonObject user)) {
+      return "user is required";
+    }
+    if (!(user.getValue("organization_user_id") instanceof String key) || key.isBlank()) {
+      return "user.organization_user_id is required";
+    }
+    if (user.getValue("metadata") != null && !(user.getValue("metadata") instanceof JsonObject)) {
+      return "user.metadata must be an object";
+    }
+    if (!(event.getValue("consents") instanceof JsonObject consents)
+        || !(consents.getValue("purposes") instanceof JsonArray purposes)) {
+      return "consents.purposes must be an array";
+    }
+    for (int i = 0; i < purposes.size(); i++) {
+      if (!(purposes.getValue(i) instanceof JsonObject purpose)
+          || !(purpose.getValue("id") instanceof String pid) || pid.isBlank()) {
+        return "consents.purposes[" + i + "] needs a string id";
+      }
+      Object enabled = purpose.getValue("enabled");
+      if (enabled != null && !(enabled instanceof Boolean)) {
+        return "consents.purposes[" + i + "].enabled must be true, false or null";
+      }
+      Object values = purpose.getValue("values");
+      if (values != null) {
+        if (!(values instanceof JsonObject preferences)) {
+          return "consents.purposes[" + i + "].values must be an object";
+        }
+        for (String preference : preferences.fieldNames()) {
+          if (!(preferences.getValue(preference) instanceof JsonObject v) || !(v.getValue("value") instanceof String)) {
+            return "consents.purposes[" + i + "].values." + preference + " must be {\"value\": \"a,b\"}";
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  // a user's own change: an event without id, imported and emitted like any other
+  private JsonObject userChange(String organizationUserId, JsonObject change) {
+    JsonObject consents = change.getJsonObject("consents");
+    JsonArray purposes = consents != null ? consents.getJsonArray("purposes") : change.getJsonArray("purposes");
+    JsonObject user = new JsonObject().put("organization_user_id", organizationUserId);
+    if (change.getValue("metadata") != null) {
+      user.put("metadata", change.getValue("metadata"));
+    }
+    JsonObject event = new JsonObject().put("user", user)
+        .put("consents", new JsonObject().put("purposes", purposes == null ? new JsonArray() : purposes));
+    String invalid = invalidEvent(event);
+    if (invalid != null) {
+      throw new IllegalArgumentException(invalid);
+    }
+    DidomiSandboxState.Imported imported = state.importEvent(options.organizationId(), event);
+    emit(imported);
+    return imported.after();
+  }
+
+  // ---- webhook emission ----
+
+  private void emit(DidomiSandboxState.Imported imported) {
+    DidomiWebhookTarget target = webhookTarget;
+    if (target == null) {
+      return;
+    }
+    JsonObject after = imported.after();
+    JsonObject webhook = imported.before() == null
+        ? new JsonObject().put("type", "user.created").put("parameters", new JsonObject().put("entity", after))
+        : new JsonObject().put("type", "user.updated").put("parameters", new JsonObject()
+            .put("source", new JsonObject().put("id", "src-" + UUID.randomUUID()).put("created_at", after.getString("updated_at")))
+            .put("old_entity", imported.before())
+            .put("new_entity", after));
+    String body = webhook.encode();
+    long delivery = state.newDelivery(webhook.getString("type"), after.getString("organization_user_id"),
+        imported.event().getString("id"), body);
+    // first attempts leave in import order, so a test sees created before updated; retries don't wait
+    lastFirstAttempt = lastFirstAttempt.transform(v -> attempt(target, delivery, Buffer.buffer(body), 1));
+  }
+
+  private Future<Void> attempt(DidomiWebhookTarget target, long delivery, Buffer body, int attempt) {
+    return webhookToken(target)
+        .compose(token -> web.postAbs(target.targetUrl())
+            .putHeader("Authorization", "Bearer " + token)
+            .putHeader("Content-Type", "application/json")
+            .timeout(10_000)
+            .sendBuffer(body))
+        .transform(ar -> {
+          int status = ar.succeeded() ? ar.result().statusCode() : 0;
+          boolean delivered = status >= 200 && status < 300;
+          String error = delivered ? null
+              : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
+              : "target answered " + status;
+          state.attempted(delivery, status, delivered, error);
+          if (status == 401) {
+            webhookToken = null; // the gateway may have restarted with a new signing key
+          }
+          boolean retryable = !delivered && (status == 0 || status == 401 || status == 408 || status == 429 || status >= 500);
+          if (retryable && attempt < options.webhookMaxAttempts()) {
+            long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+            vertx.setTimer(delay, id -> attempt(target, delivery, body, attempt + 1));
+          } else if (!delivered) {
+            LOG.warn("Didomi sandbox gave up webhook {} after {} attempt(s): {}", delivery, attempt, error);
+          }
+          return Future.<Void>succeededFuture();
+        });
+  }
+
+  private Future<String> webhookToken(DidomiWebhookTarget target) {
+    if (webhookToken != null && System.currentTimeMillis() < webhookTokenRefreshAtMs) {
+      return Future.succeededFuture(webhookToken);
+    }
+    if (webhookTokenFetch != null) {
+      return webhookTokenFetch; // one fetch at a time
+    }
+    MultiMap form = MultiMap.caseInsensitiveMultiMap()
+        .add("grant_type", "client_credentials")
+        .add("client_id", target.clientId())
+        .add("client_secret", target.clientSecret());
+    Future<String> fetch = web.postAbs(target.tokenUrl()).timeout(10_000).sendForm(form).compose(response -> {
+      if (response.statusCode() != 200) {
+        return Future.failedFuture(new IllegalStateException("token endpoint answered " + response.statusCode()));
+      }
+      JsonObject json = response.bodyAsJsonObject();
+      String token = json == null ? null : json.getString("access_token");
+      if (token == null) {
+        return Future.failedFuture(new IllegalStateException("token endpoint answered without access_token"));
+      }
+      long lifetimeMs = json.getLong("expires_in", 3600L) * 1000;
+      webhookToken = token;
+      webhookTokenRefreshAtMs = System.currentTimeMillis() + lifetimeMs * 9 / 10;
+      return Future.succeededFuture(token);
+    });
+    webhookTokenFetch = fetch;
+    fetch.onComplete(ar -> {
+      if (webhookTokenFetch == fetch) {
+        webhookTokenFetch = null; // runs at once when the fetch already failed: never cache a failure
+      }
+    });
+    return fetch;
+  }
+
+  // ---- admin endpoints ----
+
+  private void admin(HttpServerRequest request, Buffer body) {
+    String path = request.path();
+    HttpMethod method = request.method();
+    HttpServerResponse response = request.response().putHeader("Content-Type", "application/json");
+    String usersPrefix = ADMIN_PREFIX + "/users/";
+    try {
+      if (path.equals(ADMIN_PREFIX + "/calls") && method == HttpMethod.GET) {
+        var calls = new JsonArray();
+        state.calls().forEach(c -> calls.add(c.toJson()));
+        response.end(new JsonObject().put("calls", calls).encode());
+      } else if (path.equals(ADMIN_PREFIX + "/users") && method == HttpMethod.GET) {
+        response.end(new JsonObject().put("users", new JsonArray(List.copyOf(users()))).encode());
+      } else if (path.startsWith(usersPrefix) && path.endsWith("/consents") && method == HttpMethod.POST) {
+        String key = decode(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
+        response.end(userChange(key, body.toJsonObject()).encode());
+      } else if (path.startsWith(usersPrefix) && method == HttpMethod.GET) {
+        String key = decode(path.substring(usersPrefix.length()));
+        Optional<JsonObject> user = user(key);
+        if (user.isPresent()) {
+          response.end(user.get().encode());
+        } else {
+          response.setStatusCode(404).end(error(404, "no user " + key).encode());
+        }
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
+        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
+          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
+        } else {
+          addFault(FaultRule.fromJson(body.toJsonObject()));
+        }
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
+        clearFaults();
+        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
+        expireTokens();
+        response.end("{}");
+      } else if (path.equals(ADMIN_PREFIX + "/webhook") && method == HttpMethod.PUT) {
+        JsonObject json = body.toJsonObject();
+        emitWebhooksTo(new DidomiWebhookTarget(json.getString("targetUrl"), json.getString("tokenUrl"),
+            json.getString("clientId"), json.getString("clientSecret")));
+        response.end(new JsonObject().put("targetUrl", json.getString("targetUrl")).encode());
+      } else if (path.equals(ADMIN_PREFIX + "/webhook") && method == HttpMethod.DELETE) {
+        emitWebhooksTo(null);
+        response.end("{}");
+      } else if (path.equals(ADMIN_PREFIX + "/webhooks/deliveries") && method == HttpMethod.GET) {
+        var deliveries = new JsonArray();
+        webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
+        response.end(new JsonObject().put("deliveries", deliveries).encode());
+      } else if (path.equals(ADMIN_PREFIX + "/reset") && method == HttpMethod.POST) {
+        reset();
+        response.end("{}");
+      } else {
+        response.setStatusCode(404).end(error(404, "no such admin resource").encode());
+      }
+    } catch (RuntimeException e) {
+      response.setStatusCode(400).end(error(400, String.valueOf(e.getMessage())).encode());
+    }
+  }
+
+  private JsonObject faultsJson() {
+    var faults = new JsonArray();
+    state.faults().forEach(f -> faults.add(f.toJson()));
+    return new JsonObject().put("faults", faults);
+  }
+
+  // ---- plumbing ----
+
+  private void respond(HttpServerRequest request, DidomiSandboxState.Call call, int status, JsonObject body) {
+    String encoded = body.encode();
+    if (!state.end(call, status, encoded)) {
+      return;
+    }
+    HttpServerResponse response = request.response();
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+  }
+
+  // Didomi's API answers errors as {"code", "name", "message"}
+  private static JsonObject error(int status, String message) {
+    String name = switch (status) {
+      case 400 -> "BadRequest";
+      case 401 -> "NotAuthenticated";
+      case 403 -> "Forbidden";
+      case 404 -> "NotFound";
+      case 409 -> "Conflict";
+      case 429 -> "TooManyRequests";
+      default -> status >= 500 ? "GeneralError" : "Error";
+    };
+    return new JsonObject().put("code", status).put("name", name).put("message", message);
+  }
+
+  private static JsonObject jsonObject(Buffer body) {
+    try {
+      Object json = body.length() == 0 ? null : body.toJsonValue();
+      return json instanceof JsonObject object ? object : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String maskSecret(String body) {
+    try {
+      JsonObject json = new JsonObject(body);
+      if (json.containsKey("secret")) {
+        json.put("secret", "****");
+      }
+      return json.encode();
+    } catch (RuntimeException e) {
+      return "(unreadable session request)"; // it may hold a secret: never keep it raw
+    }
+  }
+
+  private static String decode(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,149 @@
+package io.consentgateway.bidirectional;
+
+import static io.consentgateway.bidirectional.ActitoFixtures.actito;
+import static io.consentgateway.bidirectional.ActitoFixtures.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.consentgateway.mapping.InvalidWebhookException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ActitoWebhookParserTest {
+
+  private final ActitoWebhookParser parser = new ActitoWebhookParser("customerId");
+
+  @Test
+  void singlePushFixtureGivesOneChangeWithTheKeyAsAPlainField() {
+    ActitoWebhook webhook = parser.parse(actito("updated-subscription.json"));
+
+    assertThat(webhook.id()).isEqualTo("6f0b2d9a-4c1e-4f3a-9b7d-1e2f3a4b5c6d");
+    assertThat(webhook.changes()).singleElement().satisfies(change -> {
+      assertThat(change.index()).isZero();
+      assertThat(change.profileId()).isEqualTo(4211L);
+      assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
+      assertThat(change.subscriptions()).containsExactly(Map.entry("Newsletter", false));
+      assertThat(change.deliveryKey()).isEqualTo("6f0b2d9a-4c1e-4f3a-9b7d-1e2f3a4b5c6d:0");
+    });
+  }
+
+  @Test
+  void bulkPushFixtureGivesOneChangePerProfileWithTheKeyFromAttributes() {
+    ActitoWebhook webhook = parser.parse(actito("updated-subscription.bulk.json"));
+
+    assertThat(webhook.changes()).extracting(ActitoProfileChange::index).containsExactly(0, 1);
+    assertThat(webhook.changes()).extracting(ActitoProfileChange::organizationUserId)
+        .containsExactly("ann.martin@example.com", "bob@example.com");
+    assertThat(webhook.changes()).extracting(ActitoProfileChange::profileId).containsExactly(4211L, 4377L);
+    assertThat(webhook.changes().get(0).subscriptions()).containsExactly(Map.entry("SmsOffers", true));
+    assertThat(webhook.changes().get(1).deliveryKey()).isEqualTo("b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e:1");
+  }
+
+  @Test
+  void deliveryKeyIsTheSameForARedeliveredWebhook() {
+    var first = parser.parse(actito("updated-subscription.bulk.json"));
+    var again = parser.parse(actito("updated-subscription.bulk.json"));
+
+    assertThat(again.changes()).extracting(ActitoProfileChange::deliveryKey)
+        .containsExactlyElementsOf(first.changes().stream().map(ActitoProfileChange::deliveryKey).toList());
+  }
+
+  @Test
+  void profileWithoutTheUniqueKeyIsReportedNotRejected() {
+    var webhook = parser.parse(utf8("""
+        {"id": "w1", "data": {"profileId": 7, "email": "x@example.com",
+          "subscriptions": [{"name": "Newsletter", "subscribe": true}]}}"""));
+
+    assertThat(webhook.changes()).singleElement().satisfies(change -> {
+      assertThat(change.hasUserKey()).isFalse();
+      assertThat(change.organizationUserId()).isNull();
+      assertThat(change.subscriptions()).containsEntry("Newsletter", true);
+    });
+    assertThat(webhook.changesWithoutUserKey()).isEqualTo(1);
+  }
+
+  @Test
+  void attributesAsAnObjectNumericKeyAndTextualProfileIdAreAccepted() {
+    var webhook = parser.parse(utf8("""
+        {"id": "w2", "data": [{"profileId": "12", "attributes": {"customerId": 4711}}]}"""));
+
+    var change = webhook.changes().get(0);
+    assertThat(change.organizationUserId()).isEqualTo("4711");
+    assertThat(change.profileId()).isEqualTo(12L);
+    assertThat(change.subscriptions()).isEmpty();
+  }
+
+  @Test
+  void plainKeyFieldWinsOverTheAttributesList() {
+    var webhook = parser.parse(utf8("""
+        {"id": "w3", "data": {"customerId": "plain",
+          "attributes": [{"name": "customerId", "value": "listed"}]}}"""));
+
+    assertThat(webhook.changes().get(0).organizationUserId()).isEqualTo("plain");
+  }
+
+  @Test
+  void repeatedSubscriptionKeepsTheLastValue() {
+    var webhook = parser.parse(utf8("""
+        {"id": "w4", "data": {"customerId": "u", "subscriptions": [
+          {"name": "Newsletter", "subscribe": true}, {"name": "SmsOffers", "subscribe": true},
+          {"name": "Newsletter", "subscribe": false}]}}"""));
+
+    assertThat(webhook.changes().get(0).subscriptions())
+        .containsExactly(Map.entry("SmsOffers", true), Map.entry("Newsletter", false));
+  }
+
+  @Test
+  void emptyBulkIsAWebhookWithoutChanges() {
+    assertThat(parser.parse(utf8("{\"id\": \"w5\", \"data\": []}")).changes()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "{not json                                                         | not valid JSON",
+      "[1, 2]                                                            | not a JSON object",
+      "{\"data\": {}}                                                    | 'id' is missing",
+      "{\"id\": \"  \", \"data\": {}}                                    | 'id' must be a non-blank string",
+      "{\"id\": 42, \"data\": {}}                                        | 'id' must be a non-blank string",
+      "{\"id\": \"w\"}                                                   | 'data' is missing",
+      "{\"id\": \"w\", \"data\": \"secret-ish\"}                         | 'data' must be an object or an array",
+      "{\"id\": \"w\", \"data\": [{}, 3]}                                | data[1] must be an object",
+      "{\"id\": \"w\", \"data\": {\"subscriptions\": {}}}                | data.subscriptions must be an array",
+      "{\"id\": \"w\", \"data\": {\"subscriptions\": [\"Newsletter\"]}}  | data.subscriptions[0] must be an object",
+      "{\"id\": \"w\", \"data\": {\"subscriptions\": [{\"subscribe\": true}]}}              | data.subscriptions[0].name must be",
+      "{\"id\": \"w\", \"data\": [{\"subscriptions\": [{\"name\": \"N\", \"subscribe\": \"no\"}]}]} | data[0].subscriptions[0].subscribe must be a boolean",
+      "{\"id\": \"w\", \"data\": {\"attributes\": 3}}                    | data.attributes must be",
+      "{\"id\": \"w\", \"data\": {}} trailing                            | not valid JSON",
+  })
+  void malformedBodyIsRejectedWithAMessageNamingTheProblem(String body, String expected) {
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining(expected.trim());
+  }
+
+  @Test
+  void rejectionMessageNeverQuotesPayloadValues() {
+    assertThatThrownBy(() -> parser.parse(utf8("{\"id\": \"w\", \"data\": {\"subscriptions\": "
+        + "[{\"name\": \"N\", \"subscribe\": \"ann@example.com\"}]}}")))
+        .isInstanceOf(InvalidWebhookException.class)
+        .message().doesNotContain("ann@example.com");
+    assertThatThrownBy(() -> parser.parse(utf8("{\"id\": \"w\", \"da")))
+        .isInstanceOf(InvalidWebhookException.class)
+        .message().doesNotContain("\"da");
+  }
+
+  @Test
+  void emptyBodyIsRejected() {
+    assertThatThrownBy(() -> parser.parse(new byte[0])).isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("empty body");
+  }
+
+  @Test
+  void changeToStringLeavesTheUserIdOut() {
+    var change = parser.parse(actito("updated-subscription.json")).changes().get(0);
+
+    assertThat(change.toString()).doesNotContain("ann.martin@example.com").contains("present");
+  }
+}
