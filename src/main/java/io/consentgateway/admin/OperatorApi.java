@@ -73,6 +73,7 @@ public final class OperatorApi implements Consumer<Router> {
       history.add(new JsonObject()
           .put("at", time(entry.atMillis()))
           .put("kind", entry.kind())
+          .put("direction", entry.direction())
           .put("what", entry.what())
           .put("status", entry.status())
           .put("detail", entry.detail()));
@@ -88,7 +89,15 @@ public final class OperatorApi implements Consumer<Router> {
         .put("nextAttempt", time(user.nextAttemptMillis()))
         .put("attempts", user.attempts())
         .put("lastError", user.lastError())
-        .put("deadLetter", user.deadLetter() == null ? null : deadLetterJson(user.deadLetter()))
+        .put("deadLetters", new JsonArray(user.deadLetters().stream().map(OperatorApi::deadLetterJson).toList()))
+        .put("pendingDidomiWrites", new JsonArray(user.pendingDidomiWrites().stream().map(write -> new JsonObject()
+            .put("deliveryKey", write.deliveryKey())
+            .put("subscriptions", new JsonObject(write.subscriptionsJson()))
+            .put("receivedAt", time(write.createdAtMillis()))
+            .put("nextAttempt", write.dead() ? null : time(write.nextAttemptMillis()))
+            .put("attempts", write.attempts())
+            .put("lastError", write.lastError())
+            .put("deadLetter", write.dead())).toList()))
         .put("history", history);
   }
 
@@ -128,6 +137,7 @@ public final class OperatorApi implements Consumer<Router> {
   private static JsonObject deadLetterJson(DeadLetterEntry entry) {
     return new JsonObject()
         .put("organizationUserId", entry.userKey())
+        .put("direction", entry.direction())
         .put("at", time(entry.createdAtMillis()))
         .put("reason", entry.reason())
         .put("actitoStatus", entry.status())

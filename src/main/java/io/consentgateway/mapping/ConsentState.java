@@ -105,6 +105,35 @@ public final class ConsentState {
     return changed;
   }
 
+  /**
+   * Records subscription values as a fact, whatever their stamps: what a system is known to hold
+   * (Actito reporting its own profile), not a change competing newest-wins. Returns whether a value
+   * changed.
+   */
+  public boolean overwrite(FieldChanges changes) {
+    if (changes.isEmpty()) {
+      return false;
+    }
+    if (organizationUserId == null) {
+      organizationUserId = changes.organizationUserId();
+    } else if (!organizationUserId.equals(changes.organizationUserId())) {
+      throw new IllegalArgumentException("changes for another user cannot merge into this consent state");
+    }
+    boolean changed = false;
+    for (int i = 0, n = changes.subscriptionCount(); i < n; i++) {
+      Subscription current = subscriptions.get(changes.subscriptionName(i));
+      if (current == null || current.subscribed() != changes.subscribes(i)) {
+        changed = true;
+      }
+      subscriptions.put(changes.subscriptionName(i),
+          new Subscription(changes.subscribes(i), changes.timestampMillis(), changes.version()));
+    }
+    if (changes.timestampMillis() > newestChangeMillis) {
+      newestChangeMillis = changes.timestampMillis();
+    }
+    return changed;
+  }
+
   private static boolean subscriptionWins(boolean subscribe, long millis, long version, Subscription current) {
     int byStamp = compareStamps(millis, version, current.millis(), current.version());
     // at the very same stamp an unsubscribe wins: withdrawing consent is the safe side of a tie

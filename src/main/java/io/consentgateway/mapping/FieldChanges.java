@@ -47,6 +47,16 @@ public final class FieldChanges {
     this.attributeCount = attributeCount;
   }
 
+  /**
+   * Subscription values observed at {@code timestampMillis} outside Didomi (an Actito webhook),
+   * for the user {@code organizationUserId}; version 0.
+   */
+  public static FieldChanges ofSubscriptions(String organizationUserId, long timestampMillis, Map<String, Boolean> subscriptions) {
+    Builder builder = builder(organizationUserId, timestampMillis, 0, subscriptions.size(), 0);
+    new java.util.TreeMap<>(subscriptions).forEach(builder::subscription);
+    return builder.build();
+  }
+
   /** A change that changes nothing (ignored regulation, pending, deleted event, no user...). */
   public static FieldChanges none() {
     return NONE;

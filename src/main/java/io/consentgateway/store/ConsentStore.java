@@ -33,6 +33,19 @@ public interface ConsentStore {
    */
   Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis, Set<String> inFlight);
 
+  /**
+   * Stores an Actito subscription change (idempotent on its delivery key) and, unless it only
+   * echoes what the gateway itself wrote to Actito ({@link IngestOutcome#ECHO}), merges it into the
+   * user's state at its arrival time and queues it for Didomi. Durable before it completes.
+   */
+  Future<IngestOutcome> ingestActito(ActitoSubscriptionChange change);
+
+  /** As {@link #claimDue}, for the write-back queue: the oldest pending Didomi write of each user. */
+  Future<List<ClaimedDidomiWrite>> claimDidomiWrites(String integration, int limit, long leaseMillis, Set<String> inFlight);
+
+  /** Records what became of a Didomi write-back and ends its lease. */
+  Future<Void> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome);
+
   /** Records what became of a claimed user's dispatch and ends its lease. */
   Future<Void> record(ClaimedUser user, DispatchOutcome outcome);
 

@@ -5,5 +5,7 @@ public enum IngestOutcome {
   /** Stored for the first time and committed. */
   ACCEPTED,
   /** Already stored by an earlier delivery; nothing changed. */
-  DUPLICATE
+  DUPLICATE,
+  /** Stored for audit, but it only reports what the gateway itself wrote: nothing to propagate. */
+  ECHO
 }

@@ -19,9 +19,15 @@ public record UserRecord(
     Long nextAttemptMillis,
     int attempts,
     String lastError,
-    DeadLetterEntry deadLetter,
+    List<DeadLetterEntry> deadLetters,
+    List<PendingDidomiWrite> pendingDidomiWrites,
     List<HistoryEntry> history) {
 
+  /** A write-back to Didomi not yet done. */
+  public record PendingDidomiWrite(
+      String deliveryKey, String subscriptionsJson, long createdAtMillis, Long nextAttemptMillis, int attempts,
+      String lastError, boolean dead) {}
+
   /** One line of a user's history. */
-  public record HistoryEntry(long atMillis, String kind, String what, Integer status, String detail) {}
+  public record HistoryEntry(long atMillis, String kind, String direction, String what, Integer status, String detail) {}
 }

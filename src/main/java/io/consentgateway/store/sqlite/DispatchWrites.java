@@ -44,15 +44,18 @@ final class DispatchWrites {
           + " WHERE integration = ? AND user_key = ?";
 
   private static final String LOG =
-      "INSERT INTO dispatch_log (integration, user_key, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?, ?)";
+      "INSERT INTO dispatch_log (integration, direction, user_key, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  static final String ACTITO = "actito";
+  static final String DIDOMI = "didomi";
 
   private static final String LAST_SUCCESS =
       "INSERT INTO integration_state (integration, last_success_at) VALUES (?, ?)"
           + " ON CONFLICT (integration) DO UPDATE SET last_success_at = excluded.last_success_at";
 
-  private static final String DEAD_LETTER =
-      "INSERT OR REPLACE INTO dead_letter (integration, user_key, created_at, reason, status, detail, attempts, state)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String DEAD_LETTER =
+      "INSERT OR REPLACE INTO dead_letter (integration, direction, user_key, created_at, reason, status, detail, attempts, state)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private DispatchWrites() {}
 
@@ -126,16 +129,8 @@ final class DispatchWrites {
       reschedule.executeUpdate();
       log(session, user, now, retry.countsAsAttempt() ? "retry" : "waiting", retry.status(), retry.detail());
     } else if (outcome instanceof DeadLetter dead) {
-      PreparedStatement insert = session.statement(DEAD_LETTER);
-      insert.setString(1, user.integration());
-      insert.setString(2, user.userKey());
-      insert.setLong(3, now);
-      insert.setString(4, dead.reason());
-      setNullableInt(insert, 5, dead.status());
-      insert.setString(6, dead.detail());
-      insert.setInt(7, user.attempts() + 1);
-      insert.setBytes(8, user.desired().encode());
-      insert.executeUpdate();
+      deadLetter(session, user.integration(), ACTITO, user.userKey(), now, dead.reason(), dead.status(), dead.detail(),
+          user.attempts() + 1, user.desired().encode());
       settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
       log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
     }
@@ -165,20 +160,36 @@ final class DispatchWrites {
     settle.executeUpdate();
   }
 
-  static void log(GroupCommitWriter.Session session, ClaimedUser user, long now, String outcome, Integer status, String detail)
-      throws SQLException {
-    log(session, user.integration(), user.userKey(), now, outcome, status, detail);
+  static void deadLetter(GroupCommitWriter.Session session, String integration, String direction, String userKey, long now,
+      String reason, Integer status, String detail, int attempts, byte[] state) throws SQLException {
+    PreparedStatement insert = session.statement(DEAD_LETTER);
+    insert.setString(1, integration);
+    insert.setString(2, direction);
+    insert.setString(3, userKey);
+    insert.setLong(4, now);
+    insert.setString(5, reason);
+    setNullableInt(insert, 6, status);
+    insert.setString(7, detail == null ? null : truncate(detail, 4000));
+    insert.setInt(8, attempts);
+    insert.setBytes(9, state);
+    insert.executeUpdate();
   }
 
-  static void log(GroupCommitWriter.Session session, String integration, String userKey, long now, String outcome,
-      Integer status, String detail) throws SQLException {
+  static void log(GroupCommitWriter.Session session, ClaimedUser user, long now, String outcome, Integer status, String detail)
+      throws SQLException {
+    log(session, user.integration(), ACTITO, user.userKey(), now, outcome, status, detail);
+  }
+
+  static void log(GroupCommitWriter.Session session, String integration, String direction, String userKey, long now,
+      String outcome, Integer status, String detail) throws SQLException {
     PreparedStatement log = session.statement(LOG);
     log.setString(1, integration);
-    log.setString(2, userKey);
-    log.setLong(3, now);
-    log.setString(4, outcome);
-    setNullableInt(log, 5, status);
-    log.setString(6, detail == null ? null : truncate(detail, 2000));
+    log.setString(2, direction);
+    log.setString(3, userKey);
+    log.setLong(4, now);
+    log.setString(5, outcome);
+    setNullableInt(log, 6, status);
+    log.setString(7, detail == null ? null : truncate(detail, 2000));
     log.executeUpdate();
   }
 

@@ -5,6 +5,7 @@ import io.consentgateway.store.DeadLetterEntry;
 import io.consentgateway.store.IntegrationBacklog;
 import io.consentgateway.store.UserRecord;
 import io.consentgateway.store.UserRecord.HistoryEntry;
+import io.consentgateway.store.UserRecord.PendingDidomiWrite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +21,8 @@ final class OperatorQueries {
   private OperatorQueries() {}
 
   static Optional<UserRecord> user(Connection c, String integration, String userKey, int historyLimit) throws SQLException {
-    DeadLetterEntry deadLetter = deadLetter(c, integration, userKey);
+    List<DeadLetterEntry> deadLetters = deadLetters(c, integration, userKey);
+    List<PendingDidomiWrite> writes = pendingDidomiWrites(c, integration, userKey);
     List<HistoryEntry> history = history(c, integration, userKey, historyLimit);
     try (PreparedStatement s = c.prepareStatement(
         "SELECT desired, acknowledged, profile_id, pending_changes, dirty_since, next_attempt_at, attempts, last_error"
@@ -34,7 +36,7 @@ final class OperatorQueries {
           }
           // known only from webhooks that changed nothing (pending, other regulation, ...)
           return Optional.of(new UserRecord(integration, userKey, ConsentState.empty(), ConsentState.empty(), null, 0,
-              null, null, 0, null, deadLetter, history));
+              null, null, 0, null, deadLetters, writes, history));
         }
         byte[] desired = rs.getBytes(1);
         byte[] acknowledged = rs.getBytes(2);
@@ -49,7 +51,8 @@ final class OperatorQueries {
             nullableLong(rs, 6),
             rs.getInt(7),
             rs.getString(8),
-            deadLetter,
+            deadLetters,
+            writes,
             history));
       }
     }
@@ -65,13 +68,13 @@ final class OperatorQueries {
       s.setInt(3, limit);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          history.add(new HistoryEntry(rs.getLong(1), "webhook", rs.getString(2).toLowerCase() + " " + rs.getString(3),
+          history.add(new HistoryEntry(rs.getLong(1), "webhook", rs.getString(2).toLowerCase(), rs.getString(3),
               null, rs.getString(4)));
         }
       }
     }
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT at, outcome, status, detail FROM dispatch_log WHERE integration = ? AND user_key = ?"
+        "SELECT at, outcome, status, detail, direction FROM dispatch_log WHERE integration = ? AND user_key = ?"
             + " ORDER BY at DESC, id DESC LIMIT ?")) {
       s.setString(1, integration);
       s.setString(2, userKey);
@@ -79,7 +82,7 @@ final class OperatorQueries {
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           Long status = nullableLong(rs, 3);
-          history.add(new HistoryEntry(rs.getLong(1), "dispatch", rs.getString(2),
+          history.add(new HistoryEntry(rs.getLong(1), "dispatch", rs.getString(5), rs.getString(2),
               status == null ? null : status.intValue(), rs.getString(4)));
         }
       }
@@ -88,22 +91,45 @@ final class OperatorQueries {
     return history.size() > limit ? List.copyOf(history.subList(0, limit)) : history;
   }
 
-  static DeadLetterEntry deadLetter(Connection c, String integration, String userKey) throws SQLException {
+  static List<DeadLetterEntry> deadLetters(Connection c, String integration, String userKey) throws SQLException {
+    List<DeadLetterEntry> out = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT user_key, created_at, reason, status, detail, attempts FROM dead_letter WHERE integration = ? AND user_key = ?")) {
+        "SELECT user_key, created_at, reason, status, detail, attempts, direction FROM dead_letter"
+            + " WHERE integration = ? AND user_key = ? ORDER BY direction")) {
       s.setString(1, integration);
       s.setString(2, userKey);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? deadLetter(integration, rs) : null;
+        while (rs.next()) {
+          out.add(deadLetter(integration, rs));
+        }
       }
     }
+    return out;
+  }
+
+  private static List<PendingDidomiWrite> pendingDidomiWrites(Connection c, String integration, String userKey)
+      throws SQLException {
+    List<PendingDidomiWrite> out = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT delivery_key, subscriptions, created_at, next_attempt_at, attempts, last_error, dead FROM didomi_outbox"
+            + " WHERE integration = ? AND user_key = ? ORDER BY id")) {
+      s.setString(1, integration);
+      s.setString(2, userKey);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(new PendingDidomiWrite(rs.getString(1), rs.getString(2), rs.getLong(3), nullableLong(rs, 4),
+              rs.getInt(5), rs.getString(6), rs.getInt(7) != 0));
+        }
+      }
+    }
+    return out;
   }
 
   static List<DeadLetterEntry> deadLetters(Connection c, String integration, int offset, int limit) throws SQLException {
     List<DeadLetterEntry> out = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT user_key, created_at, reason, status, detail, attempts FROM dead_letter WHERE integration = ?"
-            + " ORDER BY created_at, user_key LIMIT ? OFFSET ?")) {
+        "SELECT user_key, created_at, reason, status, detail, attempts, direction FROM dead_letter WHERE integration = ?"
+            + " ORDER BY created_at, user_key, direction LIMIT ? OFFSET ?")) {
       s.setString(1, integration);
       s.setInt(2, limit);
       s.setInt(3, offset);
@@ -118,7 +144,7 @@ final class OperatorQueries {
 
   private static DeadLetterEntry deadLetter(String integration, ResultSet rs) throws SQLException {
     Long status = nullableLong(rs, 4);
-    return new DeadLetterEntry(integration, rs.getString(1), rs.getLong(2), rs.getString(3),
+    return new DeadLetterEntry(integration, rs.getString(7), rs.getString(1), rs.getLong(2), rs.getString(3),
         status == null ? null : status.intValue(), rs.getString(5), rs.getInt(6));
   }
 

@@ -1,7 +1,10 @@
 package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.store.ActitoSubscriptionChange;
+import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
+import io.consentgateway.store.DidomiWriteOutcome;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DeadLetterEntry;
 import io.consentgateway.store.DispatchOutcome;
@@ -21,7 +24,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -161,9 +163,12 @@ public final class SqliteConsentStore implements ConsentStore {
   // are dispatched again at once instead of when the lease would have expired.
   private static void releaseLeases(Connection connection) throws SQLException {
     try (PreparedStatement release = connection.prepareStatement(
-        "UPDATE user_state SET leased = 0, next_attempt_at = ? WHERE leased = 1")) {
+            "UPDATE user_state SET leased = 0, next_attempt_at = ? WHERE leased = 1");
+        PreparedStatement releaseWrites = connection.prepareStatement(
+            "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased = 1")) {
       release.setLong(1, System.currentTimeMillis());
-      int released = release.executeUpdate();
+      releaseWrites.setLong(1, System.currentTimeMillis());
+      int released = release.executeUpdate() + releaseWrites.executeUpdate();
       connection.commit();
       if (released > 0) {
         log.info("released {} dispatch leases left by the previous run", released);
@@ -199,59 +204,28 @@ public final class SqliteConsentStore implements ConsentStore {
 
   @Override
   public Future<Integer> replayDeadLetters(String integration, String userKeyOrNull) {
-    return writer.submit(session -> {
-      long now = System.currentTimeMillis();
-      String users = userKeyOrNull == null ? "" : " AND user_key = ?";
-      List<String> replayed = new ArrayList<>();
-      PreparedStatement select = session.statement("SELECT user_key FROM dead_letter WHERE integration = ?" + users);
-      select.setString(1, integration);
-      if (userKeyOrNull != null) {
-        select.setString(2, userKeyOrNull);
-      }
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          replayed.add(rs.getString(1));
-        }
-      }
-      PreparedStatement revive = session.statement(
-          "UPDATE user_state SET dead_lettered = 0, attempts = 0, last_error = NULL,"
-              + " pending_changes = MAX(pending_changes, 1), dirty_since = COALESCE(dirty_since, ?),"
-              + " next_attempt_at = ?, leased = 0, updated_at = ? WHERE integration = ? AND user_key = ?");
-      PreparedStatement delete = session.statement("DELETE FROM dead_letter WHERE integration = ? AND user_key = ?");
-      for (String userKey : replayed) {
-        revive.setLong(1, now);
-        revive.setLong(2, now);
-        revive.setLong(3, now);
-        revive.setString(4, integration);
-        revive.setString(5, userKey);
-        revive.executeUpdate();
-        delete.setString(1, integration);
-        delete.setString(2, userKey);
-        delete.executeUpdate();
-        DispatchWrites.log(session, integration, userKey, now, "replayed", null, "dead letter replayed by an operator");
-      }
-      return replayed.size();
-    });
+    return writer.submit(session -> DeadLetters.replay(session, integration, userKeyOrNull));
   }
 
   @Override
   public Future<Boolean> discardDeadLetter(String integration, String userKey) {
-    return writer.submit(session -> {
-      PreparedStatement delete = session.statement("DELETE FROM dead_letter WHERE integration = ? AND user_key = ?");
-      delete.setString(1, integration);
-      delete.setString(2, userKey);
-      boolean existed = delete.executeUpdate() > 0;
-      if (existed) {
-        PreparedStatement clear = session.statement(
-            "UPDATE user_state SET dead_lettered = 0 WHERE integration = ? AND user_key = ?");
-        clear.setString(1, integration);
-        clear.setString(2, userKey);
-        clear.executeUpdate();
-        DispatchWrites.log(session, integration, userKey, System.currentTimeMillis(), "discarded", null,
-            "dead letter discarded by an operator");
-      }
-      return existed;
-    });
+    return writer.submit(session -> DeadLetters.discard(session, integration, userKey));
+  }
+
+  @Override
+  public Future<IngestOutcome> ingestActito(ActitoSubscriptionChange change) {
+    return writer.submit(session -> DidomiWrites.ingest(session, change));
+  }
+
+  @Override
+  public Future<List<ClaimedDidomiWrite>> claimDidomiWrites(String integration, int limit, long leaseMillis, Set<String> inFlight) {
+    List<String> excluded = List.copyOf(inFlight);
+    return writer.submit(session -> DidomiWrites.claimDue(session, integration, limit, leaseMillis, excluded));
+  }
+
+  @Override
+  public Future<Void> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome) {
+    return writer.submit(session -> DidomiWrites.record(session, write, outcome));
   }
 
   @Override

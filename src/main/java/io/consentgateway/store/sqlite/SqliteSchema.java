@@ -60,6 +60,7 @@ final class SqliteSchema {
         statement.execute("""
             CREATE TABLE dead_letter (
               integration TEXT    NOT NULL,
+              direction   TEXT    NOT NULL,
               user_key    TEXT    NOT NULL,
               created_at  INTEGER NOT NULL,
               reason      TEXT    NOT NULL,
@@ -67,13 +68,14 @@ final class SqliteSchema {
               detail      TEXT,
               attempts    INTEGER NOT NULL,
               state       BLOB,
-              PRIMARY KEY (integration, user_key)
+              PRIMARY KEY (integration, direction, user_key)
             )""");
         // Every dispatch attempt and its outcome: the user's history for the operator API.
         statement.execute("""
             CREATE TABLE dispatch_log (
               id          INTEGER PRIMARY KEY,
               integration TEXT    NOT NULL,
+              direction   TEXT    NOT NULL,
               user_key    TEXT    NOT NULL,
               at          INTEGER NOT NULL,
               outcome     TEXT    NOT NULL,
@@ -81,6 +83,24 @@ final class SqliteSchema {
               detail      TEXT
             )""");
         statement.execute("CREATE INDEX dispatch_log_user ON dispatch_log (integration, user_key, at)");
+        // Actito subscription changes to write back to Didomi, in arrival order per user.
+        statement.execute("""
+            CREATE TABLE didomi_outbox (
+              id              INTEGER PRIMARY KEY,
+              integration     TEXT    NOT NULL,
+              user_key        TEXT    NOT NULL,
+              delivery_key    TEXT    NOT NULL,
+              profile_id      INTEGER,
+              subscriptions   TEXT    NOT NULL,
+              created_at      INTEGER NOT NULL,
+              next_attempt_at INTEGER NOT NULL,
+              attempts        INTEGER NOT NULL DEFAULT 0,
+              last_error      TEXT,
+              leased          INTEGER NOT NULL DEFAULT 0,
+              dead            INTEGER NOT NULL DEFAULT 0
+            )""");
+        statement.execute("CREATE INDEX didomi_outbox_user ON didomi_outbox (integration, user_key, id)");
+        statement.execute("CREATE INDEX didomi_outbox_due ON didomi_outbox (integration, next_attempt_at) WHERE dead = 0");
         statement.execute("""
             CREATE TABLE integration_state (
               integration     TEXT PRIMARY KEY,

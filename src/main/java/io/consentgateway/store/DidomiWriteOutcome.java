@@ -1,0 +1,17 @@
+package io.consentgateway.store;
+
+/** What became of one write-back to Didomi, as the store records it. */
+public sealed interface DidomiWriteOutcome {
+
+  /** Didomi holds the event (or had already imported it under the same id). */
+  record Written(String eventId, String detail) implements DidomiWriteOutcome {}
+
+  /** Every value it carried was overtaken by a newer change: nothing written. */
+  record Superseded(String detail) implements DidomiWriteOutcome {}
+
+  /** Try again at {@code nextAttemptMillis}; {@code countsAsAttempt} false when no call was made. */
+  record Retry(long nextAttemptMillis, boolean countsAsAttempt, String detail) implements DidomiWriteOutcome {}
+
+  /** Gave up: kept as a dead letter, replayable. */
+  record DeadLetter(String reason, Integer status, String detail) implements DidomiWriteOutcome {}
+}

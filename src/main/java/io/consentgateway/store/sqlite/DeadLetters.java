@@ -1,0 +1,90 @@
+package io.consentgateway.store.sqlite;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Operator actions on dead letters of both directions, run on the writer thread. */
+final class DeadLetters {
+
+  private DeadLetters() {}
+
+  private record Letter(String userKey, String direction) {}
+
+  static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull) throws SQLException {
+    long now = System.currentTimeMillis();
+    List<Letter> letters = select(session, integration, userKeyOrNull);
+    PreparedStatement reviveUser = session.statement(
+        "UPDATE user_state SET dead_lettered = 0, attempts = 0, last_error = NULL,"
+            + " pending_changes = MAX(pending_changes, 1), dirty_since = COALESCE(dirty_since, ?),"
+            + " next_attempt_at = ?, leased = 0, updated_at = ? WHERE integration = ? AND user_key = ?");
+    PreparedStatement reviveWrites = session.statement(
+        "UPDATE didomi_outbox SET dead = 0, attempts = 0, last_error = NULL, next_attempt_at = ?, leased = 0"
+            + " WHERE integration = ? AND user_key = ? AND dead = 1");
+    for (Letter letter : letters) {
+      if (letter.direction().equals(DispatchWrites.ACTITO)) {
+        reviveUser.setLong(1, now);
+        reviveUser.setLong(2, now);
+        reviveUser.setLong(3, now);
+        reviveUser.setString(4, integration);
+        reviveUser.setString(5, letter.userKey());
+        reviveUser.executeUpdate();
+      } else {
+        reviveWrites.setLong(1, now);
+        reviveWrites.setString(2, integration);
+        reviveWrites.setString(3, letter.userKey());
+        reviveWrites.executeUpdate();
+      }
+      delete(session, integration, letter);
+      DispatchWrites.log(session, integration, letter.direction(), letter.userKey(), now, "replayed", null,
+          "dead letter replayed by an operator");
+    }
+    return letters.size();
+  }
+
+  static boolean discard(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
+    long now = System.currentTimeMillis();
+    List<Letter> letters = select(session, integration, userKey);
+    for (Letter letter : letters) {
+      PreparedStatement clear = session.statement(letter.direction().equals(DispatchWrites.ACTITO)
+          ? "UPDATE user_state SET dead_lettered = 0 WHERE integration = ? AND user_key = ?"
+          : "DELETE FROM didomi_outbox WHERE integration = ? AND user_key = ? AND dead = 1");
+      clear.setString(1, integration);
+      clear.setString(2, userKey);
+      clear.executeUpdate();
+      delete(session, integration, letter);
+      DispatchWrites.log(session, integration, letter.direction(), userKey, now, "discarded", null,
+          "dead letter discarded by an operator");
+    }
+    return !letters.isEmpty();
+  }
+
+  private static List<Letter> select(GroupCommitWriter.Session session, String integration, String userKeyOrNull)
+      throws SQLException {
+    PreparedStatement select = session.statement(userKeyOrNull == null
+        ? "SELECT user_key, direction FROM dead_letter WHERE integration = ?"
+        : "SELECT user_key, direction FROM dead_letter WHERE integration = ? AND user_key = ?");
+    select.setString(1, integration);
+    if (userKeyOrNull != null) {
+      select.setString(2, userKeyOrNull);
+    }
+    List<Letter> letters = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        letters.add(new Letter(rs.getString(1), rs.getString(2)));
+      }
+    }
+    return letters;
+  }
+
+  private static void delete(GroupCommitWriter.Session session, String integration, Letter letter) throws SQLException {
+    PreparedStatement delete = session.statement(
+        "DELETE FROM dead_letter WHERE integration = ? AND direction = ? AND user_key = ?");
+    delete.setString(1, integration);
+    delete.setString(2, letter.direction());
+    delete.setString(3, letter.userKey());
+    delete.executeUpdate();
+  }
+}
