@@ -200,7 +200,7 @@ public class MappingHotPathBenchmark {
       }
       json.append('}');
     }
-    json.append("],\"vendors\":{\"enabled\":[],\"disabled\":[],\"enabled_li\":[],\"disabled_li\":[]}}}}");
+    json.append("],\"vendors\":{\"enabled\":[],\"disabled\":[],\"enabled_li\":[],\"disabled_li\":[]}}}}}");
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 }
