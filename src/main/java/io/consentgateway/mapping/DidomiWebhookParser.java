@@ -137,7 +137,9 @@ public final class DidomiWebhookParser {
         entity.id,
         entity.organizationId,
         userId,
-        entity.regulation == null ? null : entity.regulation.toLowerCase(Locale.ROOT),
+        entity.regulation == null || entity.regulation == DidomiChange.DEFAULT_REGULATION
+            ? entity.regulation
+            : entity.regulation.toLowerCase(Locale.ROOT),
         entity.status,
         timestamp,
         version,
