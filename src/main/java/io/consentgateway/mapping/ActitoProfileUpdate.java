@@ -1,10 +1,5 @@
 package io.consentgateway.mapping;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,8 +14,6 @@ public final class ActitoProfileUpdate {
 
   public static final String SOURCE = "Didomi";
   public static final String WAY = "consent-gateway";
-
-  private static final JsonFactory JSON = new JsonFactory();
 
   private final String userUniqueKey;
   private final String organizationUserId;
@@ -91,52 +84,76 @@ public final class ActitoProfileUpdate {
     return changeMillis;
   }
 
+  private static final byte[] BODY_START = AsciiJson.ascii("{\"attributes\":[");
+  private static final byte[] NAME = AsciiJson.ascii("{\"name\":");
+  private static final byte[] VALUE = AsciiJson.ascii(",\"value\":");
+  private static final byte[] SUBSCRIBE_TRUE = AsciiJson.ascii(",\"subscribe\":true}");
+  private static final byte[] SUBSCRIBE_FALSE = AsciiJson.ascii(",\"subscribe\":false}");
+  private static final byte[] SUBSCRIPTIONS = AsciiJson.ascii("],\"subscriptions\":[");
+  private static final byte[] COLLECTION = AsciiJson.ascii("],\"dataCollectionInformation\":{\"date\":");
+  private static final byte[] BODY_END = AsciiJson.ascii(",\"source\":\"" + SOURCE + "\",\"way\":\"" + WAY + "\"}}");
+
   /**
    * {@code {"attributes":[{"name":..,"value":..}],"subscriptions":[{"name":..,"subscribe":..}],
-   * "dataCollectionInformation":{"date":..,"source":"Didomi","way":"consent-gateway"}}}; the unique
-   * key attribute comes first, numbers are written as Didomi sent them.
+   * "dataCollectionInformation":{"date":..,"source":"Didomi","way":"consent-gateway"}}}: the unique
+   * key attribute first, numbers as Didomi sent them, the date as {@code yyyy-MM-ddTHH:mm:ss.SSSZ}.
+   * ASCII-only JSON (other characters as {@code \\u} escapes), sized exactly before it is written.
    */
   public byte[] toJson() {
-    try (ByteArrayBuilder bytes = new ByteArrayBuilder(160 + 40 * (attributeCount + subscriptionCount));
-        JsonGenerator g = JSON.createGenerator(bytes)) {
-      g.writeStartObject();
-      g.writeArrayFieldStart("attributes");
-      g.writeStartObject();
-      g.writeStringField("name", userUniqueKey);
-      g.writeStringField("value", organizationUserId);
-      g.writeEndObject();
-      for (int i = 0; i < attributeCount; i++) {
-        g.writeStartObject();
-        g.writeStringField("name", attributeNames[i]);
-        g.writeFieldName("value");
-        AttributeValue value = attributeValues[i];
-        switch (value.kind()) {
-          case STRING -> g.writeString(value.text());
-          case NUMBER -> g.writeNumber(value.text());
-          case BOOLEAN -> g.writeBoolean(value == AttributeValue.TRUE || value.text().equals("true"));
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("subscriptions");
-      for (int i = 0; i < subscriptionCount; i++) {
-        g.writeStartObject();
-        g.writeStringField("name", subscriptionNames[i]);
-        g.writeBooleanField("subscribe", subscribed[i]);
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeObjectFieldStart("dataCollectionInformation");
-      g.writeStringField("date", IsoTimestamps.format(changeMillis));
-      g.writeStringField("source", SOURCE);
-      g.writeStringField("way", WAY);
-      g.writeEndObject();
-      g.writeEndObject();
-      g.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    String date = IsoTimestamps.format(changeMillis);
+    int size = BODY_START.length + attributeSize(userUniqueKey, AsciiJson.stringSize(organizationUserId))
+        + SUBSCRIPTIONS.length + COLLECTION.length + AsciiJson.stringSize(date) + BODY_END.length;
+    for (int i = 0; i < attributeCount; i++) {
+      size += 1 + attributeSize(attributeNames[i], valueSize(attributeValues[i]));
     }
+    for (int i = 0; i < subscriptionCount; i++) {
+      size += (i == 0 ? 0 : 1) + NAME.length + AsciiJson.stringSize(subscriptionNames[i])
+          + (subscribed[i] ? SUBSCRIBE_TRUE.length : SUBSCRIBE_FALSE.length);
+    }
+
+    byte[] out = new byte[size];
+    int at = AsciiJson.writeRaw(out, 0, BODY_START);
+    at = AsciiJson.writeRaw(out, at, NAME);
+    at = AsciiJson.writeString(out, at, userUniqueKey);
+    at = AsciiJson.writeRaw(out, at, VALUE);
+    at = AsciiJson.writeString(out, at, organizationUserId);
+    out[at++] = '}';
+    for (int i = 0; i < attributeCount; i++) {
+      out[at++] = ',';
+      at = AsciiJson.writeRaw(out, at, NAME);
+      at = AsciiJson.writeString(out, at, attributeNames[i]);
+      at = AsciiJson.writeRaw(out, at, VALUE);
+      AttributeValue value = attributeValues[i];
+      at = value.kind() == AttributeValue.Kind.STRING
+          ? AsciiJson.writeString(out, at, value.text())
+          : AsciiJson.writeRaw(out, at, value.text());
+      out[at++] = '}';
+    }
+    at = AsciiJson.writeRaw(out, at, SUBSCRIPTIONS);
+    for (int i = 0; i < subscriptionCount; i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      at = AsciiJson.writeRaw(out, at, NAME);
+      at = AsciiJson.writeString(out, at, subscriptionNames[i]);
+      at = AsciiJson.writeRaw(out, at, subscribed[i] ? SUBSCRIBE_TRUE : SUBSCRIBE_FALSE);
+    }
+    at = AsciiJson.writeRaw(out, at, COLLECTION);
+    at = AsciiJson.writeString(out, at, date);
+    at = AsciiJson.writeRaw(out, at, BODY_END);
+    if (at != size) {
+      throw new IllegalStateException("Actito body size miscounted: " + at + " != " + size);
+    }
+    return out;
+  }
+
+  private static int attributeSize(String name, int valueSize) {
+    return NAME.length + AsciiJson.stringSize(name) + VALUE.length + valueSize + 1;
+  }
+
+  private static int valueSize(AttributeValue value) {
+    // numbers and booleans are ASCII literals, written as they are
+    return value.kind() == AttributeValue.Kind.STRING ? AsciiJson.stringSize(value.text()) : value.text().length();
   }
 
   @Override

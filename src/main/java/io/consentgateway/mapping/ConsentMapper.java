@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * mappings; {@code enabled: null} leaves them as they are. A preference-level mapping follows the
  * preference's selection when the change carries it (subscribed iff its value id is in the
  * comma-separated selection) and is left as it is otherwise. A {@code user.deleted} unsubscribes
- * every mapping under {@code onUserDeleted: unsubscribeAll} and changes nothing under {@code
- * ignore}. Metadata scalars become attributes per {@code metadataAttributes}; objects and arrays are
+ * every mapping under {@code onUserDeleted: unsubscribeAll}, whatever the regulation (a deleted
+ * user is deleted for all of them), and changes nothing under {@code ignore}. Metadata scalars become attributes per {@code metadataAttributes}; objects and arrays are
  * never sent (counted, logged once per key); a metadata key named like the user unique key is
  * ignored, because that attribute always carries {@code organization_user_id}.
  */

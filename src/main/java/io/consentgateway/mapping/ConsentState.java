@@ -38,8 +38,9 @@ public final class ConsentState {
 
   private String organizationUserId;
   private long newestChangeMillis = NO_CHANGE;
-  private final TreeMap<String, Subscription> subscriptions = new TreeMap<>();
-  private final TreeMap<String, Attribute> attributes = new TreeMap<>();
+  // insertion-ordered hash maps: O(1) per field on the hot path; encode() sorts for canonical bytes
+  private final LinkedHashMap<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Attribute> attributes = new LinkedHashMap<>();
 
   record Subscription(boolean subscribed, long millis, long version) {}
 
@@ -177,14 +178,14 @@ public final class ConsentState {
     return field == null ? null : field.value();
   }
 
-  /** Every subscription this state holds, by name. */
+  /** Every subscription this state holds, by name, in the order they were first merged. */
   public Map<String, Boolean> subscriptions() {
     Map<String, Boolean> out = new LinkedHashMap<>();
     subscriptions.forEach((name, field) -> out.put(name, field.subscribed()));
     return Collections.unmodifiableMap(out);
   }
 
-  /** Every attribute this state holds, by name. */
+  /** Every attribute this state holds, by name, in the order they were first merged. */
   public Map<String, AttributeValue> attributes() {
     Map<String, AttributeValue> out = new LinkedHashMap<>();
     attributes.forEach((name, field) -> out.put(name, field.value()));
@@ -197,8 +198,8 @@ public final class ConsentState {
 
   /**
    * Compact JSON for the store: {@code {"v":1,"user":..,"newest":..,"subscriptions":{name:[on,
-   * millis, version]},"attributes":{name:[kind, text, millis, version]}}}, fields sorted, so equal
-   * states encode to equal bytes.
+   * millis, version]},"attributes":{name:[kind, text, millis, version]}}}, fields sorted by name, so
+   * equal states encode to equal bytes.
    */
   public byte[] encode() {
     try (ByteArrayBuilder bytes = new ByteArrayBuilder(128 + 48 * (subscriptions.size() + attributes.size()));
@@ -210,7 +211,7 @@ public final class ConsentState {
         g.writeNumberField("newest", newestChangeMillis);
       }
       g.writeObjectFieldStart("subscriptions");
-      for (Map.Entry<String, Subscription> e : subscriptions.entrySet()) {
+      for (Map.Entry<String, Subscription> e : new TreeMap<>(subscriptions).entrySet()) {
         Subscription field = e.getValue();
         g.writeArrayFieldStart(e.getKey());
         g.writeBoolean(field.subscribed());
@@ -220,7 +221,7 @@ public final class ConsentState {
       }
       g.writeEndObject();
       g.writeObjectFieldStart("attributes");
-      for (Map.Entry<String, Attribute> e : attributes.entrySet()) {
+      for (Map.Entry<String, Attribute> e : new TreeMap<>(attributes).entrySet()) {
         Attribute field = e.getValue();
         g.writeArrayFieldStart(e.getKey());
         g.writeString(kindCode(field.value().kind()));

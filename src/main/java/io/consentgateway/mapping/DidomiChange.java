@@ -70,8 +70,12 @@ public final class DidomiChange {
     }
   }
 
+  /** What the dedup key is made of; the key itself is built only when asked for. */
+  record DedupParts(String sourceId, long entityVersion, boolean hasStamp, long stampMillis) {}
+
   private final Type type;
-  private final String dedupKey;
+  private final DedupParts dedupParts;
+  private String dedupKey; // built lazily; a racy rebuild yields an equal immutable String
   private final String entityId;
   private final String organizationId;
   private final String organizationUserId;
@@ -86,7 +90,7 @@ public final class DidomiChange {
 
   DidomiChange(
       Type type,
-      String dedupKey,
+      DedupParts dedupParts,
       String entityId,
       String organizationId,
       String organizationUserId,
@@ -99,7 +103,7 @@ public final class DidomiChange {
       Map<String, AttributeValue> metadata,
       List<String> droppedMetadataKeys) {
     this.type = Objects.requireNonNull(type, "type");
-    this.dedupKey = Objects.requireNonNull(dedupKey, "dedupKey");
+    this.dedupParts = Objects.requireNonNull(dedupParts, "dedupParts");
     this.entityId = entityId;
     this.organizationId = organizationId;
     this.organizationUserId = organizationUserId;
@@ -124,7 +128,19 @@ public final class DidomiChange {
    * millis>:<status>}. Scope it by integration when storing it.
    */
   public String dedupKey() {
-    return dedupKey;
+    String key = dedupKey;
+    if (key == null) {
+      DedupParts parts = dedupParts;
+      if (parts.sourceId() != null) {
+        key = type.wireName() + ':' + parts.sourceId();
+      } else {
+        key = type.wireName() + ':' + (entityId == null ? "-" : entityId) + ':' + parts.entityVersion() + ':'
+            + (parts.hasStamp() ? Long.toString(parts.stampMillis()) : "-") + ':'
+            + (status == null ? "-" : status);
+      }
+      dedupKey = key;
+    }
+    return key;
   }
 
   /** The Didomi id of the event or user entity; null if absent. */

@@ -122,14 +122,9 @@ public final class DidomiWebhookParser {
       }
     }
 
-    String dedupKey;
-    if (isUpdate && parameters.sourceId != null) {
-      dedupKey = type.wireName() + ':' + parameters.sourceId;
-    } else {
-      long at = entity.updatedAt != ABSENT ? entity.updatedAt : entity.createdAt;
-      dedupKey = type.wireName() + ':' + (entity.id == null ? "-" : entity.id) + ':' + entity.version
-          + ':' + (at == ABSENT ? "-" : Long.toString(at)) + ':' + (entity.status == null ? "-" : entity.status);
-    }
+    long keyStamp = entity.updatedAt != ABSENT ? entity.updatedAt : entity.createdAt;
+    DidomiChange.DedupParts dedup = new DidomiChange.DedupParts(
+        isUpdate ? parameters.sourceId : null, entity.version, keyStamp != ABSENT, keyStamp);
 
     String userId = entity.organizationUserId != null ? entity.organizationUserId : entity.nestedOrganizationUserId;
     if (userId != null && userId.isBlank()) {
@@ -138,11 +133,13 @@ public final class DidomiWebhookParser {
     Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
     return new DidomiChange(
         type,
-        dedupKey,
+        dedup,
         entity.id,
         entity.organizationId,
         userId,
-        entity.regulation == null ? null : entity.regulation.toLowerCase(Locale.ROOT),
+        entity.regulation == null || entity.regulation == DidomiChange.DEFAULT_REGULATION
+            ? entity.regulation
+            : entity.regulation.toLowerCase(Locale.ROOT),
         entity.status,
         timestamp,
         version,
@@ -190,8 +187,8 @@ public final class DidomiWebhookParser {
         case "organization_user_id" -> e.organizationUserId = scalarText(p, value);
         case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at");
         case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at");
-        case "status" -> e.status = scalarText(p, value);
-        case "regulation" -> e.regulation = scalarText(p, value);
+        case "status" -> e.status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
+        case "regulation" -> e.regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
         case "version" -> e.version = version(p, value, path + ".version");
         case "metadata" -> e.metadata = readMetadata(p, value);
         case "user" -> readEventUser(p, value, e);
@@ -360,7 +357,7 @@ public final class DidomiWebhookParser {
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       JsonToken value = p.nextToken();
       if (p.currentName().equals("status")) {
-        status = scalarText(p, value);
+        status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
       } else {
         p.skipChildren();
       }
@@ -397,6 +394,34 @@ public final class DidomiWebhookParser {
     return null;
   }
 
+  /** A string that is one of the expected constants is returned as that constant, saving a String per read. */
+  private static String knownText(JsonParser p, JsonToken value, String known, String otherKnown) throws IOException {
+    if (value == JsonToken.VALUE_STRING) {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int length = p.getTextLength();
+      if (sameChars(known, chars, offset, length)) {
+        return known;
+      }
+      if (otherKnown != null && sameChars(otherKnown, chars, offset, length)) {
+        return otherKnown;
+      }
+    }
+    return scalarText(p, value);
+  }
+
+  private static boolean sameChars(String text, char[] chars, int offset, int length) {
+    if (text.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (text.charAt(i) != chars[offset + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static long timestamp(JsonParser p, JsonToken value, String path) throws IOException {
     if (value == JsonToken.VALUE_NULL) {
       return ABSENT;
@@ -405,10 +430,9 @@ public final class DidomiWebhookParser {
       p.skipChildren();
       throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp");
     }
-    String text = p.getText();
-    long millis = IsoTimestamps.parseMillis(text);
+    long millis = IsoTimestamps.parseMillis(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     if (millis == IsoTimestamps.INVALID) {
-      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp: " + quote(text));
+      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp: " + quote(p.getText()));
     }
     return millis;
   }

@@ -20,10 +20,16 @@ final class IsoTimestamps {
   private IsoTimestamps() {}
 
   static long parseMillis(String text) {
-    long fast = parseCommonShape(text);
+    return parseMillis(text.toCharArray(), 0, text.length());
+  }
+
+  /** Reads {@code chars[offset, offset + length)}, so a parser's buffer needs no String. */
+  static long parseMillis(char[] chars, int offset, int length) {
+    long fast = parseCommonShape(chars, offset, length);
     if (fast != INVALID) {
       return fast;
     }
+    String text = new String(chars, offset, length);
     try {
       return OffsetDateTime.parse(text).toInstant().toEpochMilli();
     } catch (DateTimeParseException | ArithmeticException e) {
@@ -36,30 +42,30 @@ final class IsoTimestamps {
     }
   }
 
-  private static long parseCommonShape(String s) {
-    int n = s.length();
-    if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != 't')
-        || s.charAt(13) != ':' || s.charAt(16) != ':') {
+  private static long parseCommonShape(char[] c, int o, int length) {
+    int n = o + length;
+    if (length < 20 || c[o + 4] != '-' || c[o + 7] != '-' || (c[o + 10] != 'T' && c[o + 10] != 't')
+        || c[o + 13] != ':' || c[o + 16] != ':') {
       return INVALID;
     }
-    int year = digits(s, 0, 4);
-    int month = digits(s, 5, 2);
-    int day = digits(s, 8, 2);
-    int hour = digits(s, 11, 2);
-    int minute = digits(s, 14, 2);
-    int second = digits(s, 17, 2);
+    int year = digits(c, o, 4);
+    int month = digits(c, o + 5, 2);
+    int day = digits(c, o + 8, 2);
+    int hour = digits(c, o + 11, 2);
+    int minute = digits(c, o + 14, 2);
+    int second = digits(c, o + 17, 2);
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)
         || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
       return INVALID;
     }
-    int i = 19;
+    int i = o + 19;
     int millis = 0;
-    if (s.charAt(i) == '.') {
+    if (c[i] == '.') {
       i++;
       int start = i;
-      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+      while (i < n && c[i] >= '0' && c[i] <= '9') {
         if (i - start < 3) {
-          millis = millis * 10 + (s.charAt(i) - '0');
+          millis = millis * 10 + (c[i] - '0');
         }
         i++;
       }
@@ -75,12 +81,12 @@ final class IsoTimestamps {
       return INVALID;
     }
     int offsetSeconds;
-    char zone = s.charAt(i);
+    char zone = c[i];
     if ((zone == 'Z' || zone == 'z') && i + 1 == n) {
       offsetSeconds = 0;
-    } else if ((zone == '+' || zone == '-') && (i + 6 == n && s.charAt(i + 3) == ':' || i + 5 == n)) {
-      int oh = digits(s, i + 1, 2);
-      int om = digits(s, n - 2, 2);
+    } else if ((zone == '+' || zone == '-') && (i + 6 == n && c[i + 3] == ':' || i + 5 == n)) {
+      int oh = digits(c, i + 1, 2);
+      int om = digits(c, n - 2, 2);
       if (oh < 0 || oh > 18 || om < 0 || om > 59) {
         return INVALID;
       }
@@ -95,6 +101,21 @@ final class IsoTimestamps {
 
   /** {@code yyyy-MM-ddTHH:mm:ss.SSSZ}, UTC. */
   static String format(long epochMillis) {
+    byte[] out = new byte[LENGTH];
+    if (!formatInto(epochMillis, out, 0)) {
+      return Instant.ofEpochMilli(epochMillis).toString();
+    }
+    return new String(out, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** The length of what {@link #formatInto} writes. */
+  static final int LENGTH = 24;
+
+  /**
+   * Writes {@link #format}'s text as ASCII bytes at {@code out[at]}; false, writing nothing, for a
+   * year outside 0000-9999.
+   */
+  static boolean formatInto(long epochMillis, byte[] out, int at) {
     long seconds = Math.floorDiv(epochMillis, 1000L);
     int millis = (int) Math.floorMod(epochMillis, 1000L);
     long days = Math.floorDiv(seconds, 86_400L);
@@ -110,37 +131,36 @@ final class IsoTimestamps {
     int month = (int) (mp < 10 ? mp + 3 : mp - 9);
     long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     if (year < 0 || year > 9999) {
-      return Instant.ofEpochMilli(epochMillis).toString();
+      return false;
     }
-    char[] out = new char[24];
-    put(out, 0, (int) year, 4);
-    out[4] = '-';
-    put(out, 5, month, 2);
-    out[7] = '-';
-    put(out, 8, day, 2);
-    out[10] = 'T';
-    put(out, 11, secondOfDay / 3600, 2);
-    out[13] = ':';
-    put(out, 14, secondOfDay / 60 % 60, 2);
-    out[16] = ':';
-    put(out, 17, secondOfDay % 60, 2);
-    out[19] = '.';
-    put(out, 20, millis, 3);
-    out[23] = 'Z';
-    return new String(out);
+    put(out, at, (int) year, 4);
+    out[at + 4] = '-';
+    put(out, at + 5, month, 2);
+    out[at + 7] = '-';
+    put(out, at + 8, day, 2);
+    out[at + 10] = 'T';
+    put(out, at + 11, secondOfDay / 3600, 2);
+    out[at + 13] = ':';
+    put(out, at + 14, secondOfDay / 60 % 60, 2);
+    out[at + 16] = ':';
+    put(out, at + 17, secondOfDay % 60, 2);
+    out[at + 19] = '.';
+    put(out, at + 20, millis, 3);
+    out[at + 23] = 'Z';
+    return true;
   }
 
-  private static void put(char[] out, int at, int value, int width) {
+  private static void put(byte[] out, int at, int value, int width) {
     for (int i = at + width - 1; i >= at; i--) {
-      out[i] = (char) ('0' + value % 10);
+      out[i] = (byte) ('0' + value % 10);
       value /= 10;
     }
   }
 
-  private static int digits(String s, int from, int count) {
+  private static int digits(char[] chars, int from, int count) {
     int value = 0;
     for (int i = from; i < from + count; i++) {
-      char c = s.charAt(i);
+      char c = chars[i];
       if (c < '0' || c > '9') {
         return -1;
       }
