@@ -1,5 +1,6 @@
 package io.consentgateway.admin;
 
+import io.consentgateway.dispatch.DidomiDispatch;
 import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.IntegrationDispatch;
 import io.consentgateway.http.JsonErrors;
@@ -28,11 +29,14 @@ public final class OperatorApi implements Consumer<Router> {
 
   private final ConsentStore store;
   private final Map<String, IntegrationDispatch> integrations;
+  private final Map<String, DidomiDispatch> writeBacks;
   private final DispatchScheduler scheduler;
 
-  public OperatorApi(ConsentStore store, Map<String, IntegrationDispatch> integrations, DispatchScheduler scheduler) {
+  public OperatorApi(ConsentStore store, Map<String, IntegrationDispatch> integrations,
+      Map<String, DidomiDispatch> writeBacks, DispatchScheduler scheduler) {
     this.store = Objects.requireNonNull(store, "store");
     this.integrations = Objects.requireNonNull(integrations, "integrations");
+    this.writeBacks = Objects.requireNonNull(writeBacks, "writeBacks");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
   }
 
@@ -184,12 +188,24 @@ public final class OperatorApi implements Consumer<Router> {
           .put("backlog", backlog.dirtyUsers())
           .put("oldestPendingAgeSeconds", backlog.oldestDirtySinceMillis() == null
               ? null : Math.max(0, (now - backlog.oldestDirtySinceMillis()) / 1000))
-          .put("inFlight", scheduler.inFlight(integration.id()))
+          .put("inFlight", scheduler.inFlight(integration.name()))
           .put("callsLastMinute", integration.callsLastMinute())
           .put("deadLetters", backlog.deadLetters())
           .put("lastSuccess", time(backlog.lastSuccessMillis()))
-          .put("actito", integration.client().health().toJson()));
+          .put("actito", integration.client().health().toJson())
+          .put("didomi", writeBackStatus(integration.id())));
     });
+  }
+
+  private JsonObject writeBackStatus(String integration) {
+    DidomiDispatch writeBack = writeBacks.get(integration);
+    if (writeBack == null) {
+      return null;
+    }
+    return new JsonObject()
+        .put("inFlight", scheduler.inFlight(writeBack.name()))
+        .put("breaker", writeBack.client().breakerState().name())
+        .put("authFailed", writeBack.client().authFailed());
   }
 
   private void pause(RoutingContext ctx, IntegrationDispatch integration, boolean paused) {

@@ -2,21 +2,32 @@ package io.consentgateway.app;
 
 import io.consentgateway.actito.ActitoClient;
 import io.consentgateway.actito.ActitoClientSettings;
+import io.consentgateway.bidirectional.DidomiClient;
+import io.consentgateway.bidirectional.DidomiClientSettings;
 import io.consentgateway.admin.AdminVerticle;
 import io.consentgateway.admin.OperatorApi;
 import io.consentgateway.config.ActitoConfig;
 import io.consentgateway.config.GatewayConfig;
 import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
 import io.consentgateway.config.Secret;
+import io.consentgateway.dispatch.DidomiDispatch;
+import io.consentgateway.dispatch.DispatchLane;
 import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.DispatchVerticle;
 import io.consentgateway.dispatch.IntegrationDispatch;
+import io.consentgateway.dispatch.LocalCodecs;
 import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.mapping.DidomiWebhookParser;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
 import io.consentgateway.sandbox.actito.SandboxOptions;
+import io.consentgateway.sandbox.actito.WebhookSubscription;
+import io.consentgateway.sandbox.didomi.DidomiSandbox;
+import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
+import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
+import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.sqlite.SqliteConsentStore;
@@ -33,6 +44,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -60,6 +72,8 @@ public final class Gateway {
   private final ConsentStore store;
   private final Map<String, ActitoSandbox> sandboxes = new LinkedHashMap<>();
   private final Map<String, IntegrationDispatch> dispatches = new LinkedHashMap<>();
+  private final Map<String, DidomiDispatch> writeBacks = new LinkedHashMap<>();
+  private final Map<String, DidomiSandbox> didomiSandboxes = new LinkedHashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private DispatchScheduler scheduler;
   private volatile boolean ready;
@@ -120,13 +134,16 @@ public final class Gateway {
     }
     IngestMetrics ingestMetrics = new IngestMetrics(registry, mappers.keySet());
     int cores = config.server().effectiveInstances();
-    vertx.eventBus().registerDefaultCodec(ClaimedUser.class, new io.consentgateway.dispatch.LocalCodecs.ClaimedUserCodec());
+    vertx.eventBus().registerDefaultCodec(ClaimedUser.class, new LocalCodecs.ClaimedUserCodec());
+    vertx.eventBus().registerDefaultCodec(ClaimedDidomiWrite.class, new LocalCodecs.ClaimedDidomiWriteCodec());
 
     return startActitoClients(mappers)
         .compose(v -> {
-          scheduler = new DispatchScheduler(dispatches, store);
+          List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
+          lanes.addAll(writeBacks.values());
+          scheduler = new DispatchScheduler(lanes, dispatches, store);
           AdminVerticle admin = new AdminVerticle(config.admin(), registry, this::readiness,
-              new OperatorApi(store, dispatches, scheduler));
+              new OperatorApi(store, dispatches, writeBacks, scheduler));
           return vertx.deployVerticle(admin).map(id -> {
             deployments.add(id);
             adminPort = admin.actualPort();
@@ -135,7 +152,9 @@ public final class Gateway {
         })
         .compose(v -> {
           int[] index = {0};
-          return vertx.deployVerticle(() -> new DispatchVerticle(dispatches, index[0]++, cores),
+          List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
+          lanes.addAll(writeBacks.values());
+          return vertx.deployVerticle(() -> new DispatchVerticle(lanes, index[0]++, cores),
               new DeploymentOptions().setInstances(cores));
         })
         .compose(id -> {
@@ -158,6 +177,7 @@ public final class Gateway {
                 return null;
               });
         })
+        .compose(v -> connectSandboxWebhooks())
         .map(v -> {
           ready = true;
           log.info("consent-gateway ready: webhooks on {}:{} ({} ingest verticles), admin on {}:{}",
@@ -176,6 +196,15 @@ public final class Gateway {
             new IntegrationDispatch(integration, mappers.get(integration.id()), client, store, registry));
         return null;
       });
+      if (integration.bidirectional().enabled()) {
+        chain = chain.compose(v -> didomiBaseUrl(integration)).map(baseUrl -> {
+          DidomiClient client = new DidomiClient(vertx, DidomiClientSettings.from(integration)
+              .withBaseUrl(baseUrl)
+              .withBreaker(5, Duration.ofMillis(integration.actito().breakerResetMs())), registry);
+          writeBacks.put(integration.id(), new DidomiDispatch(dispatches.get(integration.id()), client, store, registry));
+          return null;
+        });
+      }
     }
     return chain;
   }
@@ -192,6 +221,52 @@ public final class Gateway {
           integration.id(), sandbox.baseUrl());
       return sandbox.baseUrl();
     });
+  }
+
+  private Future<String> didomiBaseUrl(IntegrationConfig integration) {
+    BidirectionalConfig bidirectional = integration.bidirectional();
+    if (!bidirectional.usesDidomiSandbox()) {
+      return Future.succeededFuture(bidirectional.didomiBaseUrl());
+    }
+    DidomiSandboxOptions options = new DidomiSandboxOptions()
+        .setPort(bidirectional.didomiSandboxPort())
+        .setOrganizationId(integration.didomi().organizationId());
+    if (!bidirectional.didomiApiKey().isEmpty()) {
+      options.setApiKey(bidirectional.didomiApiKey().reveal()).setApiSecret(bidirectional.didomiApiSecret().reveal());
+    }
+    return DidomiSandbox.start(vertx, options).map(sandbox -> {
+      didomiSandboxes.put(integration.id(), sandbox);
+      log.warn("integration {}: no real Didomi API configured, using the bundled Didomi sandbox at {}",
+          integration.id(), sandbox.baseUrl());
+      return sandbox.baseUrl();
+    });
+  }
+
+  /**
+   * Closes the loop of the bundled sandboxes: the Actito sandbox calls this gateway's Actito webhook
+   * when a profile's subscriptions change, the Didomi sandbox calls its Didomi webhook (with a token
+   * from {@code /oauth/token}) when consents change.
+   */
+  private Future<Void> connectSandboxWebhooks() {
+    String self = "http://127.0.0.1:" + ingestPort;
+    for (IntegrationConfig integration : config.integrations()) {
+      BidirectionalConfig bidirectional = integration.bidirectional();
+      if (!bidirectional.enabled()) {
+        continue;
+      }
+      ActitoSandbox actito = sandboxes.get(integration.id());
+      if (actito != null) {
+        actito.addWebhookSubscription(WebhookSubscription.updatedSubscription(self + "/webhooks/actito/" + integration.id(),
+            Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal())));
+      }
+      DidomiSandbox didomi = didomiSandboxes.get(integration.id());
+      if (didomi != null) {
+        var client = config.auth().clients().get(0);
+        didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
+            client.clientId(), client.clientSecret().reveal()));
+      }
+    }
+    return Future.succeededFuture();
   }
 
   private JsonObject readiness() {
@@ -230,8 +305,14 @@ public final class Gateway {
     for (IntegrationDispatch dispatch : dispatches.values()) {
       quietly("actito client", () -> dispatch.client().close());
     }
+    for (DidomiDispatch writeBack : writeBacks.values()) {
+      quietly("didomi client", () -> writeBack.client().close());
+    }
     for (ActitoSandbox sandbox : sandboxes.values()) {
       quietly("sandbox", sandbox::stop);
+    }
+    for (DidomiSandbox sandbox : didomiSandboxes.values()) {
+      quietly("didomi sandbox", sandbox::stop);
     }
     quietly("vert.x", vertx::close);
     log.info("consent-gateway stopped");
@@ -268,6 +349,11 @@ public final class Gateway {
   /** The bundled sandbox serving an integration, when its {@code baseUrl} is {@code sandbox}. */
   public ActitoSandbox sandbox(String integration) {
     return sandboxes.get(integration);
+  }
+
+  /** The bundled Didomi sandbox of an integration, when its {@code didomiApi.baseUrl} is {@code sandbox}. */
+  public DidomiSandbox didomiSandbox(String integration) {
+    return didomiSandboxes.get(integration);
   }
 
   public IntegrationDispatch dispatch(String integration) {

@@ -260,13 +260,26 @@ public final class ConfigLoader {
     ConfigNode b = n.section("bidirectional").allowOnly("enabled", "webhookHeader", "webhookSecret", "didomiApi");
     boolean biEnabled = b.bool("enabled", false);
     ConfigNode api = b.section("didomiApi").allowOnly("baseUrl", "apiKey", "apiSecret");
+    String didomiUrl = api.string("baseUrl", "https://api.didomi.io").trim();
+    boolean didomiSandbox = didomiUrl.matches("sandbox(:\\d{1,5})?");
+    if (!didomiSandbox && !didomiUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(api.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
+    }
+    if (didomiUrl.endsWith("/")) {
+      didomiUrl = didomiUrl.substring(0, didomiUrl.length() - 1);
+    }
+    String webhookHeader = b.string("webhookHeader", "X-Authorization").trim();
+    if (!webhookHeader.matches("[A-Za-z0-9-]{1,64}")) {
+      throw new ConfigException(b.key("webhookHeader"), "must be an HTTP header name");
+    }
+    boolean needApi = biEnabled && !didomiSandbox;
     BidirectionalConfig bidirectional = new BidirectionalConfig(
         biEnabled,
-        b.string("webhookHeader", "X-Authorization"),
+        webhookHeader,
         biEnabled ? b.requiredSecret("webhookSecret") : b.secret("webhookSecret"),
-        api.string("baseUrl", "https://api.didomi.io"),
-        biEnabled ? api.requiredSecret("apiKey") : api.secret("apiKey"),
-        biEnabled ? api.requiredSecret("apiSecret") : api.secret("apiSecret"));
+        didomiUrl,
+        needApi ? api.requiredSecret("apiKey") : api.secret("apiKey"),
+        needApi ? api.requiredSecret("apiSecret") : api.secret("apiSecret"));
 
     return new IntegrationConfig(
         id,

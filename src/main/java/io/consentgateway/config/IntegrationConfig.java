@@ -36,12 +36,26 @@ public record IntegrationConfig(
   public record DispatchConfig(
       int maxAttempts, long maxAgeSeconds, long initialBackoffMs, long maxBackoffMs, int shards) {}
 
-  /** The reverse flow, Actito webhooks written back to Didomi's Consents API. */
+  /**
+   * The reverse flow, Actito webhooks written back to Didomi's Consents API. {@code didomiBaseUrl}
+   * {@code sandbox} (port 8090) or {@code sandbox:PORT} starts the bundled Didomi sandbox.
+   */
   public record BidirectionalConfig(
       boolean enabled,
       String webhookHeader,
       Secret webhookSecret,
       String didomiBaseUrl,
       Secret didomiApiKey,
-      Secret didomiApiSecret) {}
+      Secret didomiApiSecret) {
+
+    public static final int SANDBOX_DEFAULT_PORT = 8090;
+
+    public boolean usesDidomiSandbox() {
+      return didomiBaseUrl.equals("sandbox") || didomiBaseUrl.startsWith("sandbox:");
+    }
+
+    public int didomiSandboxPort() {
+      return didomiBaseUrl.equals("sandbox") ? SANDBOX_DEFAULT_PORT : Integer.parseInt(didomiBaseUrl.substring(8));
+    }
+  }
 }

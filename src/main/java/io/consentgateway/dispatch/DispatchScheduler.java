@@ -1,10 +1,11 @@
 package io.consentgateway.dispatch;
 
-import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.IntegrationBacklog;
 import io.consentgateway.store.StoreUnavailableException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.HashMap;
@@ -13,15 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds the dispatch verticles: for each integration, claims due users from the store a page at a
- * time — never more than {@link IntegrationDispatch#maxInFlightUsers()} in flight, so a backlog of
+ * Feeds the dispatch verticles: for each {@link DispatchLane}, claims due items from the store a
+ * page at a time — never more than {@link DispatchLane#maxInFlight()} in flight, so a backlog of
  * millions stays on disk, not on the heap — and sends each on the event-bus address of its shard
- * (a stable hash of {@code organization_user_id}).
+ * (a stable hash of {@code organization_user_id}), never one for a user already in flight.
  */
 public final class DispatchScheduler extends VerticleBase {
 
@@ -30,6 +32,7 @@ public final class DispatchScheduler extends VerticleBase {
   private static final long IDLE_POLL_MILLIS = 200;
   private static final long GAUGE_REFRESH_MILLIS = 2_000;
 
+  private final Map<String, DispatchLane<?>> lanes = new HashMap<>();
   private final Map<String, IntegrationDispatch> integrations;
   private final ConsentStore store;
   private final Map<String, Set<String>> inFlight = new HashMap<>();
@@ -37,15 +40,19 @@ public final class DispatchScheduler extends VerticleBase {
   private final Set<String> pollScheduled = new HashSet<>();
   private volatile boolean stopping;
   private long gaugeTimer = -1;
-  private io.vertx.core.Context schedulerContext;
+  private Context schedulerContext;
 
-  public DispatchScheduler(Map<String, IntegrationDispatch> integrations, ConsentStore store) {
+  public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, ConsentStore store) {
+    lanes.forEach(lane -> this.lanes.put(lane.name(), lane));
     this.integrations = Objects.requireNonNull(integrations, "integrations");
     this.store = Objects.requireNonNull(store, "store");
+    for (DispatchLane<?> lane : lanes) {
+      inFlight.put(lane.name(), ConcurrentHashMap.newKeySet());
+    }
   }
 
-  static String address(String integration, int shard) {
-    return "consent-gateway.dispatch." + integration + "." + shard;
+  static String address(DispatchLane<?> lane, int shard) {
+    return "consent-gateway.dispatch." + lane.name() + "." + shard;
   }
 
   static int shard(String userKey, int shards) {
@@ -55,9 +62,6 @@ public final class DispatchScheduler extends VerticleBase {
   @Override
   public Future<?> start() {
     schedulerContext = context;
-    for (IntegrationDispatch integration : integrations.values()) {
-      inFlight.put(integration.id(), java.util.concurrent.ConcurrentHashMap.newKeySet());
-    }
     // pauses survive restarts
     List<Future<IntegrationBacklog>> loaded = integrations.values().stream()
         .map(integration -> store.backlog(integration.id()).onSuccess(backlog -> {
@@ -68,7 +72,7 @@ public final class DispatchScheduler extends VerticleBase {
         }))
         .toList();
     return Future.all(loaded).onSuccess(v -> {
-      integrations.keySet().forEach(this::poll);
+      lanes.keySet().forEach(this::poll);
       gaugeTimer = vertx.setPeriodic(0, GAUGE_REFRESH_MILLIS, id -> refreshGauges());
     });
   }
@@ -88,16 +92,16 @@ public final class DispatchScheduler extends VerticleBase {
    */
   public Future<Void> drain(long maxMillis) {
     stopping = true;
-    io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
     if (schedulerContext == null) {
       return Future.succeededFuture(); // never started
     }
+    Promise<Void> drained = Promise.promise();
     long deadline = System.currentTimeMillis() + maxMillis;
     schedulerContext.runOnContext(v -> checkDrained(drained, deadline));
     return drained.future();
   }
 
-  private void checkDrained(io.vertx.core.Promise<Void> drained, long deadline) {
+  private void checkDrained(Promise<Void> drained, long deadline) {
     int left = inFlight.values().stream().mapToInt(Set::size).sum();
     if (left == 0 || System.currentTimeMillis() >= deadline) {
       if (left > 0) {
@@ -109,72 +113,75 @@ public final class DispatchScheduler extends VerticleBase {
     vertx.setTimer(50, id -> checkDrained(drained, deadline));
   }
 
-  /** Users of the integration being dispatched now. */
-  public int inFlight(String integration) {
-    Set<String> users = inFlight.get(integration);
+  /** Users of the lane being dispatched now. */
+  public int inFlight(String lane) {
+    Set<String> users = inFlight.get(lane);
     return users == null ? 0 : users.size();
   }
 
-  /** Ask for an immediate look at the integration's queue (after ingest, a resume, a replay). */
+  /** Ask for an immediate look at an integration's queues (after a resume or a replay). */
   public void wake(String integration) {
-    if (integrations.containsKey(integration)) {
-      poll(integration);
-    }
+    schedulerContext.runOnContext(v -> lanes.values().stream()
+        .filter(lane -> lane.integration().equals(integration))
+        .forEach(lane -> poll(lane.name())));
   }
 
-  private void poll(String integrationId) {
-    IntegrationDispatch integration = integrations.get(integrationId);
-    if (stopping || claiming.contains(integrationId)) {
+  private void poll(String laneName) {
+    if (stopping || claiming.contains(laneName)) {
       return;
     }
-    Set<String> users = inFlight.get(integrationId);
-    int room = integration.maxInFlightUsers() - users.size();
-    if (integration.paused() || room <= 0) {
-      schedulePoll(integrationId);
+    poll(lanes.get(laneName));
+  }
+
+  private <T> void poll(DispatchLane<T> lane) {
+    Set<String> users = inFlight.get(lane.name());
+    int room = lane.maxInFlight() - users.size();
+    if (lane.paused() || room <= 0) {
+      schedulePoll(lane.name());
       return;
     }
-    claiming.add(integrationId);
-    store.claimDue(integrationId, room, LEASE_MILLIS, users).onComplete(claimed -> {
-      claiming.remove(integrationId);
+    claiming.add(lane.name());
+    lane.claim(room, users).onComplete(claimed -> {
+      claiming.remove(lane.name());
       if (claimed.failed()) {
         // an overloaded store is ingest's to answer (503); the dispatcher just comes back later
         if (!(claimed.cause() instanceof StoreUnavailableException unavailable)
             || unavailable.reason() != StoreUnavailableException.Reason.OVERLOADED) {
-          log.warn("integration {}: cannot read due users: {}", integrationId, claimed.cause().getMessage());
+          log.warn("{}: cannot read due work: {}", lane.name(), claimed.cause().getMessage());
         }
-        schedulePoll(integrationId);
+        schedulePoll(lane.name());
         return;
       }
-      int shards = integration.config().dispatch().shards();
       int sent = 0;
-      for (ClaimedUser user : claimed.result()) {
-        if (!users.add(user.userKey())) {
+      for (T item : claimed.result()) {
+        String userKey = lane.userKey(item);
+        if (!users.add(userKey)) {
           continue; // its lease expired while still in flight (over 15 min): the running dispatch records it
         }
         sent++;
-        integration.metrics().inFlight.set(users.size());
+        lane.inFlightChanged(users.size());
         vertx.eventBus()
-            .request(address(integrationId, shard(user.userKey(), shards)), user,
+            .request(address(lane, shard(userKey, lane.shards())), item,
                 new DeliveryOptions().setLocalOnly(true).setSendTimeout(LEASE_MILLIS))
             .onComplete(done -> {
-              users.remove(user.userKey());
-              integration.metrics().inFlight.set(users.size());
-              poll(integrationId);
+              users.remove(userKey);
+              lane.inFlightChanged(users.size());
+              poll(lane.name());
             });
       }
       if (sent == 0) {
-        schedulePoll(integrationId);
+        schedulePoll(lane.name());
       }
     });
   }
 
-  private void schedulePoll(String integrationId) {
-    if (stopping || !pollScheduled.add(integrationId)) {
+  private void schedulePoll(String laneName) {
+    if (stopping || !pollScheduled.add(laneName)) {
       return;
     }
     vertx.setTimer(IDLE_POLL_MILLIS, id -> {
-      pollScheduled.remove(integrationId);
-      poll(integrationId);
+      pollScheduled.remove(laneName);
+      poll(laneName);
     });
   }
 

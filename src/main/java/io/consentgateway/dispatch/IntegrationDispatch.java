@@ -2,11 +2,9 @@ package io.consentgateway.dispatch;
 
 import io.consentgateway.actito.ActitoClient;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
-import io.consentgateway.actito.Backoff;
 import io.consentgateway.actito.ProfileSync;
 import io.consentgateway.actito.SyncResult;
 import io.consentgateway.config.IntegrationConfig;
-import io.consentgateway.config.IntegrationConfig.DispatchConfig;
 import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.store.ClaimedUser;
@@ -15,7 +13,9 @@ import io.consentgateway.store.DispatchOutcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * acknowledged, so it is always the newest merged state (coalescing), and resending it after a
  * crash is harmless (updates are idempotent).
  */
-public final class IntegrationDispatch {
+public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   private static final Logger log = LoggerFactory.getLogger(IntegrationDispatch.class);
 
@@ -37,7 +37,7 @@ public final class IntegrationDispatch {
   private final ProfileSync sync;
   private final ActitoClient client;
   private final ConsentStore store;
-  private final Backoff backoff;
+  private final RetryPolicy retries;
   private final DispatchMetrics metrics;
   private volatile boolean paused;
 
@@ -48,8 +48,7 @@ public final class IntegrationDispatch {
     this.client = Objects.requireNonNull(client, "client");
     this.sync = new ProfileSync(client);
     this.store = Objects.requireNonNull(store, "store");
-    DispatchConfig dispatch = integration.dispatch();
-    this.backoff = new Backoff(Duration.ofMillis(dispatch.initialBackoffMs()), Duration.ofMillis(dispatch.maxBackoffMs()));
+    this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()));
     this.metrics = new DispatchMetrics(registry, integration.id());
   }
 
@@ -65,6 +64,7 @@ public final class IntegrationDispatch {
     return client;
   }
 
+  @Override
   public boolean paused() {
     return paused;
   }
@@ -103,13 +103,45 @@ public final class IntegrationDispatch {
     return granted - baseline;
   }
 
+  @Override
+  public String name() {
+    return integration.id() + ".actito";
+  }
+
+  @Override
+  public String integration() {
+    return integration.id();
+  }
+
   /** Users dispatched at once: enough to keep the licence's concurrency busy, bounded. */
-  int maxInFlightUsers() {
+  @Override
+  public int maxInFlight() {
     return integration.actito().maxConcurrency() * 4;
   }
 
+  @Override
+  public int shards() {
+    return integration.dispatch().shards();
+  }
+
+  @Override
+  public Future<List<ClaimedUser>> claim(int room, Set<String> inFlight) {
+    return store.claimDue(integration.id(), room, DispatchScheduler.LEASE_MILLIS, inFlight);
+  }
+
+  @Override
+  public String userKey(ClaimedUser user) {
+    return user.userKey();
+  }
+
+  @Override
+  public void inFlightChanged(int count) {
+    metrics.inFlight.set(count);
+  }
+
   /** Sends, then records; the future completes once the outcome is stored (never fails for Actito's reasons). */
-  Future<DispatchOutcome> dispatch(ClaimedUser user) {
+  @Override
+  public Future<DispatchOutcome> dispatch(ClaimedUser user) {
     ActitoProfileUpdate update = mapper.updateFor(user.desired(), user.acknowledged());
     if (update.isEmpty()) {
       DispatchOutcome nothing = new DispatchOutcome.NothingToSend();
@@ -148,29 +180,15 @@ public final class IntegrationDispatch {
   }
 
   private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts) {
-    long now = System.currentTimeMillis();
-    int attempt = user.attempts() + 1;
-    DispatchConfig dispatch = integration.dispatch();
-    if (counts && (attempt >= dispatch.maxAttempts() || now - user.dirtySinceMillis() > dispatch.maxAgeSeconds() * 1000)) {
+    RetryPolicy.Decision decision = retries.decide(user.attempts(), user.dirtySinceMillis(), counts, retryAfter,
+        reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION);
+    if (decision.giveUp()) {
       metrics.deadLetter("gave_up");
       log.warn("integration {}: user {} still failing after {} attempts: dead letter ({})",
-          integration.id(), user.userKey(), attempt, message);
-      return new DispatchOutcome.DeadLetter("gave_up", null, "after " + attempt + " attempts: " + message);
-    }
-    Duration delay = backoff.delay(Math.max(1, counts ? attempt : user.attempts() + 1), retryAfter);
-    if (reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION) {
-      // The timed-out request may still be applied by Actito: wait at least one timeout before the
-      // next one, so an older request can never land after a newer one.
-      delay = max(delay, Duration.ofMillis(integration.actito().timeoutMs()));
-    }
-    if (delay.isZero()) {
-      delay = Duration.ofMillis(100);
+          integration.id(), user.userKey(), decision.attempt(), message);
+      return new DispatchOutcome.DeadLetter("gave_up", null, "after " + decision.attempt() + " attempts: " + message);
     }
     metrics.outcome(counts ? "retry" : "waiting");
-    return new DispatchOutcome.Retry(now + delay.toMillis(), counts, null, message);
-  }
-
-  private static Duration max(Duration a, Duration b) {
-    return a.compareTo(b) >= 0 ? a : b;
+    return new DispatchOutcome.Retry(decision.nextAttemptMillis(), counts, null, message);
   }
 }

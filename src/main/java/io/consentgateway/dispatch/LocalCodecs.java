@@ -16,6 +16,13 @@ public abstract class LocalCodecs<T> implements MessageCodec<T, T> {
     }
   }
 
+  /** The codec of the scheduler → write-back messages. */
+  public static final class ClaimedDidomiWriteCodec extends LocalCodecs<io.consentgateway.store.ClaimedDidomiWrite> {
+    public ClaimedDidomiWriteCodec() {
+      super(io.consentgateway.store.ClaimedDidomiWrite.class);
+    }
+  }
+
   private final String name;
 
   LocalCodecs(Class<T> type) {

@@ -5,7 +5,11 @@ import io.consentgateway.auth.ClientRegistry;
 import io.consentgateway.auth.IpAllowList;
 import io.consentgateway.auth.OAuthTokenHandler;
 import io.consentgateway.config.GatewayConfig;
+import io.consentgateway.bidirectional.ActitoProfileChange;
+import io.consentgateway.bidirectional.ActitoWebhook;
+import io.consentgateway.bidirectional.ActitoWebhookParser;
 import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.http.BoundedBody;
 import io.consentgateway.http.JsonErrors;
@@ -14,6 +18,7 @@ import io.consentgateway.mapping.DidomiChange;
 import io.consentgateway.mapping.DidomiWebhookParser;
 import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.mapping.InvalidWebhookException;
+import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
@@ -27,14 +32,21 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public listener: {@code POST /oauth/token} and the webhooks. Deployed once per core; every
+ * The public listener: {@code POST /oauth/token}, Didomi's webhooks and, for integrations with the
+ * bidirectional flow, Actito's. Deployed once per core; every
  * instance shares the port. A webhook is answered 2xx only after the store committed it; when the
  * store cannot take it the answer is 503 with {@code Retry-After}. Nothing here blocks.
  */
@@ -48,6 +60,7 @@ public final class IngestVerticle extends VerticleBase {
   private final IngestMetrics metrics;
   private final DidomiWebhookParser parser;
   private final Map<String, ConsentMapper> mappers;
+  private final Map<String, ActitoWebhookParser> actitoParsers = new HashMap<>();
   private final IpAllowList allowList;
   private final ClientRegistry clients;
   private AccessTokens tokens;
@@ -67,6 +80,11 @@ public final class IngestVerticle extends VerticleBase {
     this.config = Objects.requireNonNull(config, "config");
     this.parser = Objects.requireNonNull(parser, "parser");
     this.mappers = Map.copyOf(mappers);
+    for (IntegrationConfig integration : config.integrations()) {
+      if (integration.bidirectional().enabled()) {
+        actitoParsers.put(integration.id(), new ActitoWebhookParser(integration.actito().userUniqueKey()));
+      }
+    }
     this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
     this.store = Objects.requireNonNull(store, "store");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -87,6 +105,10 @@ public final class IngestVerticle extends VerticleBase {
         .handler(this::checkSourceAddress)
         .handler(new BoundedBody(config.server().maxBodyBytes()))
         .handler(this::didomiWebhook);
+    // Actito calls from its own addresses: auth.allowedIps (Didomi's) does not apply here.
+    router.post("/webhooks/actito/:integration")
+        .handler(new BoundedBody(config.server().maxBodyBytes()))
+        .handler(this::actitoWebhook);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.server().host())
         .setPort(config.server().port())
@@ -165,7 +187,7 @@ public final class IngestVerticle extends VerticleBase {
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();
-        metrics.count(integration.id(), "didomi", outcome == IngestOutcome.ACCEPTED ? "accepted" : "duplicate", null);
+        metrics.count(integration.id(), "didomi", outcome.name().toLowerCase(), null);
         respond(ctx, outcome == IngestOutcome.ACCEPTED ? 202 : 200, outcome.name().toLowerCase(), null);
       } else {
         unavailable(ctx, integration.id(), stored.cause());
@@ -173,10 +195,78 @@ public final class IngestVerticle extends VerticleBase {
     });
   }
 
+  private void actitoWebhook(RoutingContext ctx) {
+    String integrationId = ctx.pathParam("integration");
+    IntegrationConfig integration = config.integration(integrationId).orElse(null);
+    if (integration == null || !integration.bidirectional().enabled()) {
+      reject(ctx, "actito", integrationId, 404, "unknown_integration",
+          "no integration with id '" + integrationId + "' takes Actito webhooks (bidirectional.enabled)");
+      return;
+    }
+    BidirectionalConfig bidirectional = integration.bidirectional();
+    if (!bidirectional.webhookSecret().matches(ctx.request().getHeader(bidirectional.webhookHeader()))) {
+      reject(ctx, "actito", integrationId, 401, "unauthorized",
+          "the " + bidirectional.webhookHeader() + " header is missing or wrong");
+      return;
+    }
+    byte[] body = BoundedBody.body(ctx).getBytes();
+    ActitoWebhook webhook;
+    try {
+      webhook = actitoParsers.get(integrationId).parse(body);
+    } catch (InvalidWebhookException e) {
+      reject(ctx, "actito", integrationId, 400, "invalid_webhook", e.getMessage());
+      return;
+    }
+    Set<String> mapped = new HashSet<>();
+    integration.mappings().forEach(mapping -> mapped.add(mapping.subscription()));
+    long now = System.currentTimeMillis();
+    List<Future<IngestOutcome>> stored = new ArrayList<>();
+    int skipped = 0;
+    for (ActitoProfileChange change : webhook.changes()) {
+      Map<String, Boolean> subscriptions = new LinkedHashMap<>();
+      change.subscriptions().forEach((name, value) -> {
+        if (mapped.contains(name)) {
+          subscriptions.put(name, value);
+        }
+      });
+      String reason = !change.hasUserKey() ? "no_unique_key" : subscriptions.isEmpty() ? "no_mapped_subscription" : null;
+      if (reason != null) {
+        skipped++;
+        metrics.count(integrationId, "actito", "skipped", reason);
+        continue;
+      }
+      stored.add(store.ingestActito(new ActitoSubscriptionChange(integrationId, change.deliveryKey(),
+          change.organizationUserId(), change.profileId(), subscriptions, now, body)));
+    }
+    int skippedChanges = skipped;
+    Future.all(stored).onComplete(all -> {
+      if (all.failed()) {
+        unavailable(ctx, "actito", integrationId, all.cause());
+        return;
+      }
+      Map<IngestOutcome, Integer> outcomes = new HashMap<>();
+      for (Future<IngestOutcome> outcome : stored) {
+        outcomes.merge(outcome.result(), 1, Integer::sum);
+        metrics.count(integrationId, "actito", outcome.result().name().toLowerCase(), null);
+      }
+      ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(new JsonObject()
+          .put("status", "accepted")
+          .put("accepted", outcomes.getOrDefault(IngestOutcome.ACCEPTED, 0))
+          .put("duplicates", outcomes.getOrDefault(IngestOutcome.DUPLICATE, 0))
+          .put("echoes", outcomes.getOrDefault(IngestOutcome.ECHO, 0))
+          .put("skipped", skippedChanges)
+          .toBuffer());
+    });
+  }
+
   private void unavailable(RoutingContext ctx, String integration, Throwable cause) {
+    unavailable(ctx, "didomi", integration, cause);
+  }
+
+  private void unavailable(RoutingContext ctx, String source, String integration, Throwable cause) {
     int retryAfter = cause instanceof StoreUnavailableException e ? e.retryAfterSeconds() : 5;
     String reason = cause instanceof StoreUnavailableException e ? e.reason().name().toLowerCase() : "failed";
-    metrics.count(integration, "didomi", "unavailable", reason);
+    metrics.count(integration, source, "unavailable", reason);
     if (!(cause instanceof StoreUnavailableException e && e.reason() == StoreUnavailableException.Reason.OVERLOADED)) {
       log.warn("webhook for integration {} refused, store unavailable: {}", integration, cause.getMessage());
     }
@@ -185,7 +275,11 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private void reject(RoutingContext ctx, String integration, int status, String error, String detail) {
-    metrics.count(integration, "didomi", "rejected", error);
+    reject(ctx, "didomi", integration, status, error, detail);
+  }
+
+  private void reject(RoutingContext ctx, String source, String integration, int status, String error, String detail) {
+    metrics.count(integration, source, "rejected", error);
     JsonErrors.send(ctx, status, error, detail);
   }
 

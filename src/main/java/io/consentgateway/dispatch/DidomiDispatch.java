@@ -1,0 +1,167 @@
+package io.consentgateway.dispatch;
+
+import io.consentgateway.bidirectional.ActitoProfileChange;
+import io.consentgateway.bidirectional.DidomiClient;
+import io.consentgateway.bidirectional.DidomiConsentEvent;
+import io.consentgateway.bidirectional.DidomiWriteResult;
+import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
+import io.consentgateway.bidirectional.ReverseMapper;
+import io.consentgateway.bidirectional.ReverseMapping;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.store.ClaimedDidomiWrite;
+import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.DidomiWriteOutcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-back lane of one integration: each user's Actito subscription changes, oldest first,
+ * written to Didomi's Consents API as consent events whose id derives from the Actito delivery, so
+ * a retry never imports twice. A value that a newer change has overtaken since Actito reported it
+ * is not written: the newer value wins in both systems.
+ */
+public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
+
+  private static final Logger log = LoggerFactory.getLogger(DidomiDispatch.class);
+
+  private final IntegrationConfig integration;
+  private final IntegrationDispatch actito;
+  private final ReverseMapper mapper;
+  private final DidomiClient client;
+  private final ConsentStore store;
+  private final RetryPolicy retries;
+  private final MeterRegistry registry;
+
+  /** @param actito the same integration's Actito lane, whose pause this lane follows */
+  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry) {
+    this.actito = Objects.requireNonNull(actito, "actito");
+    this.integration = actito.config();
+    this.mapper = new ReverseMapper(integration);
+    this.client = Objects.requireNonNull(client, "client");
+    this.store = Objects.requireNonNull(store, "store");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.retries = new RetryPolicy(integration.dispatch(), client.settings().timeout());
+  }
+
+  public DidomiClient client() {
+    return client;
+  }
+
+  @Override
+  public String name() {
+    return integration.id() + ".didomi";
+  }
+
+  @Override
+  public String integration() {
+    return integration.id();
+  }
+
+  @Override
+  public int maxInFlight() {
+    return client.settings().maxConcurrency() * 4;
+  }
+
+  @Override
+  public boolean paused() {
+    return actito.paused();
+  }
+
+  @Override
+  public int shards() {
+    return integration.dispatch().shards();
+  }
+
+  @Override
+  public Future<List<ClaimedDidomiWrite>> claim(int room, Set<String> inFlight) {
+    return store.claimDidomiWrites(integration.id(), room, DispatchScheduler.LEASE_MILLIS, inFlight);
+  }
+
+  @Override
+  public String userKey(ClaimedDidomiWrite write) {
+    return write.userKey();
+  }
+
+  @Override
+  public Future<DidomiWriteOutcome> dispatch(ClaimedDidomiWrite write) {
+    Map<String, Boolean> current = new TreeMap<>();
+    write.subscriptions().forEach((name, value) -> {
+      if (value.equals(write.desired().subscription(name))) {
+        current.put(name, value);
+      }
+    });
+    if (current.isEmpty()) {
+      return record(write, new DidomiWriteOutcome.Superseded("a newer change overtook " + write.subscriptions().keySet()));
+    }
+    // A partial write gets its own id: Didomi must not take it for the full one, nor the reverse.
+    String deliveryKey = current.size() == write.subscriptions().size()
+        ? write.deliveryKey()
+        : write.deliveryKey() + "#" + String.join(",", current.keySet());
+    ReverseMapping mapping = mapper.map(
+        new ActitoProfileChange(0, write.profileId(), write.userKey(), current, deliveryKey), write.desired());
+    if (mapping.event().isEmpty()) {
+      return record(write, new DidomiWriteOutcome.Superseded("no mapped purpose for " + current.keySet()));
+    }
+    DidomiConsentEvent event = mapping.event().get();
+    return client.writeConsentEvent(integration.didomi().organizationId(), new JsonObject(event.json()))
+        .map(result -> outcome(write, event, result))
+        .otherwise(error -> retry(write, null, null, "write failed: " + error.getMessage(), true))
+        .compose(outcome -> record(write, outcome));
+  }
+
+  private DidomiWriteOutcome outcome(ClaimedDidomiWrite write, DidomiConsentEvent event, DidomiWriteResult result) {
+    if (result instanceof DidomiWriteResult.Delivered delivered) {
+      count("written");
+      return new DidomiWriteOutcome.Written(event.id(), delivered.alreadyImported() ? "already imported" : null);
+    }
+    if (result instanceof DidomiWriteResult.Permanent permanent) {
+      count("dead_letter");
+      log.warn("integration {}: Didomi rejected the consent event for user {} ({}): dead letter",
+          integration.id(), write.userKey(), permanent.status());
+      return new DidomiWriteOutcome.DeadLetter("rejected", permanent.status(), permanent.message() + " — " + permanent.body());
+    }
+    DidomiWriteResult.Retryable retryable = (DidomiWriteResult.Retryable) result;
+    boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
+        && retryable.reason() != RetryReason.QUEUE_FULL
+        && !retryable.authFailed();
+    return retry(write, retryable.reason(), retryable.retryAfter(), retryable.message(), counts);
+  }
+
+  private DidomiWriteOutcome retry(ClaimedDidomiWrite write, RetryReason reason, Duration retryAfter, String message,
+      boolean counts) {
+    RetryPolicy.Decision decision = retries.decide(write.attempts(), write.createdAtMillis(), counts, retryAfter,
+        reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION);
+    if (decision.giveUp()) {
+      count("dead_letter");
+      return new DidomiWriteOutcome.DeadLetter("gave_up", null, "after " + decision.attempt() + " attempts: " + message);
+    }
+    count(counts ? "retry" : "waiting");
+    return new DidomiWriteOutcome.Retry(decision.nextAttemptMillis(), counts, message);
+  }
+
+  private Future<DidomiWriteOutcome> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome) {
+    if (outcome instanceof DidomiWriteOutcome.Superseded) {
+      count("superseded");
+    }
+    return store.record(write, outcome).map(outcome);
+  }
+
+  private void count(String outcome) {
+    Counter.builder("gateway.writeback.outcomes")
+        .description("Outcomes of writes back to Didomi")
+        .tag("integration", integration.id())
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+}
