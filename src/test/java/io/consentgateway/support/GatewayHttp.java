@@ -74,6 +74,21 @@ public final class GatewayHttp {
     return builder.build();
   }
 
+  public HttpResponse<String> postActito(String integration, String header, String secret, String body) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + "/webhooks/actito/" + integration))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (secret != null) {
+      builder.header(header, secret);
+    }
+    return send(builder.build());
+  }
+
+  public HttpResponse<String> post(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
   public HttpResponse<String> get(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
   }

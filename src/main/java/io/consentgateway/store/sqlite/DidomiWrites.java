@@ -35,7 +35,7 @@ final class DidomiWrites {
           + " VALUES (?, ?, ?, 'actito.subscriptions', ?, ?, ?) ON CONFLICT (integration, dedup_key) DO NOTHING";
 
   private static final String READ_STATE =
-      "SELECT desired, acknowledged FROM user_state WHERE integration = ? AND user_key = ?";
+      "SELECT desired, acknowledged, sending FROM user_state WHERE integration = ? AND user_key = ?";
 
   private static final String WRITE_STATE =
       "INSERT INTO user_state (integration, user_key, desired, acknowledged, profile_id, pending_changes, dirty_since,"
@@ -77,6 +77,7 @@ final class DidomiWrites {
     }
     ConsentState desired = ConsentState.empty();
     ConsentState acknowledged = ConsentState.empty();
+    ConsentState sending = ConsentState.empty();
     PreparedStatement read = session.statement(READ_STATE);
     read.setString(1, change.integration());
     read.setString(2, change.userKey());
@@ -84,23 +85,30 @@ final class DidomiWrites {
       if (rs.next()) {
         byte[] d = rs.getBytes(1);
         byte[] a = rs.getBytes(2);
+        byte[] w = rs.getBytes(3);
         desired = d == null ? desired : ConsentState.decode(d);
         acknowledged = a == null ? acknowledged : ConsentState.decode(a);
+        sending = w == null ? sending : ConsentState.decode(w);
       }
     }
-    // What Actito reports with the very values the gateway last had acknowledged is the echo of the
-    // gateway's own update (or a no-op): it must not be written back to Didomi.
+    // Per field: a value the user's state already holds needs no write-back (Didomi has it, or it
+    // is queued for Didomi); a value the gateway last had Actito acknowledge, or is sending right
+    // now (Actito may call back before the gateway hears its answer), is the echo of the gateway's
+    // own update. Only what is left is a change made in Actito.
     Map<String, Boolean> real = new TreeMap<>();
-    ConsentState known = acknowledged;
-    change.subscriptions().forEach((name, value) -> {
-      if (!value.equals(known.subscription(name))) {
+    for (Map.Entry<String, Boolean> reported : change.subscriptions().entrySet()) {
+      String name = reported.getKey();
+      Boolean value = reported.getValue();
+      if (!value.equals(desired.subscription(name))
+          && !value.equals(acknowledged.subscription(name))
+          && !value.equals(sending.subscription(name))) {
         real.put(name, value);
       }
-    });
+    }
     long now = change.receivedAtMillis();
     if (real.isEmpty()) {
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "echo_ignored", null,
-          "Actito reported " + change.subscriptions() + ", what the gateway had written");
+          "Actito reported " + change.subscriptions() + ": what the gateway wrote or already holds");
       return IngestOutcome.ECHO;
     }
     // Actito gives no time of change: it counts at its arrival here (newest wins against Didomi's).

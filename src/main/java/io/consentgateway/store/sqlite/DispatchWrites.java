@@ -24,7 +24,7 @@ final class DispatchWrites {
           + " ORDER BY next_attempt_at LIMIT ?";
 
   private static final String LEASE =
-      "UPDATE user_state SET leased = 1, next_attempt_at = ? WHERE integration = ? AND user_key = ?";
+      "UPDATE user_state SET leased = 1, next_attempt_at = ?, sending = desired WHERE integration = ? AND user_key = ?";
 
   // All right-hand sides read the row as it was before the update. Changes merged while the call
   // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now.
@@ -32,7 +32,7 @@ final class DispatchWrites {
       "UPDATE user_state SET"
           + " acknowledged = COALESCE(?, acknowledged),"
           + " profile_id = COALESCE(?, profile_id),"
-          + " attempts = 0, leased = 0, last_error = ?, dead_lettered = ?,"
+          + " attempts = 0, leased = 0, sending = NULL, last_error = ?, dead_lettered = ?,"
           + " pending_changes = MAX(pending_changes - ?, 0),"
           + " dirty_since = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"
           + " next_attempt_at = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"

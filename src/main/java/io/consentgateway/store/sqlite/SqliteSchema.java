@@ -43,6 +43,7 @@ final class SqliteSchema {
               user_key        TEXT    NOT NULL,
               desired         BLOB,
               acknowledged    BLOB,
+              sending         BLOB,
               profile_id      INTEGER,
               pending_changes INTEGER NOT NULL DEFAULT 0,
               dirty_since     INTEGER,

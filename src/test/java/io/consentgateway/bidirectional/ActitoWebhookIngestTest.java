@@ -1,0 +1,113 @@
+package io.consentgateway.bidirectional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consentgateway.app.Gateway;
+import io.consentgateway.support.Fixtures;
+import io.consentgateway.support.GatewayHttp;
+import io.consentgateway.support.StoreFile;
+import io.consentgateway.support.TestConfig;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code POST /webhooks/actito/{integration}} over real HTTP, against the real store file. */
+class ActitoWebhookIngestTest {
+
+  static final String SECRET = "actito-shared-secret";
+
+  @TempDir static Path dir;
+  static Gateway gateway;
+  static GatewayHttp http;
+  static StoreFile store;
+
+  @BeforeAll
+  static void start() {
+    TestConfig config = new TestConfig(dir).integrationExtras("""
+        bidirectional:
+          enabled: true
+          webhookHeader: X-Authorization
+          webhookSecret: %s
+          didomiApi: { baseUrl: "sandbox:0" }
+        """.formatted(SECRET));
+    gateway = Gateway.start(config.load());
+    gateway.dispatch("acme").paused(true); // this class looks at ingest only
+    http = new GatewayHttp(gateway.ingestPort());
+    store = new StoreFile(config.storePath());
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.stop();
+  }
+
+  @Test
+  void singlePushFixtureIsStoredAndQueuedForDidomi() {
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, Fixtures.read("actito/updated-subscription.json"));
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(new JsonObject(response.body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE source = 'ACTITO' AND user_key = 'ann.martin@example.com'"))
+        .isEqualTo(1);
+    assertThat(store.strings("SELECT subscriptions FROM didomi_outbox WHERE user_key = 'ann.martin@example.com'"))
+        .containsExactly("{\"Newsletter\":false}");
+  }
+
+  @Test
+  void bulkPushFixtureStoresEachProfileOnceEvenWhenRedelivered() {
+    String bulk = Fixtures.read("actito/updated-subscription.bulk.json");
+
+    HttpResponse<String> first = http.postActito("acme", "X-Authorization", SECRET, bulk);
+    HttpResponse<String> again = http.postActito("acme", "X-Authorization", SECRET, bulk);
+
+    assertThat(new JsonObject(first.body()).getInteger("accepted")).isEqualTo(2);
+    assertThat(new JsonObject(again.body()).getInteger("duplicates")).isEqualTo(2);
+    assertThat(store.count("SELECT COUNT(*) FROM didomi_outbox WHERE user_key IN ('ann.martin@example.com', 'bob@example.com')"
+        + " AND delivery_key LIKE 'b7c8d9e0%'")).isEqualTo(2);
+  }
+
+  @Test
+  void wrongOrMissingSecretIsRefusedWith401AndStoresNothing() {
+    long before = store.inboxRows();
+
+    assertThat(http.postActito("acme", "X-Authorization", "guess", Fixtures.read("actito/updated-subscription.json")).statusCode())
+        .isEqualTo(401);
+    assertThat(http.postActito("acme", "X-Authorization", null, Fixtures.read("actito/updated-subscription.json")).statusCode())
+        .isEqualTo(401);
+    assertThat(store.inboxRows()).isEqualTo(before);
+  }
+
+  @Test
+  void unmappedSubscriptionAndMissingUniqueKeyAreSkippedAndCounted() {
+    String body = """
+        {"id": "c0ffee00-0000-4000-8000-000000000001", "data": [
+          {"profileId": 1, "customerId": "skip@example.com", "subscriptions": [{"name": "Unmapped", "subscribe": true}]},
+          {"profileId": 2, "subscriptions": [{"name": "Newsletter", "subscribe": true}]}
+        ]}""";
+
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, body);
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(new JsonObject(response.body()).getInteger("skipped")).isEqualTo(2);
+    assertThat(store.count("SELECT COUNT(*) FROM didomi_outbox WHERE delivery_key LIKE 'c0ffee00%'")).isZero();
+    assertThat(gateway.registry().scrape()).contains("reason=\"no_mapped_subscription\"").contains("reason=\"no_unique_key\"");
+  }
+
+  @Test
+  void bodyThatCannotBeUnderstoodIsRefusedWith400() {
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, "{\"data\": {}}");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_webhook\"");
+  }
+
+  @Test
+  void integrationWithoutTheBidirectionalFlowAnswers404() {
+    assertThat(http.postActito("globex", "X-Authorization", SECRET, Fixtures.read("actito/updated-subscription.json")).statusCode())
+        .isEqualTo(404);
+  }
+}

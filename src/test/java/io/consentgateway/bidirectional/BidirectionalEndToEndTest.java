@@ -1,0 +1,194 @@
+package io.consentgateway.bidirectional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.consentgateway.app.Gateway;
+import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.actito.WebhookSubscription;
+import io.consentgateway.sandbox.didomi.DidomiSandbox;
+import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
+import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
+import io.consentgateway.support.ActitoSandboxServer;
+import io.consentgateway.support.DidomiPayloads;
+import io.consentgateway.support.Eventually;
+import io.consentgateway.support.GatewayHttp;
+import io.consentgateway.support.TestConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The full loop: Didomi sandbox ⇄ gateway ⇄ Actito sandbox, each sandbox calling the gateway's
+ * webhooks for every change, including the ones the gateway caused. Nothing may ping-pong, and
+ * both systems must end up agreeing.
+ */
+class BidirectionalEndToEndTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String SECRET = "actito-shared-secret";
+
+  @TempDir Path dir;
+  private ActitoSandboxServer actito;
+  private Vertx didomiVertx;
+  private DidomiSandbox didomi;
+  private Gateway gateway;
+  private GatewayHttp http;
+  private GatewayHttp admin;
+
+  @BeforeEach
+  void start() {
+    actito = new ActitoSandboxServer();
+    didomiVertx = Vertx.vertx();
+    didomi = DidomiSandbox.start(didomiVertx, new DidomiSandboxOptions().setOrganizationId("acme-org")).await();
+    TestConfig config = new TestConfig(dir).actito(actito.baseUrl(), true).integrationExtras("""
+        bidirectional:
+          enabled: true
+          webhookHeader: X-Authorization
+          webhookSecret: %s
+          didomiApi: { baseUrl: "%s", apiKey: %s, apiSecret: %s }
+        """.formatted(SECRET, didomi.baseUrl(), DidomiSandboxOptions.DEFAULT_API_KEY, DidomiSandboxOptions.DEFAULT_API_SECRET));
+    gateway = Gateway.start(config.load());
+    http = new GatewayHttp(gateway.ingestPort());
+    admin = new GatewayHttp(gateway.adminPort());
+    String self = "http://127.0.0.1:" + gateway.ingestPort();
+    actito.sandbox().addWebhookSubscription(
+        WebhookSubscription.updatedSubscription(self + "/webhooks/actito/acme", Map.of("X-Authorization", SECRET)));
+    didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/acme", self + "/oauth/token",
+        TestConfig.CLIENT_ID, TestConfig.CLIENT_SECRET));
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.stop();
+    didomiVertx.close().await();
+    actito.close();
+  }
+
+  @Test
+  void didomiChangeReachesActitoAndItsActitoEchoIsNotWrittenBackToDidomi() {
+    String user = "from-didomi@example.com";
+
+    http.postDidomi("acme", http.token(), DidomiPayloads.eventWithSeq(user, 1, true));
+
+    Eventually.await(WAIT, "Actito subscribed", () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", true))));
+    Eventually.await(WAIT, "the Actito sandbox's webhook came back and was recognised",
+        () -> history(user).contains("echo_ignored"), () -> history(user) + " deliveries " + actito.sandbox().webhookDeliveries());
+    awaitQuiet();
+    assertThat(didomi.importedEvents()).as("nothing written back to Didomi").isZero();
+  }
+
+  @Test
+  void actitoChangeReachesDidomiAndItsDidomiEchoIsNotWrittenBackToActito() {
+    String user = "from-actito@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false)); // an unsubscribe link in an email
+
+    Eventually.await(WAIT, "Didomi holds the unsubscribe", () -> Boolean.FALSE.equals(didomiNewsletter(user)));
+    Eventually.await(WAIT, "Didomi's webhook came back", () -> history(user).contains("webhook\",\"direction\":\"didomi\""));
+    awaitQuiet();
+    assertThat(actito.callsFor(user)).as("no subscription written back to Actito")
+        .noneMatch(call -> call.requestBody() != null && call.requestBody().contains("Newsletter")
+            || call.path().contains("/subscription/"));
+    assertThat(didomi.importedEvents()).isEqualTo(1);
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false));
+  }
+
+  @Test
+  void crossingChangesConvergeToTheSameValueInBothSystems() {
+    String user = "crossing@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+
+    // at the same moment: the user unsubscribes in Actito and subscribes again in Didomi
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+    didomi.changeConsents(user, purposes(true)).await();
+
+    awaitQuiet();
+    Eventually.await(WAIT, "both systems agree", () -> {
+      Boolean inDidomi = didomiNewsletter(user);
+      Boolean inActito = actito.subscriptions(user).map(s -> s.get("Newsletter")).orElse(null);
+      return inDidomi != null && inDidomi.equals(inActito);
+    }, () -> "didomi " + didomiNewsletter(user) + ", actito " + actito.subscriptions(user));
+  }
+
+  @Test
+  void didomiOutageIsRetriedThenDelivered() {
+    String user = "didomi-down@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.addFault(FaultRule.burst(3, 503).onPathsContaining("/consents/events"));
+
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+
+    Eventually.await(WAIT, "delivered after the outage", () -> Boolean.FALSE.equals(didomiNewsletter(user)));
+    assertThat(history(user)).contains("retry");
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void permanentDidomiRejectionBecomesADeadLetter() {
+    String user = "didomi-rejects@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.addFault(FaultRule.fraction(1.0, 400).onPathsContaining("/consents/events"));
+
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+
+    Eventually.await(WAIT, "a dead letter", () -> !deadLetters().isEmpty());
+    JsonObject letter = deadLetters().getJsonObject(0);
+    assertThat(letter.getString("direction")).isEqualTo("didomi");
+    assertThat(letter.getInteger("actitoStatus")).isEqualTo(400);
+
+    didomi.clearFaults();
+    assertThat(admin.post("/admin/integrations/acme/dead-letters/replay").body()).contains("\"replayed\":1");
+    Eventually.await(WAIT, "delivered after the replay", () -> Boolean.FALSE.equals(didomiNewsletter(user)));
+  }
+
+  private static JsonObject purposes(boolean newsletter) {
+    return new JsonObject().put("purposes", new JsonArray().add(new JsonObject().put("id", "newsletter").put("enabled", newsletter)));
+  }
+
+  private Boolean didomiNewsletter(String user) {
+    return didomi.user(user).map(u -> {
+      JsonArray purposes = u.getJsonObject("consents").getJsonArray("purposes");
+      for (int i = 0; i < purposes.size(); i++) {
+        if ("newsletter".equals(purposes.getJsonObject(i).getString("id"))) {
+          return purposes.getJsonObject(i).getBoolean("enabled");
+        }
+      }
+      return null;
+    }).orElse(null);
+  }
+
+  private String history(String user) {
+    return admin.get("/admin/integrations/acme/users/" + user).body();
+  }
+
+  private JsonArray deadLetters() {
+    return new JsonObject(admin.get("/admin/integrations/acme/dead-letters").body()).getJsonArray("items");
+  }
+
+  /** Both lanes empty and nothing in flight, twice in a row: the loop has settled. */
+  private void awaitQuiet() {
+    for (int i = 0; i < 2; i++) {
+      Eventually.await(WAIT, "a settled loop", () -> {
+        JsonObject status = new JsonObject(admin.get("/admin/integrations/acme/status").body());
+        JsonObject user = status.getJsonObject("didomi");
+        return status.getLong("backlog") == 0 && status.getInteger("inFlight") == 0 && user.getInteger("inFlight") == 0
+            && !admin.get("/admin/integrations/acme/status").body().contains("\"queued\":1");
+      });
+      try {
+        Thread.sleep(300); // let a webhook in flight between the systems land
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
