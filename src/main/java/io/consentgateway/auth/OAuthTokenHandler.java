@@ -61,7 +61,8 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     }
     Optional<String> client = clients.authenticate(clientId, clientSecret);
     if (client.isEmpty()) {
-      log.warn("token refused for client id '{}' from {}", clientId, ctx.request().remoteAddress());
+      String shown = clientId == null ? null : clientId.length() > 64 ? clientId.substring(0, 64) + "…" : clientId;
+      log.warn("token refused for client id '{}' from {}", shown, ctx.request().remoteAddress());
       unauthorized(ctx, "unknown client or wrong secret");
       return;
     }

@@ -94,6 +94,17 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
 
   @Override
   public Future<DidomiWriteOutcome> dispatch(ClaimedDidomiWrite write) {
+    try {
+      return send(write);
+    } catch (RuntimeException e) {
+      // a bug, not Didomi: retrying would fail the same way, so keep it for an operator
+      log.error("integration {}: cannot build the consent event for user {}", integration.id(), write.userKey(), e);
+      count("dead_letter");
+      return record(write, new DidomiWriteOutcome.DeadLetter("internal_error", null, String.valueOf(e)));
+    }
+  }
+
+  private Future<DidomiWriteOutcome> send(ClaimedDidomiWrite write) {
     Map<String, Boolean> current = new TreeMap<>();
     write.subscriptions().forEach((name, value) -> {
       if (value.equals(write.desired().subscription(name))) {

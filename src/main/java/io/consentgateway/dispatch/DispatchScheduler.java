@@ -162,8 +162,13 @@ public final class DispatchScheduler extends VerticleBase {
         lane.inFlightChanged(users.size());
         vertx.eventBus()
             .request(address(lane, shard(userKey, lane.shards())), item,
-                new DeliveryOptions().setLocalOnly(true).setSendTimeout(LEASE_MILLIS))
+                // every dispatch ends with a reply (its calls have timeouts); the timeout is a backstop
+                // twice the lease, and the user stays excluded from claims until then
+                new DeliveryOptions().setLocalOnly(true).setSendTimeout(2 * LEASE_MILLIS))
             .onComplete(done -> {
+              if (done.failed()) {
+                log.error("{}: dispatch of user {} never answered: {}", lane.name(), userKey, done.cause().getMessage());
+              }
               users.remove(userKey);
               lane.inFlightChanged(users.size());
               poll(lane.name());

@@ -142,6 +142,18 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   /** Sends, then records; the future completes once the outcome is stored (never fails for Actito's reasons). */
   @Override
   public Future<DispatchOutcome> dispatch(ClaimedUser user) {
+    try {
+      return send(user);
+    } catch (RuntimeException e) {
+      // a bug, not Actito: retrying would fail the same way, so keep it for an operator
+      log.error("integration {}: cannot build the update of user {}", integration.id(), user.userKey(), e);
+      metrics.deadLetter("internal_error");
+      DispatchOutcome dead = new DispatchOutcome.DeadLetter("internal_error", null, String.valueOf(e));
+      return store.record(user, dead).map(dead);
+    }
+  }
+
+  private Future<DispatchOutcome> send(ClaimedUser user) {
     ActitoProfileUpdate update = mapper.updateFor(user.desired(), user.acknowledged());
     if (update.isEmpty()) {
       DispatchOutcome nothing = new DispatchOutcome.NothingToSend();

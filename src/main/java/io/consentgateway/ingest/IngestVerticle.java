@@ -154,7 +154,13 @@ public final class IngestVerticle extends VerticleBase {
         reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
         return;
       }
-      accept(ctx, integration);
+      try {
+        accept(ctx, integration);
+      } catch (RuntimeException e) {
+        // inside a callback an exception would leave the request unanswered: answer it
+        log.error("webhook for integration {} failed", integration.id(), e);
+        JsonErrors.send(ctx, 500, "internal_error", "unexpected failure; see the gateway log");
+      }
     });
   }
 

@@ -16,7 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,13 +107,17 @@ class DispatchEndToEndTest {
   @Test
   void changesQueuedDuringASlowCallAreCoalescedIntoOneMoreCall() {
     start(true);
-    actito.sandbox().addFault(FaultRule.latency(1500).onPathsContaining("/profile"));
+    actito.sandbox().addFault(FaultRule.latency(1800).onPathsContaining("/profile"));
 
     post("coalesce@example.com", 0, true);
     Eventually.await(WAIT, "the first call is in flight", () -> actito.sandbox().inFlight() > 0);
+    // all 49 at once, so they are stored while the first call is still held by the slow Actito
+    List<CompletableFuture<HttpResponse<String>>> posted = new ArrayList<>();
     for (int i = 1; i < 50; i++) {
-      post("coalesce@example.com", i, i % 2 == 0);
+      posted.add(http.postDidomiAsync("acme", token, DidomiPayloads.eventWithSeq("coalesce@example.com", i, i % 2 == 0)));
     }
+    posted.forEach(response -> assertThat(response.join().statusCode()).isEqualTo(202));
+    assertThat(actito.sandbox().inFlight()).as("the first call was still in flight when the 49 were stored").isPositive();
 
     awaitBacklogEmpty();
     assertThat(actito.callsFor("coalesce@example.com")).hasSizeLessThanOrEqualTo(2);

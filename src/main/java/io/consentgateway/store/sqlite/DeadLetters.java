@@ -13,9 +13,11 @@ final class DeadLetters {
 
   private record Letter(String userKey, String direction) {}
 
-  static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull) throws SQLException {
+  /** Replays up to {@code page} dead letters; answers how many (fewer than {@code page}: the last page). */
+  static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int page)
+      throws SQLException {
     long now = System.currentTimeMillis();
-    List<Letter> letters = select(session, integration, userKeyOrNull);
+    List<Letter> letters = select(session, integration, userKeyOrNull, page);
     PreparedStatement reviveUser = session.statement(
         "UPDATE user_state SET dead_lettered = 0, attempts = 0, last_error = NULL,"
             + " pending_changes = MAX(pending_changes, 1), dirty_since = COALESCE(dirty_since, ?),"
@@ -46,7 +48,7 @@ final class DeadLetters {
 
   static boolean discard(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
     long now = System.currentTimeMillis();
-    List<Letter> letters = select(session, integration, userKey);
+    List<Letter> letters = select(session, integration, userKey, Integer.MAX_VALUE);
     for (Letter letter : letters) {
       PreparedStatement clear = session.statement(letter.direction().equals(DispatchWrites.ACTITO)
           ? "UPDATE user_state SET dead_lettered = 0 WHERE integration = ? AND user_key = ?"
@@ -61,15 +63,16 @@ final class DeadLetters {
     return !letters.isEmpty();
   }
 
-  private static List<Letter> select(GroupCommitWriter.Session session, String integration, String userKeyOrNull)
+  private static List<Letter> select(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int limit)
       throws SQLException {
     PreparedStatement select = session.statement(userKeyOrNull == null
-        ? "SELECT user_key, direction FROM dead_letter WHERE integration = ?"
-        : "SELECT user_key, direction FROM dead_letter WHERE integration = ? AND user_key = ?");
+        ? "SELECT user_key, direction FROM dead_letter WHERE integration = ? LIMIT ?"
+        : "SELECT user_key, direction FROM dead_letter WHERE integration = ? AND user_key = ? LIMIT ?");
     select.setString(1, integration);
     if (userKeyOrNull != null) {
       select.setString(2, userKeyOrNull);
     }
+    select.setInt(userKeyOrNull == null ? 2 : 3, limit);
     List<Letter> letters = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {

@@ -18,7 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -74,7 +75,7 @@ final class GroupCommitWriter {
     }
   }
 
-  private record Request<T>(Work<T> work, Promise<T> promise, Context context) {
+  private record Request<T>(Work<T> work, Promise<T> promise, Context context, boolean ingest) {
     void complete(Object result, Throwable failure) {
       @SuppressWarnings("unchecked")
       T value = (T) result;
@@ -96,7 +97,10 @@ final class GroupCommitWriter {
 
   private final Connection connection;
   private final Session session;
-  private final BlockingQueue<Request<?>> queue;
+  // Unbounded: ingest's share is bounded by queueCapacity below, the dispatcher's by its in-flight limit.
+  private final BlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger ingestQueued = new AtomicInteger();
+  private final int queueCapacity;
   private final int maxBatch;
   private final Thread thread;
   private final Timer commitTimer;
@@ -107,7 +111,7 @@ final class GroupCommitWriter {
   GroupCommitWriter(Connection connection, int queueCapacity, int maxBatch, MeterRegistry registry) {
     this.connection = connection;
     this.session = new Session(connection);
-    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.queueCapacity = queueCapacity;
     this.maxBatch = maxBatch;
     this.thread = new Thread(this::loop, "consent-store-writer");
     this.commitTimer = Timer.builder("gateway.store.commit")
@@ -131,19 +135,50 @@ final class GroupCommitWriter {
     return queue.size();
   }
 
+  /** Webhook writes waiting: what {@code queueCapacity} bounds. */
+  int ingestQueued() {
+    return ingestQueued.get();
+  }
+
   boolean isAccepting() {
     return accepting;
   }
 
+  /**
+   * Queues a webhook write; refused with {@link Reason#OVERLOADED} when {@code queueCapacity} of them
+   * are already waiting, so that a burst is answered 503 instead of growing the heap.
+   */
   <T> Future<T> submit(Work<T> work) {
+    if (ingestQueued.incrementAndGet() > queueCapacity) {
+      ingestQueued.decrementAndGet();
+      return Future.failedFuture(new StoreUnavailableException(
+          Reason.OVERLOADED, "the store's write queue is full (" + queueCapacity + " waiting)", null));
+    }
+    return enqueue(work, true);
+  }
+
+  /**
+   * Queues a dispatcher or operator write, never refused for overload: an outcome that could not be
+   * recorded would leave its user leased (parked) until the lease ran out. Their number is bounded
+   * by the dispatcher's in-flight limit.
+   */
+  <T> Future<T> submitControl(Work<T> work) {
+    return enqueue(work, false);
+  }
+
+  private <T> Future<T> enqueue(Work<T> work, boolean ingest) {
     if (!accepting) {
+      if (ingest) {
+        ingestQueued.decrementAndGet();
+      }
       return Future.failedFuture(new StoreUnavailableException(Reason.CLOSED, "the store is shutting down", null));
     }
     Promise<T> promise = Promise.promise();
-    Context context = Vertx.currentContext();
-    if (!queue.offer(new Request<>(work, promise, context))) {
-      return Future.failedFuture(new StoreUnavailableException(
-          Reason.OVERLOADED, "the store's write queue is full (" + queue.size() + " waiting)", null));
+    Request<T> request = new Request<>(work, promise, Vertx.currentContext(), ingest);
+    queue.add(request);
+    if (!thread.isAlive() && queue.remove(request)) {
+      // the writer is gone (closed, or died): nobody would ever complete this promise
+      request.complete(null, new StoreUnavailableException(Reason.CLOSED, "the store is closed", null));
     }
     return promise.future();
   }
@@ -173,12 +208,26 @@ final class GroupCommitWriter {
         }
         batch.add(first);
         queue.drainTo(batch, maxBatch - 1);
+        for (Request<?> request : batch) {
+          if (request.ingest()) {
+            ingestQueued.decrementAndGet();
+          }
+        }
         runBatch(batch);
         batch.clear();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Throwable fatal) {
+      // an Error (out of memory...): stop taking writes, so ingest answers 503 and health says DOWN
+      log.error("store writer failed; the store is closed", fatal);
+      accepting = false;
+      StoreUnavailableException failure = new StoreUnavailableException(Reason.FAILED, "the store writer failed", null);
+      for (Request<?> request : batch) {
+        request.complete(null, failure);
+      }
     } finally {
+      accepting = false;
       failRemaining();
       try {
         session.close();
@@ -227,7 +276,7 @@ final class GroupCommitWriter {
     for (int i = 0; i < batch.size(); i++) {
       try {
         results[i] = batch.get(i).work().run(session);
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException | RuntimeException | StackOverflowError e) {
         return false;
       }
     }
@@ -242,7 +291,7 @@ final class GroupCommitWriter {
         try {
           results[i] = batch.get(i).work().run(session);
           statement.execute("RELEASE w");
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | RuntimeException | StackOverflowError e) {
           statement.execute("ROLLBACK TO w");
           statement.execute("RELEASE w");
           failures[i] = new StoreUnavailableException(Reason.FAILED, "store write failed: " + e.getMessage(), e);

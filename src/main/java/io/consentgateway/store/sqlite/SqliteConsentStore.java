@@ -59,6 +59,8 @@ public final class SqliteConsentStore implements ConsentStore {
           + "   next_attempt_at = COALESCE(next_attempt_at, excluded.next_attempt_at),"
           + "   updated_at = excluded.updated_at";
 
+  private static final int REPLAY_PAGE = 500;
+
   private final Path path;
   private final GroupCommitWriter writer;
   private final SqliteReader reader;
@@ -179,12 +181,12 @@ public final class SqliteConsentStore implements ConsentStore {
   @Override
   public Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis, Set<String> inFlight) {
     List<String> excluded = List.copyOf(inFlight); // copied here: the caller's set changes on its own thread
-    return writer.submit(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis, excluded));
+    return writer.submitControl(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis, excluded));
   }
 
   @Override
   public Future<Void> record(ClaimedUser user, DispatchOutcome outcome) {
-    return writer.submit(session -> DispatchWrites.record(session, user, outcome));
+    return writer.submitControl(session -> DispatchWrites.record(session, user, outcome));
   }
 
   @Override
@@ -204,12 +206,20 @@ public final class SqliteConsentStore implements ConsentStore {
 
   @Override
   public Future<Integer> replayDeadLetters(String integration, String userKeyOrNull) {
-    return writer.submit(session -> DeadLetters.replay(session, integration, userKeyOrNull));
+    return replayFrom(integration, userKeyOrNull, 0);
+  }
+
+  // A page per transaction, so replaying a large backlog never holds ingest's commits for long.
+  private Future<Integer> replayFrom(String integration, String userKeyOrNull, int replayed) {
+    return writer.submitControl(session -> DeadLetters.replay(session, integration, userKeyOrNull, REPLAY_PAGE))
+        .compose(count -> count < REPLAY_PAGE
+            ? Future.succeededFuture(replayed + count)
+            : replayFrom(integration, userKeyOrNull, replayed + count));
   }
 
   @Override
   public Future<Boolean> discardDeadLetter(String integration, String userKey) {
-    return writer.submit(session -> DeadLetters.discard(session, integration, userKey));
+    return writer.submitControl(session -> DeadLetters.discard(session, integration, userKey));
   }
 
   @Override
@@ -220,17 +230,17 @@ public final class SqliteConsentStore implements ConsentStore {
   @Override
   public Future<List<ClaimedDidomiWrite>> claimDidomiWrites(String integration, int limit, long leaseMillis, Set<String> inFlight) {
     List<String> excluded = List.copyOf(inFlight);
-    return writer.submit(session -> DidomiWrites.claimDue(session, integration, limit, leaseMillis, excluded));
+    return writer.submitControl(session -> DidomiWrites.claimDue(session, integration, limit, leaseMillis, excluded));
   }
 
   @Override
   public Future<Void> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome) {
-    return writer.submit(session -> DidomiWrites.record(session, write, outcome));
+    return writer.submitControl(session -> DidomiWrites.record(session, write, outcome));
   }
 
   @Override
   public Future<Void> setPaused(String integration, boolean paused) {
-    return writer.submit(session -> {
+    return writer.submitControl(session -> {
       PreparedStatement upsert = session.statement(
           "INSERT INTO integration_state (integration, paused) VALUES (?, ?)"
               + " ON CONFLICT (integration) DO UPDATE SET paused = excluded.paused");
