@@ -659,6 +659,19 @@ public final class ActitoSandbox {
         response.end(stats().put("calls", calls).encode());
       } else if (path.equals(ADMIN_PREFIX + "/stats") && method == HttpMethod.GET) {
         response.end(stats().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.POST) {
+        // a profile that already exists in Actito, e.g. to try update-only mode
+        JsonObject seed = body.toJsonObject();
+        String key = seed.getString("uniqueKeyValue");
+        if (key == null || key.isBlank()) {
+          throw new IllegalArgumentException("expected {\"uniqueKeyValue\", \"attributes\": {}, \"subscriptions\": {}}");
+        }
+        if (profile(key).isPresent()) {
+          response.setStatusCode(409).end(error(409, "CONFLICT", "profile " + key + " already exists").encode());
+        } else {
+          seedProfile(key, seed.getJsonObject("attributes", new JsonObject()), seed.getJsonObject("subscriptions", new JsonObject()));
+          response.setStatusCode(201).end(profile(key).orElseThrow().encode());
+        }
       } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.GET) {
         response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && path.endsWith("/subscriptions")

@@ -62,6 +62,22 @@ class ActitoSandboxTest {
   }
 
   @Test
+  void adminEndpointSeedsAnExistingProfileOnce() {
+    JsonObject seed = new JsonObject().put("uniqueKeyValue", "seeded@example.com")
+        .put("attributes", new JsonObject().put("first_name", "Ann"))
+        .put("subscriptions", new JsonObject().put("Newsletter", false));
+
+    var created = call(HttpMethod.POST, "/_sandbox/profiles", null, seed);
+    var again = call(HttpMethod.POST, "/_sandbox/profiles", null, seed);
+
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(sandbox.profile("seeded@example.com")).hasValueSatisfying(profile ->
+        assertThat(profile.encode()).contains("\"first_name\"").contains("\"Newsletter\""));
+    assertThat(call(HttpMethod.POST, "/_sandbox/profiles", null, new JsonObject()).statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void expiredTokenGets401() {
     String token = token();
     sandbox.expireTokens();
