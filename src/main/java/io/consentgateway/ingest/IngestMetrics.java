@@ -2,7 +2,9 @@ package io.consentgateway.ingest;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counters of webhooks by integration, source and outcome ({@code accepted}, {@code duplicate},
@@ -13,6 +15,7 @@ public final class IngestMetrics {
 
   private final MeterRegistry registry;
   private final Set<String> integrations;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
   public IngestMetrics(MeterRegistry registry, Set<String> integrations) {
     this.registry = registry;
@@ -21,13 +24,16 @@ public final class IngestMetrics {
 
   public void count(String integration, String source, String outcome, String reason) {
     String tagIntegration = integration != null && integrations.contains(integration) ? integration : "unknown";
-    Counter.builder("gateway.webhooks")
-        .description("Webhooks received, by outcome")
-        .tag("integration", tagIntegration)
-        .tag("source", source)
-        .tag("outcome", outcome)
-        .tag("reason", reason == null ? "none" : reason)
-        .register(registry)
+    String tagReason = reason == null ? "none" : reason;
+    // on the ingest hot path: look the counter up once per tag combination, not per webhook
+    counters.computeIfAbsent(tagIntegration + '|' + source + '|' + outcome + '|' + tagReason, key ->
+        Counter.builder("gateway.webhooks")
+            .description("Webhooks received, by outcome")
+            .tag("integration", tagIntegration)
+            .tag("source", source)
+            .tag("outcome", outcome)
+            .tag("reason", tagReason)
+            .register(registry))
         .increment();
   }
 }

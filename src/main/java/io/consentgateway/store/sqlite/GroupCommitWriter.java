@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The store's only writer: one platform thread that takes queued writes, runs as many as are
- * waiting (up to {@code maxBatch}) in one transaction, commits once (one fsync for the whole
- * batch) and only then completes each write's future. Each write runs inside its own savepoint, so
+ * waiting (up to {@code maxBatch}) in one transaction, commits once, and hands the batch to the
+ * {@link WalSyncer}, which completes each write's future once the WAL is fsync'd (one fsync for
+ * every batch committed meanwhile). Each write runs inside its own savepoint, so
  * a failing write is rolled back alone and nothing is half-stored.
  */
 final class GroupCommitWriter {
@@ -96,6 +97,7 @@ final class GroupCommitWriter {
   }
 
   private final Connection connection;
+  private final WalSyncer syncer;
   private final Session session;
   // Unbounded: ingest's share is bounded by queueCapacity below, the dispatcher's by its in-flight limit.
   private final BlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
@@ -108,8 +110,9 @@ final class GroupCommitWriter {
   private final Promise<Void> closed = Promise.promise();
   private volatile boolean accepting = true;
 
-  GroupCommitWriter(Connection connection, int queueCapacity, int maxBatch, MeterRegistry registry) {
+  GroupCommitWriter(Connection connection, WalSyncer syncer, int queueCapacity, int maxBatch, MeterRegistry registry) {
     this.connection = connection;
+    this.syncer = syncer;
     this.session = new Session(connection);
     this.queueCapacity = queueCapacity;
     this.maxBatch = maxBatch;
@@ -128,6 +131,7 @@ final class GroupCommitWriter {
   }
 
   void start() {
+    syncer.start();
     thread.start();
   }
 
@@ -229,6 +233,7 @@ final class GroupCommitWriter {
     } finally {
       accepting = false;
       failRemaining();
+      syncer.close();
       try {
         session.close();
         connection.close();
@@ -267,9 +272,15 @@ final class GroupCommitWriter {
     }
     commitTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     batchSize.record(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).complete(results[i], failures[i]);
-    }
+    List<Request<?>> committed = List.copyOf(batch);
+    // acknowledged only once the WAL is fsync'd: durable before acknowledged
+    syncer.afterCommit(syncFailure -> {
+      StoreUnavailableException notDurable = syncFailure == null ? null
+          : new StoreUnavailableException(Reason.FAILED, "the store could not fsync: " + syncFailure.getMessage(), syncFailure);
+      for (int i = 0; i < committed.size(); i++) {
+        committed.get(i).complete(results[i], notDurable != null ? notDurable : failures[i]);
+      }
+    });
   }
 
   private boolean runOptimistically(List<Request<?>> batch, Object[] results) {

@@ -32,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ConsentStore} on one SQLite file in WAL mode with {@code synchronous=FULL}, so that a
- * committed transaction is fsync'd. All writes go through one {@link GroupCommitWriter} thread that
- * commits many webhooks per transaction; no JDBC call ever runs on an event loop.
+ * {@link ConsentStore} on one SQLite file in WAL mode. All writes go through one {@link
+ * GroupCommitWriter} thread that commits many webhooks per transaction, and a {@link WalSyncer}
+ * that fsyncs the WAL before any of them is acknowledged; no JDBC call ever runs on an event loop.
  */
 public final class SqliteConsentStore implements ConsentStore {
 
@@ -85,17 +85,19 @@ public final class SqliteConsentStore implements ConsentStore {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      Connection connection = connect(path);
+      // the writer commits without waiting on the disk; WalSyncer fsyncs before anything is acknowledged
+      Connection connection = connect(path, "NORMAL");
       SqliteSchema.migrate(connection);
       releaseLeases(connection);
       try (Statement statement = connection.createStatement()) {
         statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
       }
-      GroupCommitWriter writer = new GroupCommitWriter(connection, queueCapacity, maxBatch, registry);
+      GroupCommitWriter writer =
+          new GroupCommitWriter(connection, new WalSyncer(path, registry), queueCapacity, maxBatch, registry);
       SqliteReader reader = new SqliteReader(connect(path));
       WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();
-      log.info("store open: {} (WAL, synchronous=FULL, queue {}, batch {})", path, queueCapacity, maxBatch);
+      log.info("store open: {} (WAL, fsync before acknowledgement, queue {}, batch {})", path, queueCapacity, maxBatch);
       return new SqliteConsentStore(path, writer, reader, checkpointer);
     } catch (Exception e) {
       throw new IllegalStateException("cannot open the store at " + path + ": " + e.getMessage(), e);
@@ -103,11 +105,14 @@ public final class SqliteConsentStore implements ConsentStore {
   }
 
   static Connection connect(Path path) throws SQLException {
+    return connect(path, "FULL");
+  }
+
+  static Connection connect(Path path, String synchronous) throws SQLException {
     Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path.toAbsolutePath());
     try (Statement statement = connection.createStatement()) {
       statement.execute("PRAGMA journal_mode=WAL");
-      // FULL: the WAL is fsync'd at every commit, which is what "durable before acknowledged" needs.
-      statement.execute("PRAGMA synchronous=FULL");
+      statement.execute("PRAGMA synchronous=" + synchronous);
       statement.execute("PRAGMA busy_timeout=10000");
       statement.execute("PRAGMA foreign_keys=ON");
     }
