@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-8s}     # unmeasured run first: both JVMs get their JIT work done before measuring
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 GATEWAY_PORT=${GATEWAY_PORT:-18080}
@@ -47,9 +48,11 @@ gateway=$!
 wait_for "http://127.0.0.1:$ADMIN_PORT/health/ready"
 export TOKEN=$(curl -s -u didomi:load-secret -d grant_type=client_credentials "http://127.0.0.1:$GATEWAY_PORT/oauth/token" \
   | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s benchmarks/load/didomi-webhook.lua \
+  "http://127.0.0.1:$GATEWAY_PORT/webhooks/didomi/acme" > /dev/null
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benchmarks/load/didomi-webhook.lua \
   "http://127.0.0.1:$GATEWAY_PORT/webhooks/didomi/acme" | tee "$work/gateway.wrk"
-batch=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | grep -E '^gateway_store_batch_size_(sum|count)' | awk '{print $2}' | paste -sd' ')
+batch=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk '/^gateway_store_batch_size_sum/ {s=$2} /^gateway_store_batch_size_count/ {c=$2} END {printf "%.1f", s/c}')
 kill -TERM $gateway; wait $gateway || true
 stored="$(sqlite3 "$work/gateway.db" 'SELECT COUNT(*) FROM webhook_inbox') webhooks in the inbox"
 
@@ -57,6 +60,8 @@ echo "== no-op Vert.x endpoint (baseline)"
 java -cp benchmarks/target/benchmarks.jar io.consentgateway.benchmarks.load.NoopWebhookServer "$NOOP_PORT" > "$work/noop.log" 2>&1 &
 noop=$!
 sleep 1; for _ in $(seq 1 100); do grep -q ready "$work/noop.log" && break; sleep 0.1; done
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s benchmarks/load/didomi-webhook.lua \
+  "http://127.0.0.1:$NOOP_PORT/webhooks/didomi/acme" > /dev/null
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s benchmarks/load/didomi-webhook.lua \
   "http://127.0.0.1:$NOOP_PORT/webhooks/didomi/acme" | tee "$work/noop.wrk"
 kill $noop; wait $noop 2>/dev/null || true
@@ -69,4 +74,4 @@ printf "%-16s %10s %10s %10s %8s\n" run rps p50_ms p99_ms non2xx
 printf "%-16s %10s %10s %10s %8s\n" durable-ingest "$(field "$g" rps)" "$(field "$g" p50_ms)" "$(field "$g" p99_ms)" "$(field "$g" non2xx)"
 printf "%-16s %10s %10s %10s %8s\n" noop-baseline "$(field "$n" rps)" "$(field "$n" p50_ms)" "$(field "$n" p99_ms)" "$(field "$n" non2xx)"
 echo "ratio durable/noop: $(awk -v a="$(field "$g" rps)" -v b="$(field "$n" rps)" 'BEGIN{printf "%.2f", a/b}')"
-echo "store: $stored; batch size sum/count: $batch"
+echo "store: $stored; average group-commit batch: $batch webhooks"
