@@ -101,12 +101,15 @@ public final class IngestVerticle extends VerticleBase {
     router.post("/oauth/token")
         .handler(BodyHandler.create(false).setBodyLimit(16 * 1024))
         .handler(new OAuthTokenHandler(clients, tokens));
+    // address and token first, body last: an unauthenticated caller never gets a body buffered
     router.post("/webhooks/didomi/:integration")
         .handler(this::checkSourceAddress)
+        .handler(this::authenticate)
         .handler(new BoundedBody(config.server().maxBodyBytes()))
         .handler(this::didomiWebhook);
     // Actito calls from its own addresses: auth.allowedIps (Didomi's) does not apply here.
     router.post("/webhooks/actito/:integration")
+        .handler(this::authenticateActito)
         .handler(new BoundedBody(config.server().maxBodyBytes()))
         .handler(this::actitoWebhook);
     server = vertx.createHttpServer(new HttpServerOptions()
@@ -127,6 +130,7 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private void checkSourceAddress(RoutingContext ctx) {
+    ctx.request().pause(); // BoundedBody resumes it once the caller is authenticated
     String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     if (!allowList.allows(remote)) {
       reject(ctx, null, 403, "forbidden", "source address " + remote + " is not allowed");
@@ -135,7 +139,7 @@ public final class IngestVerticle extends VerticleBase {
     ctx.next();
   }
 
-  private void didomiWebhook(RoutingContext ctx) {
+  private void authenticate(RoutingContext ctx) {
     String integrationId = ctx.pathParam("integration");
     String authorization = ctx.request().getHeader("Authorization");
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -149,19 +153,23 @@ public final class IngestVerticle extends VerticleBase {
         reject(ctx, integrationId, 401, "unauthorized", "the bearer token is invalid or expired");
         return;
       }
-      IntegrationConfig integration = config.integration(integrationId).orElse(null);
-      if (integration == null) {
-        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
-        return;
-      }
-      try {
-        accept(ctx, integration);
-      } catch (RuntimeException e) {
-        // inside a callback an exception would leave the request unanswered: answer it
-        log.error("webhook for integration {} failed", integration.id(), e);
-        JsonErrors.send(ctx, 500, "internal_error", "unexpected failure; see the gateway log");
-      }
+      ctx.next();
     });
+  }
+
+  private void didomiWebhook(RoutingContext ctx) {
+    String integrationId = ctx.pathParam("integration");
+    IntegrationConfig integration = config.integration(integrationId).orElse(null);
+    if (integration == null) {
+      reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+      return;
+    }
+    try {
+      accept(ctx, integration);
+    } catch (RuntimeException e) {
+      log.error("webhook for integration {} failed", integration.id(), e);
+      JsonErrors.send(ctx, 500, "internal_error", "unexpected failure; see the gateway log");
+    }
   }
 
   private void accept(RoutingContext ctx, IntegrationConfig integration) {
@@ -201,7 +209,8 @@ public final class IngestVerticle extends VerticleBase {
     });
   }
 
-  private void actitoWebhook(RoutingContext ctx) {
+  private void authenticateActito(RoutingContext ctx) {
+    ctx.request().pause(); // BoundedBody resumes it once the caller is authenticated
     String integrationId = ctx.pathParam("integration");
     IntegrationConfig integration = config.integration(integrationId).orElse(null);
     if (integration == null || !integration.bidirectional().enabled()) {
@@ -215,6 +224,12 @@ public final class IngestVerticle extends VerticleBase {
           "the " + bidirectional.webhookHeader() + " header is missing or wrong");
       return;
     }
+    ctx.next();
+  }
+
+  private void actitoWebhook(RoutingContext ctx) {
+    String integrationId = ctx.pathParam("integration");
+    IntegrationConfig integration = config.integration(integrationId).orElseThrow();
     byte[] body = BoundedBody.body(ctx).getBytes();
     ActitoWebhook webhook;
     try {

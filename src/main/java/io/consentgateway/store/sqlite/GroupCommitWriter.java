@@ -96,9 +96,16 @@ final class GroupCommitWriter {
     }
   }
 
-  private final Connection connection;
+  /** Opens a fresh writer connection, configured like the first one. */
+  @FunctionalInterface
+  interface Reconnect {
+    Connection open() throws SQLException;
+  }
+
+  private Connection connection;
+  private Session session;
+  private final Reconnect reconnect;
   private final WalSyncer syncer;
-  private final Session session;
   // Unbounded: ingest's share is bounded by queueCapacity below, the dispatcher's by its in-flight limit.
   private final BlockingQueue<Request<?>> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger ingestQueued = new AtomicInteger();
@@ -110,8 +117,10 @@ final class GroupCommitWriter {
   private final Promise<Void> closed = Promise.promise();
   private volatile boolean accepting = true;
 
-  GroupCommitWriter(Connection connection, WalSyncer syncer, int queueCapacity, int maxBatch, MeterRegistry registry) {
+  GroupCommitWriter(
+      Connection connection, Reconnect reconnect, WalSyncer syncer, int queueCapacity, int maxBatch, MeterRegistry registry) {
     this.connection = connection;
+    this.reconnect = reconnect;
     this.syncer = syncer;
     this.session = new Session(connection);
     this.queueCapacity = queueCapacity;
@@ -268,6 +277,9 @@ final class GroupCommitWriter {
       for (Request<?> request : batch) {
         request.complete(null, failure);
       }
+      // After an I/O error SQLite may have rolled back on its own while the driver still believes a
+      // transaction is open, and would run the next writes outside one: start from a fresh connection.
+      reopen();
       return;
     }
     commitTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -281,6 +293,23 @@ final class GroupCommitWriter {
         committed.get(i).complete(results[i], notDurable != null ? notDurable : failures[i]);
       }
     });
+  }
+
+  private void reopen() {
+    session.close();
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // replaced anyway
+    }
+    try {
+      connection = reconnect.open();
+      session = new Session(connection);
+      log.warn("store writer reconnected after a failed commit");
+    } catch (SQLException e) {
+      log.error("store writer cannot reconnect; the store is closed: {}", e.getMessage());
+      accepting = false;
+    }
   }
 
   private boolean runOptimistically(List<Request<?>> batch, Object[] results) {

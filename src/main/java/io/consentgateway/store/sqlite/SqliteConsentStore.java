@@ -89,11 +89,9 @@ public final class SqliteConsentStore implements ConsentStore {
       Connection connection = connect(path, "NORMAL");
       SqliteSchema.migrate(connection);
       releaseLeases(connection);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
-      }
-      GroupCommitWriter writer =
-          new GroupCommitWriter(connection, new WalSyncer(path, registry), queueCapacity, maxBatch, registry);
+      disableAutoCheckpoint(connection);
+      GroupCommitWriter writer = new GroupCommitWriter(connection,
+          () -> disableAutoCheckpoint(connect(path, "NORMAL")), new WalSyncer(path, registry), queueCapacity, maxBatch, registry);
       SqliteReader reader = new SqliteReader(connect(path));
       WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();
@@ -164,6 +162,13 @@ public final class SqliteConsentStore implements ConsentStore {
     merge.setLong(6, webhook.receivedAtMillis());
     merge.executeUpdate();
     return IngestOutcome.ACCEPTED;
+  }
+
+  private static Connection disableAutoCheckpoint(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer thread does it
+    }
+    return connection;
   }
 
   // One process owns the file: leases left by a previous run (crash) end now, so that their users
