@@ -57,6 +57,27 @@ public final class FieldChanges {
     return builder.build();
   }
 
+  /** These changes less the named subscriptions (attributes kept); itself when none is named. */
+  public FieldChanges withoutSubscriptions(java.util.Set<String> names) {
+    boolean any = false;
+    for (int i = 0; i < subscriptionCount && !any; i++) {
+      any = names.contains(subscriptionNames[i]);
+    }
+    if (!any) {
+      return this;
+    }
+    Builder builder = builder(organizationUserId, timestampMillis, version, subscriptionCount, attributeCount);
+    for (int i = 0; i < subscriptionCount; i++) {
+      if (!names.contains(subscriptionNames[i])) {
+        builder.subscription(subscriptionNames[i], subscribed[i]);
+      }
+    }
+    for (int i = 0; i < attributeCount; i++) {
+      builder.attribute(attributeNames[i], attributeValues[i]);
+    }
+    return builder.build();
+  }
+
   /** A change that changes nothing (ignored regulation, pending, deleted event, no user...). */
   public static FieldChanges none() {
     return NONE;

@@ -121,6 +121,27 @@ class BidirectionalEndToEndTest {
   }
 
   @Test
+  void didomiEchoOfOneWriteBackDoesNotUndoTheNextQueuedActitoChange() {
+    String user = "two-unsubscribes@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true).put("SmsOffers", true));
+    didomi.changeConsents(user, new JsonObject().put("purposes", new JsonArray()
+        .add(new JsonObject().put("id", "newsletter").put("enabled", true))
+        .add(new JsonObject().put("id", "marketing").put("enabled", true)
+            .put("values", new JsonObject().put("channels", new JsonObject().put("value", "sms")))))).await();
+    awaitQuiet();
+
+    // two unsubscribes in Actito in quick succession: Didomi's echo of the first write-back carries
+    // the second field's old value while the second write-back still waits its turn
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+    actito.sandbox().changeSubscriptions(user, Map.of("SmsOffers", false));
+
+    awaitQuiet();
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false, "SmsOffers", false));
+    assertThat(didomiNewsletter(user)).isFalse();
+    assertThat(didomi.user(user).orElseThrow().encode()).doesNotContain("\"value\":\"sms\"");
+  }
+
+  @Test
   void didomiOutageIsRetriedThenDelivered() {
     String user = "didomi-down@example.com";
     actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));

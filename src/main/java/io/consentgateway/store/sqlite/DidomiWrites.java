@@ -62,6 +62,8 @@ final class DidomiWrites {
           + "   WHERE h.integration = o.integration AND h.user_key = o.user_key AND h.dead = 0)"
           + " ORDER BY o.next_attempt_at LIMIT ?";
 
+  private static final java.util.concurrent.atomic.AtomicLong ARRIVAL = new java.util.concurrent.atomic.AtomicLong();
+
   private DidomiWrites() {}
 
   static IngestOutcome ingest(GroupCommitWriter.Session session, ActitoSubscriptionChange change) throws SQLException {
@@ -105,7 +107,9 @@ final class DidomiWrites {
         real.put(name, value);
       }
     }
-    long now = change.receivedAtMillis();
+    // Arrival is this change's only time: make it strictly increasing, so two changes of one bulk
+    // push (same millisecond) keep their order instead of tying (where an unsubscribe would win).
+    long now = ARRIVAL.updateAndGet(last -> Math.max(change.receivedAtMillis(), last + 1));
     if (real.isEmpty()) {
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "echo_ignored", null,
           "Actito reported " + change.subscriptions() + ": what the gateway wrote or already holds");
@@ -141,6 +145,27 @@ final class DidomiWrites {
     queue.setLong(7, now);
     queue.executeUpdate();
     return IngestOutcome.ACCEPTED;
+  }
+
+  /**
+   * The subscriptions an Actito change has set that Didomi has not been told yet (live write-backs
+   * of the user). A Didomi webhook arriving meanwhile reflects Didomi before that change — its
+   * {@code user.updated} repeats every purpose, the old values too, at a newer time — so its values
+   * for these fields must not overrule the queued change.
+   */
+  static java.util.Set<String> pendingSubscriptions(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
+    PreparedStatement select = session.statement(
+        "SELECT subscriptions FROM didomi_outbox WHERE integration = ? AND user_key = ? AND dead = 0");
+    select.setString(1, integration);
+    select.setString(2, userKey);
+    java.util.Set<String> names = new java.util.HashSet<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        names.addAll(decode(rs.getString(1)).keySet());
+      }
+    }
+    return names;
   }
 
   static List<ClaimedDidomiWrite> claimDue(

@@ -196,6 +196,11 @@ final class GroupCommitWriter {
     return promise.future();
   }
 
+  /** The store can no longer promise durability (a failed fsync): refuse every write from now on. */
+  void failClosed() {
+    accepting = false;
+  }
+
   /** Stops taking writes, lets the writer commit what is queued, then closes the connection. */
   Future<Void> close() {
     accepting = false;

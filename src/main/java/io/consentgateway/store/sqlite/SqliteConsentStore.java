@@ -1,6 +1,7 @@
 package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
@@ -90,8 +91,11 @@ public final class SqliteConsentStore implements ConsentStore {
       SqliteSchema.migrate(connection);
       releaseLeases(connection);
       disableAutoCheckpoint(connection);
+      GroupCommitWriter[] self = new GroupCommitWriter[1];
       GroupCommitWriter writer = new GroupCommitWriter(connection,
-          () -> disableAutoCheckpoint(connect(path, "NORMAL")), new WalSyncer(path, registry), queueCapacity, maxBatch, registry);
+          () -> disableAutoCheckpoint(connect(path, "NORMAL")),
+          new WalSyncer(path, registry, () -> self[0].failClosed()), queueCapacity, maxBatch, registry);
+      self[0] = writer;
       SqliteReader reader = new SqliteReader(connect(path));
       WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();
@@ -142,6 +146,8 @@ public final class SqliteConsentStore implements ConsentStore {
     if (webhook.changes().isEmpty()) {
       return IngestOutcome.ACCEPTED; // kept for audit; changes nothing (pending, other regulation, ...)
     }
+    FieldChanges changes = webhook.changes().withoutSubscriptions(DidomiWrites.pendingSubscriptions(
+        session, webhook.integration(), webhook.userKey()));
     PreparedStatement read = session.statement(READ_DESIRED);
     read.setString(1, webhook.integration());
     read.setString(2, webhook.userKey());
@@ -150,7 +156,7 @@ public final class SqliteConsentStore implements ConsentStore {
       byte[] encoded = rs.next() ? rs.getBytes(1) : null;
       desired = encoded == null ? ConsentState.empty() : ConsentState.decode(encoded);
     }
-    if (!desired.merge(webhook.changes())) {
+    if (!desired.merge(changes)) {
       return IngestOutcome.ACCEPTED; // older than what the state already holds for every field
     }
     PreparedStatement merge = session.statement(MERGE_DESIRED);

@@ -34,9 +34,13 @@ final class WalSyncer {
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final Timer fsyncTimer;
+  private final Runnable onFatal;
   private FileChannel channel;
+  private Throwable failed;
 
-  WalSyncer(Path database, MeterRegistry registry) {
+  /** @param onFatal run once when an fsync fails: the store must stop taking writes */
+  WalSyncer(Path database, MeterRegistry registry, Runnable onFatal) {
+    this.onFatal = onFatal;
     this.wal = Path.of(database.toAbsolutePath() + "-wal");
     this.fsyncTimer = Timer.builder("gateway.store.fsync")
         .description("Time to fsync the WAL for the batches committed since the last fsync")
@@ -79,9 +83,20 @@ final class WalSyncer {
       if (batches.isEmpty()) {
         continue;
       }
-      Throwable failure = sync();
+      Throwable failure = failed != null ? failed : sync();
+      if (failure != null && failed == null) {
+        // After a failed fsync the kernel may have dropped the dirty pages and report the next fsync
+        // as a success: nothing committed from now on can be called durable. Fail closed; a restart
+        // recovers from what is really on disk.
+        failed = failure;
+        onFatal.run();
+      }
       for (Pending pending : batches) {
-        pending.onDurable().accept(failure);
+        try {
+          pending.onDurable().accept(failure);
+        } catch (RuntimeException e) {
+          log.error("completing a durable batch failed", e); // never let one callback stop the syncer
+        }
       }
       batches.clear();
     }
@@ -106,15 +121,7 @@ final class WalSyncer {
       fsyncTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       return null;
     } catch (IOException | RuntimeException e) {
-      log.error("fsync of the store's WAL failed; the batches waiting for it are refused: {}", e.getMessage());
-      try {
-        if (channel != null) {
-          channel.close();
-        }
-      } catch (IOException ignored) {
-        // reopened at the next sync
-      }
-      channel = null;
+      log.error("fsync of the store's WAL failed; the store stops taking writes: {}", e.getMessage());
       return e;
     }
   }
