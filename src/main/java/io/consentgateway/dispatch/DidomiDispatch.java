@@ -1,5 +1,6 @@
 package io.consentgateway.dispatch;
 
+import io.consentgateway.actito.ActitoCallException;
 import io.consentgateway.bidirectional.ActitoProfileChange;
 import io.consentgateway.bidirectional.DidomiClient;
 import io.consentgateway.bidirectional.DidomiConsentEvent;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The write-back lane of one integration: each user's Actito subscription changes, oldest first,
  * written to Didomi's Consents API as consent events whose id derives from the Actito delivery, so
  * a retry never imports twice. A value that a newer change has overtaken since Actito reported it
- * is not written: the newer value wins in both systems.
+ * is not written: the newer value wins in both systems; nor is a value Actito no longer holds (a
+ * late echo of an older update, which Actito's time-less webhooks cannot tell from a change).
  */
 public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
 
@@ -114,6 +116,35 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
     if (current.isEmpty()) {
       return record(write, new DidomiWriteOutcome.Superseded("a newer change overtook " + write.subscriptions().keySet()));
     }
+    // Actito's webhook carries no time: a late echo of an older update can look like a change made
+    // in Actito. Only what Actito holds now is written to Didomi (one paced look-up per write).
+    return actito.client().lookup(write.userKey())
+        .map(profile -> {
+          Map<String, Boolean> held = new TreeMap<>();
+          profile.ifPresent(p -> current.forEach((name, value) -> {
+            if (value.equals(p.subscriptions().get(name))) {
+              held.put(name, value);
+            }
+          }));
+          return held;
+        })
+        .transform(looked -> {
+          if (looked.failed()) {
+            Throwable error = looked.cause();
+            boolean counts = !(error instanceof ActitoCallException e)
+                || (e.retryReason() != ActitoCallException.RetryReason.BREAKER_OPEN
+                    && e.retryReason() != ActitoCallException.RetryReason.QUEUE_FULL && e.kind() != ActitoCallException.Kind.AUTH_FAILED);
+            return record(write, retry(write, null, null, "cannot read the Actito profile: " + error.getMessage(), counts));
+          }
+          Map<String, Boolean> held = looked.result();
+          if (held.isEmpty()) {
+            return record(write, new DidomiWriteOutcome.Superseded("Actito no longer holds " + current));
+          }
+          return write(write, held);
+        });
+  }
+
+  private Future<DidomiWriteOutcome> write(ClaimedDidomiWrite write, Map<String, Boolean> current) {
     // A partial write gets its own id: Didomi must not take it for the full one, nor the reverse.
     String deliveryKey = current.size() == write.subscriptions().size()
         ? write.deliveryKey()
