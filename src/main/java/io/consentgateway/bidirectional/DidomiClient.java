@@ -6,6 +6,7 @@ import io.consentgateway.bidirectional.DidomiWriteResult.Delivered;
 import io.consentgateway.bidirectional.DidomiWriteResult.Permanent;
 import io.consentgateway.bidirectional.DidomiWriteResult.Retryable;
 import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
+import io.consentgateway.remote.CachedToken;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -268,7 +269,7 @@ public final class DidomiClient {
     });
   }
 
-  private Future<DidomiTokens.IssuedToken> fetchToken() {
+  private Future<CachedToken.Issued> fetchToken() {
     Buffer body = new JsonObject()
         .put("type", "api-key")
         .put("key", settings.apiKey().reveal())
@@ -300,7 +301,7 @@ public final class DidomiClient {
             "answer without access_token", null));
       }
       refreshCounter("success");
-      return Future.succeededFuture(new DidomiTokens.IssuedToken(token,
+      return Future.succeededFuture(new CachedToken.Issued(token,
           DidomiTokens.lifetime(token, System.currentTimeMillis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
     });
   }
