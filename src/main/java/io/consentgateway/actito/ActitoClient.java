@@ -2,11 +2,8 @@ package io.consentgateway.actito;
 
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
+import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -25,13 +22,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,21 +53,19 @@ public final class ActitoClient {
 
   private final Vertx vertx;
   private final ActitoClientSettings settings;
-  private final MeterRegistry registry;
+  private final RemoteCallMetrics metrics;
   private final WebClient web;
   private final PacingGate gate;
   private final CircuitBreaker breaker;
   private final ActitoTokens tokens;
   private final String profilesBase;
-  private final Tags tags;
-  private final Map<ActitoOperation, Timer> timers = new EnumMap<>(ActitoOperation.class);
-  private final List<Meter> gauges = new ArrayList<>();
   private volatile long breakerOpenedAtNanos;
 
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.registry = Objects.requireNonNull(registry, "registry");
+    this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "actito", "Actito",
+        settings.integrationId());
     if (settings.baseUrl().startsWith(io.consentgateway.config.ActitoConfig.SANDBOX)) {
       throw new IllegalArgumentException("baseUrl 'sandbox' must be resolved to the started sandbox's URL "
           + "(ActitoClientSettings.withBaseUrl) for " + settings.describe());
@@ -108,8 +98,8 @@ public final class ActitoClient {
     this.tokens = new ActitoTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
     this.profilesBase = settings.baseUrl() + "/profiles/v4/entity/" + encode(settings.entity())
         + "/table/" + encode(settings.table());
-    this.tags = Tags.of("integration", settings.integrationId());
-    registerGauges();
+    metrics.watch(gate, breaker);
+    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Actito refuses the API key");
   }
 
   public ActitoClientSettings settings() {
@@ -189,11 +179,7 @@ public final class ActitoClient {
 
   public Future<Void> close() {
     breaker.close();
-    gauges.forEach(registry::remove);
-    registry.getMeters().stream()
-        .filter(m -> m.getId().getName().startsWith("actito.")
-            && settings.integrationId().equals(m.getId().getTag("integration")))
-        .forEach(registry::remove);
+    metrics.close();
     web.close();
     return Future.succeededFuture();
   }
@@ -235,12 +221,12 @@ public final class ActitoClient {
   private Future<HttpResponse<Buffer>> paced(
       ActitoOperation op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
     if (breaker.state() == CircuitBreakerState.OPEN) {
-      count(op, "breaker_open");
+      metrics.count(op, "breaker_open");
       return Future.failedFuture(breakerOpen(op));
     }
     return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
       if (acquired.failed()) {
-        count(op, "queue_full");
+        metrics.count(op, "queue_full");
         return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.QUEUE_FULL, op, 0, null, null,
             acquired.cause().getMessage(), null));
       }
@@ -250,11 +236,11 @@ public final class ActitoClient {
       return exchange.transform(done -> {
         permit.release();
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          count(op, "breaker_open"); // half-open and not the probe: nothing was sent
+          metrics.count(op, "breaker_open"); // half-open and not the probe: nothing was sent
           return Future.failedFuture(breakerOpen(op));
         }
-        timer(op).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
+        metrics.recordDuration(op, System.nanoTime() - started);
+        metrics.count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
         return done.succeeded() ? Future.succeededFuture(done.result()) : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
       });
     });
@@ -294,13 +280,13 @@ public final class ActitoClient {
     return paced(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
         settings.apiKey().reveal(), true).transform(ar -> {
           if (ar.failed()) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             return Future.failedFuture(ar.cause());
           }
           HttpResponse<Buffer> response = ar.result();
           int status = response.statusCode();
           if (status < 200 || status >= 300) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             ActitoCallException refused = failure(Kind.AUTH_FAILED, RetryReason.NONE, ActitoOperation.TOKEN,
                 status, response.bodyAsString(), null, "the API key is refused; fix actito.apiKey", null);
             LOG.error("{}", refused.getMessage());
@@ -310,10 +296,10 @@ public final class ActitoClient {
             JsonObject json = response.bodyAsJsonObject();
             var issued = new ActitoTokens.IssuedToken(json.getString("accessToken"),
                 ActitoTokens.parseExpiresIn(json.getValue("expiresIn")));
-            refreshCounter("success");
+            metrics.countTokenRefresh("success");
             return Future.succeededFuture(issued);
           } catch (RuntimeException e) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.SERVER_ERROR, ActitoOperation.TOKEN,
                 status, null, null, "unreadable token answer", null));
           }
@@ -378,38 +364,5 @@ public final class ActitoClient {
       };
     }
     return "error";
-  }
-
-  private void count(ActitoOperation op, String outcome) {
-    registry.counter("actito.calls", tags.and("operation", op.tag(), "outcome", outcome)).increment();
-  }
-
-  private void refreshCounter(String outcome) {
-    registry.counter("actito.token.refreshes", tags.and("outcome", outcome)).increment();
-  }
-
-  private Timer timer(ActitoOperation op) {
-    synchronized (timers) {
-      return timers.computeIfAbsent(op, o -> Timer.builder("actito.call.duration")
-          .description("Actito call latency, admission wait excluded")
-          .tags(tags.and("operation", o.tag()))
-          .publishPercentileHistogram()
-          .register(registry));
-    }
-  }
-
-  private void registerGauges() {
-    gauges.add(Gauge.builder("actito.calls.inflight", gate, PacingGate::inFlight)
-        .description("Actito calls in flight").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.calls.queued", gate, PacingGate::queued)
-        .description("Actito calls waiting for the pacing gate").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.breaker.state", breaker, b -> switch (b.state()) {
-          case CLOSED -> 0;
-          case HALF_OPEN -> 1;
-          case OPEN -> 2;
-        })
-        .description("0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.auth.failed", tokens, t -> t.authFailure() == null ? 0 : 1)
-        .description("1 while Actito refuses the API key").tags(tags).strongReference(true).register(registry));
   }
 }

@@ -7,11 +7,8 @@ import io.consentgateway.bidirectional.DidomiWriteResult.Permanent;
 import io.consentgateway.bidirectional.DidomiWriteResult.Retryable;
 import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
 import io.consentgateway.remote.CachedToken;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
+import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -28,12 +25,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,20 +61,18 @@ public final class DidomiClient {
   private static final int MAX_BODY_CHARS = 2_000;
 
   private final DidomiClientSettings settings;
-  private final MeterRegistry registry;
+  private final RemoteCallMetrics metrics;
   private final WebClient web;
   private final PacingGate gate;
   private final CircuitBreaker breaker;
   private final DidomiTokens tokens;
-  private final Tags tags;
-  private final Map<DidomiOperation, Timer> timers = new EnumMap<>(DidomiOperation.class);
-  private final List<Meter> gauges = new ArrayList<>();
   private volatile long breakerOpenedAtNanos;
 
   public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
     Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.registry = Objects.requireNonNull(registry, "registry");
+    this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
+        settings.integrationId());
     this.web = WebClient.create(vertx,
         new WebClientOptions()
             .setKeepAlive(true)
@@ -109,8 +99,8 @@ public final class DidomiClient {
     this.breaker.halfOpenHandler(v -> LOG.info("Didomi circuit breaker half-open for {}: probing", settings.describe()));
     this.breaker.closeHandler(v -> LOG.info("Didomi circuit breaker closed for {}", settings.describe()));
     this.tokens = new DidomiTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
-    this.tags = Tags.of("integration", settings.integrationId());
-    registerGauges();
+    metrics.watch(gate, breaker);
+    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
   }
 
   public DidomiClientSettings settings() {
@@ -166,11 +156,7 @@ public final class DidomiClient {
 
   public Future<Void> close() {
     breaker.close();
-    gauges.forEach(registry::remove);
-    registry.getMeters().stream()
-        .filter(m -> m.getId().getName().startsWith("didomi.")
-            && settings.integrationId().equals(m.getId().getTag("integration")))
-        .forEach(registry::remove);
+    metrics.close();
     web.close();
     return Future.succeededFuture();
   }
@@ -215,12 +201,12 @@ public final class DidomiClient {
   private Future<HttpResponse<Buffer>> paced(
       DidomiOperation op, String url, Buffer body, String authorization, boolean urgent) {
     if (breaker.state() == CircuitBreakerState.OPEN) {
-      count(op, "breaker_open");
+      metrics.count(op, "breaker_open");
       return Future.failedFuture(breakerOpen(op));
     }
     return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
       if (acquired.failed()) {
-        count(op, "queue_full");
+        metrics.count(op, "queue_full");
         return Future.failedFuture(retryable(RetryReason.QUEUE_FULL, op, 0, null, null,
             "more than " + settings.maxQueued() + " Didomi calls waiting", null));
       }
@@ -230,11 +216,11 @@ public final class DidomiClient {
       return exchange.transform(done -> {
         permit.release();
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          count(op, "breaker_open"); // half-open and not the probe: nothing was sent
+          metrics.count(op, "breaker_open"); // half-open and not the probe: nothing was sent
           return Future.failedFuture(breakerOpen(op));
         }
-        timer(op).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
+        metrics.recordDuration(op, System.nanoTime() - started);
+        metrics.count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
         return done.succeeded()
             ? Future.succeededFuture(done.result())
             : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
@@ -277,13 +263,13 @@ public final class DidomiClient {
         .toBuffer();
     return paced(DidomiOperation.TOKEN, settings.baseUrl() + "/v1/sessions", body, null, true).transform(ar -> {
       if (ar.failed()) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         return Future.failedFuture(ar.cause());
       }
       HttpResponse<Buffer> response = ar.result();
       int status = response.statusCode();
       if (status < 200 || status >= 300) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         String message = message(DidomiOperation.TOKEN, status, truncate(response.bodyAsString()),
             "the API key or secret is refused; fix bidirectional.didomiApi");
         LOG.error("{}", message);
@@ -296,11 +282,11 @@ public final class DidomiClient {
         token = null;
       }
       if (token == null || token.isBlank()) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         return Future.failedFuture(retryable(RetryReason.SERVER_ERROR, DidomiOperation.TOKEN, status, null, null,
             "answer without access_token", null));
       }
-      refreshCounter("success");
+      metrics.countTokenRefresh("success");
       return Future.succeededFuture(new CachedToken.Issued(token,
           DidomiTokens.lifetime(token, System.currentTimeMillis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
     });
@@ -360,38 +346,5 @@ public final class DidomiClient {
       };
     }
     return "error";
-  }
-
-  private void count(DidomiOperation op, String outcome) {
-    registry.counter("didomi.calls", tags.and("operation", op.tag(), "outcome", outcome)).increment();
-  }
-
-  private void refreshCounter(String outcome) {
-    registry.counter("didomi.token.refreshes", tags.and("outcome", outcome)).increment();
-  }
-
-  private Timer timer(DidomiOperation op) {
-    synchronized (timers) {
-      return timers.computeIfAbsent(op, o -> Timer.builder("didomi.call.duration")
-          .description("Didomi call latency, admission wait excluded")
-          .tags(tags.and("operation", o.tag()))
-          .publishPercentileHistogram()
-          .register(registry));
-    }
-  }
-
-  private void registerGauges() {
-    gauges.add(Gauge.builder("didomi.calls.inflight", gate, PacingGate::inFlight)
-        .description("Didomi calls in flight").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.calls.queued", gate, PacingGate::queued)
-        .description("Didomi calls waiting for the pacing gate").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.breaker.state", breaker, b -> switch (b.state()) {
-          case CLOSED -> 0;
-          case HALF_OPEN -> 1;
-          case OPEN -> 2;
-        })
-        .description("0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.auth.failed", tokens, t -> t.authFailure() == null ? 0 : 1)
-        .description("1 while Didomi refuses the API key or secret").tags(tags).strongReference(true).register(registry));
   }
 }
