@@ -2,29 +2,23 @@ package io.consentgateway.actito;
 
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallGuard;
+import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,12 +48,9 @@ public final class ActitoClient {
   private final Vertx vertx;
   private final ActitoClientSettings settings;
   private final RemoteCallMetrics metrics;
-  private final WebClient web;
-  private final PacingGate gate;
-  private final CircuitBreaker breaker;
+  private final RemoteCallGuard<ActitoOperation> guard;
   private final ActitoTokens tokens;
   private final String profilesBase;
-  private volatile long breakerOpenedAtNanos;
 
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -70,35 +61,28 @@ public final class ActitoClient {
       throw new IllegalArgumentException("baseUrl 'sandbox' must be resolved to the started sandbox's URL "
           + "(ActitoClientSettings.withBaseUrl) for " + settings.describe());
     }
-    this.web = WebClient.create(vertx,
-        new WebClientOptions()
-            .setKeepAlive(true)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()))
-            .setUserAgent("consent-gateway"),
-        // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
-        new PoolOptions().setHttp1MaxSize(settings.maxConcurrency()));
-    this.gate = new PacingGate(vertx, settings.maxConcurrency(), settings.callsPerMinute(),
-        settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued());
-    this.breaker = CircuitBreaker.create("actito-" + settings.integrationId(), vertx,
-        new CircuitBreakerOptions()
-            .setMaxFailures(settings.breakerMaxFailures())
-            .setResetTimeout(settings.breakerResetTimeout().toMillis())
-            .setTimeout(-1) // each HTTP call has its own timeout; queue time must not count
-            .setNotificationAddress(null)
-            .setFallbackOnFailure(false));
-    // only failures that show Actito struggling count: send() turns those (and only those) into failures
-    this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
-    this.breaker.openHandler(v -> {
-      breakerOpenedAtNanos = System.nanoTime();
-      LOG.warn("Actito circuit breaker opened for {}: calls fail fast for {}", settings.describe(),
-          settings.breakerResetTimeout());
-    });
-    this.breaker.halfOpenHandler(v -> LOG.info("Actito circuit breaker half-open for {}: probing", settings.describe()));
-    this.breaker.closeHandler(v -> LOG.info("Actito circuit breaker closed for {}", settings.describe()));
+    this.guard = new RemoteCallGuard<>(vertx, "Actito", "actito-" + settings.integrationId(), settings.describe(),
+        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerMinute(),
+            settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued(), settings.timeout(),
+            settings.breakerMaxFailures(), settings.breakerResetTimeout()),
+        new RemoteCallGuard.Failures<>() {
+          @Override
+          public RuntimeException failure(Trouble trouble, ActitoOperation op, int status, String body,
+              Duration retryAfter, String detail, Throwable cause) {
+            // every trouble has a retry reason of the same name
+            return ActitoClient.this.failure(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, status, body,
+                retryAfter, detail, cause);
+          }
+
+          @Override
+          public String outcome(int status) {
+            return ActitoClient.outcome(status);
+          }
+        },
+        metrics, LOG);
     this.tokens = new ActitoTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
     this.profilesBase = settings.baseUrl() + "/profiles/v4/entity/" + encode(settings.entity())
         + "/table/" + encode(settings.table());
-    metrics.watch(gate, breaker);
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Actito refuses the API key");
   }
 
@@ -158,41 +142,40 @@ public final class ActitoClient {
 
   public ActitoHealth health() {
     ActitoCallException auth = tokens.authFailure();
-    CircuitBreakerState state = breaker.state();
+    CircuitBreakerState state = guard.breakerState();
     ActitoHealth.Status status = auth != null ? ActitoHealth.Status.AUTH_FAILED
         : state != CircuitBreakerState.CLOSED ? ActitoHealth.Status.DEGRADED
         : ActitoHealth.Status.UP;
     String problem = auth != null ? auth.getMessage()
         : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase() : null;
-    return new ActitoHealth(settings.integrationId(), status, state, problem, gate.inFlight(), gate.queued(),
+    return new ActitoHealth(settings.integrationId(), status, state, problem, guard.gate().inFlight(),
+        guard.gate().queued(),
         tokens.refreshes());
   }
 
   public CircuitBreakerState breakerState() {
-    return breaker.state();
+    return guard.breakerState();
   }
 
   /** The gate of this licence, for metrics and tests. */
   public PacingGate gate() {
-    return gate;
+    return guard.gate();
   }
 
   public Future<Void> close() {
-    breaker.close();
-    metrics.close();
-    web.close();
+    guard.close();
     return Future.succeededFuture();
   }
 
-  // ---- the call pipeline: token -> gate -> breaker -> HTTP ----
+  // ---- the call pipeline: token -> guard (gate -> breaker -> HTTP) -> classification ----
 
   private Future<HttpResponse<Buffer>> authorized(ActitoOperation op, HttpMethod method, String url, Buffer body) {
-    return tokens.current().compose(token -> paced(op, method, url, body, "Bearer " + token, false)
+    return tokens.current().compose(token -> guard.call(op, method, url, body, "Bearer " + token, false)
         .compose(response -> response.statusCode() != 401
             ? Future.succeededFuture(response)
             // a token can be revoked or expire early: one fresh token, one retry
             : tokens.refreshAfterRejection(token)
-                .compose(fresh -> paced(op, method, url, body, "Bearer " + fresh, false))))
+                .compose(fresh -> guard.call(op, method, url, body, "Bearer " + fresh, false))))
         .map(response -> expectSuccess(op, response));
   }
 
@@ -214,70 +197,9 @@ public final class ActitoClient {
     throw failure(Kind.PERMANENT, RetryReason.NONE, op, status, body, null, null, null);
   }
 
-  /**
-   * One paced call. Succeeds with any answer that is not Actito struggling; fails (retryable) on
-   * 429, 5xx, timeout, connection error, open breaker or full queue.
-   */
-  private Future<HttpResponse<Buffer>> paced(
-      ActitoOperation op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
-    if (breaker.state() == CircuitBreakerState.OPEN) {
-      metrics.count(op, "breaker_open");
-      return Future.failedFuture(breakerOpen(op));
-    }
-    return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
-      if (acquired.failed()) {
-        metrics.count(op, "queue_full");
-        return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.QUEUE_FULL, op, 0, null, null,
-            acquired.cause().getMessage(), null));
-      }
-      PacingGate.Permit permit = acquired.result();
-      long started = System.nanoTime();
-      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, method, url, body, authorization));
-      return exchange.transform(done -> {
-        permit.release();
-        if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          metrics.count(op, "breaker_open"); // half-open and not the probe: nothing was sent
-          return Future.failedFuture(breakerOpen(op));
-        }
-        metrics.recordDuration(op, System.nanoTime() - started);
-        metrics.count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
-        return done.succeeded() ? Future.succeededFuture(done.result()) : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
-      });
-    });
-  }
-
-  private Future<HttpResponse<Buffer>> send(
-      ActitoOperation op, HttpMethod method, String url, Buffer body, String authorization) {
-    var request = web.requestAbs(method, url)
-        .timeout(settings.timeout().toMillis())
-        .putHeader("Accept", "application/json")
-        .putHeader("Authorization", authorization);
-    Future<HttpResponse<Buffer>> sent = body == null
-        ? request.send()
-        : request.putHeader("Content-Type", "application/json").sendBuffer(body);
-    return sent.transform(ar -> {
-      if (ar.failed()) {
-        Throwable t = ar.cause();
-        boolean timeout = t instanceof TimeoutException;
-        return Future.failedFuture(failure(Kind.RETRYABLE, timeout ? RetryReason.TIMEOUT : RetryReason.CONNECTION,
-            op, 0, null, null, timeout ? "no answer within " + settings.timeout().toMillis() + " ms"
-                : t.getClass().getSimpleName() + ": " + t.getMessage(), t));
-      }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
-      if (status == 429 || status >= 500) {
-        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
-        return Future.failedFuture(failure(Kind.RETRYABLE,
-            status == 429 ? RetryReason.RATE_LIMITED : RetryReason.SERVER_ERROR,
-            op, status, response.bodyAsString(), retryAfter, null, null));
-      }
-      return Future.succeededFuture(response);
-    });
-  }
-
   private Future<ActitoTokens.IssuedToken> fetchToken() {
     // the raw key, no "Bearer": Actito's token endpoint takes the API key itself
-    return paced(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
+    return guard.call(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
         settings.apiKey().reveal(), true).transform(ar -> {
           if (ar.failed()) {
             metrics.countTokenRefresh("failure");
@@ -307,13 +229,6 @@ public final class ActitoClient {
   }
 
   // ---- helpers ----
-
-  private ActitoCallException breakerOpen(ActitoOperation op) {
-    long openFor = System.nanoTime() - breakerOpenedAtNanos;
-    Duration remaining = settings.breakerResetTimeout().minusNanos(openFor);
-    return failure(Kind.RETRYABLE, RetryReason.BREAKER_OPEN, op, 0, null,
-        remaining.isNegative() ? Duration.ZERO : remaining, "circuit breaker open", null);
-  }
 
   private ActitoCallException failure(Kind kind, RetryReason reason, ActitoOperation op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
@@ -351,18 +266,5 @@ public final class ActitoClient {
       case 404 -> "not_found";
       default -> "client_error";
     };
-  }
-
-  private static String outcome(Throwable failure) {
-    if (failure instanceof ActitoCallException e) {
-      return switch (e.retryReason()) {
-        case RATE_LIMITED -> "rate_limited";
-        case SERVER_ERROR -> "server_error";
-        case TIMEOUT -> "timeout";
-        case CONNECTION -> "connection_error";
-        default -> "error";
-      };
-    }
-    return "error";
   }
 }

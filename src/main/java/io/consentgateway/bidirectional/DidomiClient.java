@@ -7,26 +7,21 @@ import io.consentgateway.bidirectional.DidomiWriteResult.Permanent;
 import io.consentgateway.bidirectional.DidomiWriteResult.Retryable;
 import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
 import io.consentgateway.remote.CachedToken;
+import io.consentgateway.remote.RemoteCallGuard;
+import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,44 +57,32 @@ public final class DidomiClient {
 
   private final DidomiClientSettings settings;
   private final RemoteCallMetrics metrics;
-  private final WebClient web;
-  private final PacingGate gate;
-  private final CircuitBreaker breaker;
+  private final RemoteCallGuard<DidomiOperation> guard;
   private final DidomiTokens tokens;
-  private volatile long breakerOpenedAtNanos;
 
   public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
     Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
         settings.integrationId());
-    this.web = WebClient.create(vertx,
-        new WebClientOptions()
-            .setKeepAlive(true)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()))
-            .setUserAgent("consent-gateway"),
-        // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
-        new PoolOptions().setHttp1MaxSize(settings.maxConcurrency()));
-    this.gate = new PacingGate(vertx, settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
-        settings.maxQueued());
-    this.breaker = CircuitBreaker.create("didomi-" + settings.integrationId(), vertx,
-        new CircuitBreakerOptions()
-            .setMaxFailures(settings.breakerMaxFailures())
-            .setResetTimeout(settings.breakerResetTimeout().toMillis())
-            .setTimeout(-1) // each HTTP call has its own timeout; queue time must not count
-            .setNotificationAddress(null)
-            .setFallbackOnFailure(false));
-    // only failures that show Didomi struggling count: send() turns those (and only those) into failures
-    this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
-    this.breaker.openHandler(v -> {
-      breakerOpenedAtNanos = System.nanoTime();
-      LOG.warn("Didomi circuit breaker opened for {}: calls fail fast for {}", settings.describe(),
-          settings.breakerResetTimeout());
-    });
-    this.breaker.halfOpenHandler(v -> LOG.info("Didomi circuit breaker half-open for {}: probing", settings.describe()));
-    this.breaker.closeHandler(v -> LOG.info("Didomi circuit breaker closed for {}", settings.describe()));
+    this.guard = new RemoteCallGuard<>(vertx, "Didomi", "didomi-" + settings.integrationId(), settings.describe(),
+        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
+            settings.maxQueued(), settings.timeout(), settings.breakerMaxFailures(), settings.breakerResetTimeout()),
+        new RemoteCallGuard.Failures<>() {
+          @Override
+          public RuntimeException failure(Trouble trouble, DidomiOperation op, int status, String body,
+              Duration retryAfter, String detail, Throwable cause) {
+            // every trouble has a retry reason of the same name
+            return retryable(RetryReason.valueOf(trouble.name()), op, status, body, retryAfter, detail, cause);
+          }
+
+          @Override
+          public String outcome(int status) {
+            return DidomiClient.outcome(status);
+          }
+        },
+        metrics, LOG);
     this.tokens = new DidomiTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
-    metrics.watch(gate, breaker);
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
   }
 
@@ -119,12 +102,12 @@ public final class DidomiClient {
     Buffer body = event.toBuffer();
     boolean hasId = event.getValue("id") instanceof String;
     return tokens.current()
-        .compose(token -> paced(DidomiOperation.WRITE_EVENT, url, body, "Bearer " + token, false)
+        .compose(token -> guard.call(DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body, "Bearer " + token, false)
             .compose(response -> response.statusCode() != 401
                 ? Future.succeededFuture(response)
                 // a token can be revoked or expire early: one fresh token, one retry
                 : tokens.refreshAfterRejection(token)
-                    .compose(fresh -> paced(DidomiOperation.WRITE_EVENT, url, body, "Bearer " + fresh, false))))
+                    .compose(fresh -> guard.call(DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body, "Bearer " + fresh, false))))
         .transform(ar -> Future.succeededFuture(ar.succeeded()
             ? classify(ar.result(), hasId)
             : resultOf(ar.cause())));
@@ -141,12 +124,12 @@ public final class DidomiClient {
   }
 
   public CircuitBreakerState breakerState() {
-    return breaker.state();
+    return guard.breakerState();
   }
 
   /** The gate of this client, for metrics and tests. */
   public PacingGate gate() {
-    return gate;
+    return guard.gate();
   }
 
   /** Tokens fetched successfully so far. */
@@ -155,9 +138,7 @@ public final class DidomiClient {
   }
 
   public Future<Void> close() {
-    breaker.close();
-    metrics.close();
-    web.close();
+    guard.close();
     return Future.succeededFuture();
   }
 
@@ -192,76 +173,14 @@ public final class DidomiClient {
         message(DidomiOperation.WRITE_EVENT, 0, null, failure.getClass().getSimpleName() + ": " + failure.getMessage()));
   }
 
-  // ---- the call pipeline: gate -> breaker -> HTTP ----
-
-  /**
-   * One paced call. Succeeds with any answer that is not Didomi struggling; fails (retryable) on
-   * 429, 5xx, timeout, connection error, open breaker or full queue.
-   */
-  private Future<HttpResponse<Buffer>> paced(
-      DidomiOperation op, String url, Buffer body, String authorization, boolean urgent) {
-    if (breaker.state() == CircuitBreakerState.OPEN) {
-      metrics.count(op, "breaker_open");
-      return Future.failedFuture(breakerOpen(op));
-    }
-    return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
-      if (acquired.failed()) {
-        metrics.count(op, "queue_full");
-        return Future.failedFuture(retryable(RetryReason.QUEUE_FULL, op, 0, null, null,
-            "more than " + settings.maxQueued() + " Didomi calls waiting", null));
-      }
-      PacingGate.Permit permit = acquired.result();
-      long started = System.nanoTime();
-      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, url, body, authorization));
-      return exchange.transform(done -> {
-        permit.release();
-        if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          metrics.count(op, "breaker_open"); // half-open and not the probe: nothing was sent
-          return Future.failedFuture(breakerOpen(op));
-        }
-        metrics.recordDuration(op, System.nanoTime() - started);
-        metrics.count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
-        return done.succeeded()
-            ? Future.succeededFuture(done.result())
-            : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
-      });
-    });
-  }
-
-  private Future<HttpResponse<Buffer>> send(DidomiOperation op, String url, Buffer body, String authorization) {
-    var request = web.postAbs(url)
-        .timeout(settings.timeout().toMillis())
-        .putHeader("Accept", "application/json")
-        .putHeader("Content-Type", "application/json");
-    if (authorization != null) {
-      request.putHeader("Authorization", authorization);
-    }
-    return request.sendBuffer(body).transform(ar -> {
-      if (ar.failed()) {
-        Throwable t = ar.cause();
-        boolean timeout = t instanceof TimeoutException;
-        return Future.failedFuture(retryable(timeout ? RetryReason.TIMEOUT : RetryReason.CONNECTION, op, 0, null,
-            null, timeout ? "no answer within " + settings.timeout().toMillis() + " ms"
-                : t.getClass().getSimpleName() + ": " + t.getMessage(), t));
-      }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
-      if (status == 429 || status >= 500) {
-        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
-        return Future.failedFuture(retryable(status == 429 ? RetryReason.RATE_LIMITED : RetryReason.SERVER_ERROR,
-            op, status, response.bodyAsString(), retryAfter, null, null));
-      }
-      return Future.succeededFuture(response);
-    });
-  }
-
   private Future<CachedToken.Issued> fetchToken() {
     Buffer body = new JsonObject()
         .put("type", "api-key")
         .put("key", settings.apiKey().reveal())
         .put("secret", settings.apiSecret().reveal())
         .toBuffer();
-    return paced(DidomiOperation.TOKEN, settings.baseUrl() + "/v1/sessions", body, null, true).transform(ar -> {
+    return guard.call(DidomiOperation.TOKEN, HttpMethod.POST, settings.baseUrl() + "/v1/sessions", body, null,
+        true).transform(ar -> {
       if (ar.failed()) {
         metrics.countTokenRefresh("failure");
         return Future.failedFuture(ar.cause());
@@ -293,12 +212,6 @@ public final class DidomiClient {
   }
 
   // ---- helpers ----
-
-  private DidomiCallException breakerOpen(DidomiOperation op) {
-    Duration remaining = settings.breakerResetTimeout().minusNanos(System.nanoTime() - breakerOpenedAtNanos);
-    return retryable(RetryReason.BREAKER_OPEN, op, 0, null, remaining.isNegative() ? Duration.ZERO : remaining,
-        "circuit breaker open", null);
-  }
 
   private DidomiCallException retryable(RetryReason reason, DidomiOperation op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
@@ -333,18 +246,5 @@ public final class DidomiClient {
       case 409 -> "conflict";
       default -> "client_error";
     };
-  }
-
-  private static String outcome(Throwable failure) {
-    if (failure instanceof DidomiCallException e && e.result() instanceof Retryable r) {
-      return switch (r.reason()) {
-        case RATE_LIMITED -> "rate_limited";
-        case SERVER_ERROR -> "server_error";
-        case TIMEOUT -> "timeout";
-        case CONNECTION -> "connection_error";
-        default -> "error";
-      };
-    }
-    return "error";
   }
 }
