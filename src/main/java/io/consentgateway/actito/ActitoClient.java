@@ -149,8 +149,7 @@ public final class ActitoClient {
     String problem = auth != null ? auth.getMessage()
         : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase() : null;
     return new ActitoHealth(settings.integrationId(), status, state, problem, guard.gate().inFlight(),
-        guard.gate().queued(),
-        tokens.refreshes());
+        guard.gate().queued(), tokens.refreshes());
   }
 
   public CircuitBreakerState breakerState() {
@@ -170,13 +169,8 @@ public final class ActitoClient {
   // ---- the call pipeline: token -> guard (gate -> breaker -> HTTP) -> classification ----
 
   private Future<HttpResponse<Buffer>> authorized(ActitoOperation op, HttpMethod method, String url, Buffer body) {
-    return tokens.current().compose(token -> guard.call(op, method, url, body, "Bearer " + token, false)
-        .compose(response -> response.statusCode() != 401
-            ? Future.succeededFuture(response)
-            // a token can be revoked or expire early: one fresh token, one retry
-            : tokens.refreshAfterRejection(token)
-                .compose(fresh -> guard.call(op, method, url, body, "Bearer " + fresh, false))))
-        .map(response -> expectSuccess(op, response));
+    // a 401 gets one fresh token and one retry
+    return guard.callWithBearer(tokens, op, method, url, body).map(response -> expectSuccess(op, response));
   }
 
   private HttpResponse<Buffer> expectSuccess(ActitoOperation op, HttpResponse<Buffer> response) {

@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
  * What is Actito's own here is what {@code expiresIn} looks like ({@link #parseExpiresIn}).
  * Thread-safe; futures complete on the caller's context.
  */
-public final class ActitoTokens {
+public final class ActitoTokens implements BearerToken {
 
   /** What {@code GET /auth/token} answered. */
   public record IssuedToken(String accessToken, Duration expiresIn) {
@@ -44,11 +45,13 @@ public final class ActitoTokens {
   }
 
   /** A token valid for a while yet: the cached one, or a fresh one. */
+  @Override
   public Future<String> current() {
     return token.current();
   }
 
   /** A token other than {@code rejected}, which Actito has just refused. */
+  @Override
   public Future<String> refreshAfterRejection(String rejected) {
     return token.refreshAfterRejection(rejected);
   }

@@ -101,13 +101,8 @@ public final class DidomiClient {
         + URLEncoder.encode(organizationId, StandardCharsets.UTF_8);
     Buffer body = event.toBuffer();
     boolean hasId = event.getValue("id") instanceof String;
-    return tokens.current()
-        .compose(token -> guard.call(DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body, "Bearer " + token, false)
-            .compose(response -> response.statusCode() != 401
-                ? Future.succeededFuture(response)
-                // a token can be revoked or expire early: one fresh token, one retry
-                : tokens.refreshAfterRejection(token)
-                    .compose(fresh -> guard.call(DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body, "Bearer " + fresh, false))))
+    // a 401 gets one fresh token and one retry
+    return guard.callWithBearer(tokens, DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body)
         .transform(ar -> Future.succeededFuture(ar.succeeded()
             ? classify(ar.result(), hasId)
             : resultOf(ar.cause())));

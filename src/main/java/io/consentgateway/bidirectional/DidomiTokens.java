@@ -1,5 +1,6 @@
 package io.consentgateway.bidirectional;
 
+import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
  * calls, until {@code authRetryInterval} has passed. What is Didomi's own here is reading the
  * lifetime from the JWT ({@link #lifetime}). Thread-safe; futures complete on the caller's context.
  */
-final class DidomiTokens {
+final class DidomiTokens implements BearerToken {
 
   private final CachedToken<DidomiCallException> token;
 
@@ -29,12 +30,14 @@ final class DidomiTokens {
   }
 
   /** A token valid for a while yet: the cached one, or a fresh one. */
-  Future<String> current() {
+  @Override
+  public Future<String> current() {
     return token.current();
   }
 
   /** A token other than {@code rejected}, which Didomi has just refused. */
-  Future<String> refreshAfterRejection(String rejected) {
+  @Override
+  public Future<String> refreshAfterRejection(String rejected) {
     return token.refreshAfterRejection(rejected);
   }
 

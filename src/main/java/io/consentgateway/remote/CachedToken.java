@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  *
  * @param <F> the remote's failure that means "credentials refused"
  */
-public final class CachedToken<F extends Throwable> {
+public final class CachedToken<F extends Throwable> implements BearerToken {
 
   /** What the remote's token endpoint answered: the token and how long it lives. */
   public record Issued(String accessToken, Duration lifetime) {
@@ -62,6 +62,7 @@ public final class CachedToken<F extends Throwable> {
   }
 
   /** A token valid for a while yet: the cached one, or a fresh one. */
+  @Override
   public Future<String> current() {
     synchronized (this) {
       long now = System.nanoTime();
@@ -73,6 +74,7 @@ public final class CachedToken<F extends Throwable> {
   }
 
   /** A token other than {@code rejected}, which the remote has just refused. */
+  @Override
   public Future<String> refreshAfterRejection(String rejected) {
     synchronized (this) {
       long now = System.nanoTime();

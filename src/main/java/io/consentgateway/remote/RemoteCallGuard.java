@@ -190,6 +190,20 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
     });
   }
 
+  /**
+   * A {@link #call} with {@code Authorization: Bearer {token}}. A token can be revoked or expire
+   * early: when the remote answers 401, one fresh token and one retry; the retry's answer, 401 or
+   * not, is the caller's to classify.
+   */
+  public Future<HttpResponse<Buffer>> callWithBearer(
+      BearerToken token, O op, HttpMethod method, String url, Buffer body) {
+    return token.current().compose(current -> call(op, method, url, body, "Bearer " + current, false)
+        .compose(response -> response.statusCode() != 401
+            ? Future.succeededFuture(response)
+            : token.refreshAfterRejection(current)
+                .compose(fresh -> call(op, method, url, body, "Bearer " + fresh, false))));
+  }
+
   /** Stops the breaker, removes the meters, closes the connections. */
   public void close() {
     breaker.close();

@@ -163,6 +163,30 @@ class RemoteCallGuardTest {
   }
 
   @Test
+  void aRefusedBearerTokenIsReplacedOnceAndTheCallRetriedOnce(Vertx vertx) {
+    String url = start(vertx, req -> req.response().setStatusCode(401).end(), 5, 10);
+    List<String> rejected = new CopyOnWriteArrayList<>();
+    BearerToken token = new BearerToken() {
+      @Override
+      public Future<String> current() {
+        return Future.succeededFuture("old");
+      }
+
+      @Override
+      public Future<String> refreshAfterRejection(String refused) {
+        rejected.add(refused);
+        return Future.succeededFuture("new");
+      }
+    };
+
+    var answer = guard.callWithBearer(token, Op.PING, HttpMethod.GET, url, null).await();
+
+    assertThat(answer.statusCode()).isEqualTo(401); // the retry's answer is the caller's to classify
+    assertThat(rejected).containsExactly("old");
+    assertThat(seen).extracting(r -> r.getHeader("Authorization")).containsExactly("Bearer old", "Bearer new");
+  }
+
+  @Test
   void closeRemovesEveryMeterOfTheIntegration(Vertx vertx) {
     String url = start(vertx, req -> req.response().end("ok"), 5, 10);
     guard.call(Op.PING, HttpMethod.GET, url, null, null, false).await();
