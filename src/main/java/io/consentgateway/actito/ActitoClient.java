@@ -2,37 +2,23 @@ package io.consentgateway.actito;
 
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
+import io.consentgateway.remote.RemoteCallGuard;
+import io.consentgateway.remote.RemoteCallGuard.Trouble;
+import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,55 +47,43 @@ public final class ActitoClient {
 
   private final Vertx vertx;
   private final ActitoClientSettings settings;
-  private final MeterRegistry registry;
-  private final WebClient web;
-  private final PacingGate gate;
-  private final CircuitBreaker breaker;
+  private final RemoteCallMetrics metrics;
+  private final RemoteCallGuard<ActitoOperation> guard;
   private final ActitoTokens tokens;
   private final String profilesBase;
-  private final Tags tags;
-  private final Map<ActitoOperation, Timer> timers = new EnumMap<>(ActitoOperation.class);
-  private final List<Meter> gauges = new ArrayList<>();
-  private volatile long breakerOpenedAtNanos;
 
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.registry = Objects.requireNonNull(registry, "registry");
+    this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "actito", "Actito",
+        settings.integrationId());
     if (settings.baseUrl().startsWith(io.consentgateway.config.ActitoConfig.SANDBOX)) {
       throw new IllegalArgumentException("baseUrl 'sandbox' must be resolved to the started sandbox's URL "
           + "(ActitoClientSettings.withBaseUrl) for " + settings.describe());
     }
-    this.web = WebClient.create(vertx,
-        new WebClientOptions()
-            .setKeepAlive(true)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()))
-            .setUserAgent("consent-gateway"),
-        // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
-        new PoolOptions().setHttp1MaxSize(settings.maxConcurrency()));
-    this.gate = new PacingGate(vertx, settings.maxConcurrency(), settings.callsPerMinute(),
-        settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued());
-    this.breaker = CircuitBreaker.create("actito-" + settings.integrationId(), vertx,
-        new CircuitBreakerOptions()
-            .setMaxFailures(settings.breakerMaxFailures())
-            .setResetTimeout(settings.breakerResetTimeout().toMillis())
-            .setTimeout(-1) // each HTTP call has its own timeout; queue time must not count
-            .setNotificationAddress(null)
-            .setFallbackOnFailure(false));
-    // only failures that show Actito struggling count: send() turns those (and only those) into failures
-    this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
-    this.breaker.openHandler(v -> {
-      breakerOpenedAtNanos = System.nanoTime();
-      LOG.warn("Actito circuit breaker opened for {}: calls fail fast for {}", settings.describe(),
-          settings.breakerResetTimeout());
-    });
-    this.breaker.halfOpenHandler(v -> LOG.info("Actito circuit breaker half-open for {}: probing", settings.describe()));
-    this.breaker.closeHandler(v -> LOG.info("Actito circuit breaker closed for {}", settings.describe()));
+    this.guard = new RemoteCallGuard<>(vertx, "Actito", "actito-" + settings.integrationId(), settings.describe(),
+        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerMinute(),
+            settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued(), settings.timeout(),
+            settings.breakerMaxFailures(), settings.breakerResetTimeout()),
+        new RemoteCallGuard.Failures<>() {
+          @Override
+          public RuntimeException failure(Trouble trouble, ActitoOperation op, int status, String body,
+              Duration retryAfter, String detail, Throwable cause) {
+            // every trouble has a retry reason of the same name
+            return ActitoClient.this.failure(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, status, body,
+                retryAfter, detail, cause);
+          }
+
+          @Override
+          public String outcome(int status) {
+            return ActitoClient.outcome(status);
+          }
+        },
+        metrics, LOG);
     this.tokens = new ActitoTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
     this.profilesBase = settings.baseUrl() + "/profiles/v4/entity/" + encode(settings.entity())
         + "/table/" + encode(settings.table());
-    this.tags = Tags.of("integration", settings.integrationId());
-    registerGauges();
+    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Actito refuses the API key");
   }
 
   public ActitoClientSettings settings() {
@@ -168,46 +142,35 @@ public final class ActitoClient {
 
   public ActitoHealth health() {
     ActitoCallException auth = tokens.authFailure();
-    CircuitBreakerState state = breaker.state();
+    CircuitBreakerState state = guard.breakerState();
     ActitoHealth.Status status = auth != null ? ActitoHealth.Status.AUTH_FAILED
         : state != CircuitBreakerState.CLOSED ? ActitoHealth.Status.DEGRADED
         : ActitoHealth.Status.UP;
     String problem = auth != null ? auth.getMessage()
         : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase() : null;
-    return new ActitoHealth(settings.integrationId(), status, state, problem, gate.inFlight(), gate.queued(),
-        tokens.refreshes());
+    return new ActitoHealth(settings.integrationId(), status, state, problem, guard.gate().inFlight(),
+        guard.gate().queued(), tokens.refreshes());
   }
 
   public CircuitBreakerState breakerState() {
-    return breaker.state();
+    return guard.breakerState();
   }
 
   /** The gate of this licence, for metrics and tests. */
   public PacingGate gate() {
-    return gate;
+    return guard.gate();
   }
 
   public Future<Void> close() {
-    breaker.close();
-    gauges.forEach(registry::remove);
-    registry.getMeters().stream()
-        .filter(m -> m.getId().getName().startsWith("actito.")
-            && settings.integrationId().equals(m.getId().getTag("integration")))
-        .forEach(registry::remove);
-    web.close();
+    guard.close();
     return Future.succeededFuture();
   }
 
-  // ---- the call pipeline: token -> gate -> breaker -> HTTP ----
+  // ---- the call pipeline: token -> guard (gate -> breaker -> HTTP) -> classification ----
 
   private Future<HttpResponse<Buffer>> authorized(ActitoOperation op, HttpMethod method, String url, Buffer body) {
-    return tokens.current().compose(token -> paced(op, method, url, body, "Bearer " + token, false)
-        .compose(response -> response.statusCode() != 401
-            ? Future.succeededFuture(response)
-            // a token can be revoked or expire early: one fresh token, one retry
-            : tokens.refreshAfterRejection(token)
-                .compose(fresh -> paced(op, method, url, body, "Bearer " + fresh, false))))
-        .map(response -> expectSuccess(op, response));
+    // a 401 gets one fresh token and one retry
+    return guard.callWithBearer(tokens, op, method, url, body).map(response -> expectSuccess(op, response));
   }
 
   private HttpResponse<Buffer> expectSuccess(ActitoOperation op, HttpResponse<Buffer> response) {
@@ -228,79 +191,18 @@ public final class ActitoClient {
     throw failure(Kind.PERMANENT, RetryReason.NONE, op, status, body, null, null, null);
   }
 
-  /**
-   * One paced call. Succeeds with any answer that is not Actito struggling; fails (retryable) on
-   * 429, 5xx, timeout, connection error, open breaker or full queue.
-   */
-  private Future<HttpResponse<Buffer>> paced(
-      ActitoOperation op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
-    if (breaker.state() == CircuitBreakerState.OPEN) {
-      count(op, "breaker_open");
-      return Future.failedFuture(breakerOpen(op));
-    }
-    return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
-      if (acquired.failed()) {
-        count(op, "queue_full");
-        return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.QUEUE_FULL, op, 0, null, null,
-            acquired.cause().getMessage(), null));
-      }
-      PacingGate.Permit permit = acquired.result();
-      long started = System.nanoTime();
-      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, method, url, body, authorization));
-      return exchange.transform(done -> {
-        permit.release();
-        if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          count(op, "breaker_open"); // half-open and not the probe: nothing was sent
-          return Future.failedFuture(breakerOpen(op));
-        }
-        timer(op).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
-        return done.succeeded() ? Future.succeededFuture(done.result()) : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
-      });
-    });
-  }
-
-  private Future<HttpResponse<Buffer>> send(
-      ActitoOperation op, HttpMethod method, String url, Buffer body, String authorization) {
-    var request = web.requestAbs(method, url)
-        .timeout(settings.timeout().toMillis())
-        .putHeader("Accept", "application/json")
-        .putHeader("Authorization", authorization);
-    Future<HttpResponse<Buffer>> sent = body == null
-        ? request.send()
-        : request.putHeader("Content-Type", "application/json").sendBuffer(body);
-    return sent.transform(ar -> {
-      if (ar.failed()) {
-        Throwable t = ar.cause();
-        boolean timeout = t instanceof TimeoutException;
-        return Future.failedFuture(failure(Kind.RETRYABLE, timeout ? RetryReason.TIMEOUT : RetryReason.CONNECTION,
-            op, 0, null, null, timeout ? "no answer within " + settings.timeout().toMillis() + " ms"
-                : t.getClass().getSimpleName() + ": " + t.getMessage(), t));
-      }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
-      if (status == 429 || status >= 500) {
-        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
-        return Future.failedFuture(failure(Kind.RETRYABLE,
-            status == 429 ? RetryReason.RATE_LIMITED : RetryReason.SERVER_ERROR,
-            op, status, response.bodyAsString(), retryAfter, null, null));
-      }
-      return Future.succeededFuture(response);
-    });
-  }
-
   private Future<ActitoTokens.IssuedToken> fetchToken() {
     // the raw key, no "Bearer": Actito's token endpoint takes the API key itself
-    return paced(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
+    return guard.call(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
         settings.apiKey().reveal(), true).transform(ar -> {
           if (ar.failed()) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             return Future.failedFuture(ar.cause());
           }
           HttpResponse<Buffer> response = ar.result();
           int status = response.statusCode();
           if (status < 200 || status >= 300) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             ActitoCallException refused = failure(Kind.AUTH_FAILED, RetryReason.NONE, ActitoOperation.TOKEN,
                 status, response.bodyAsString(), null, "the API key is refused; fix actito.apiKey", null);
             LOG.error("{}", refused.getMessage());
@@ -310,10 +212,10 @@ public final class ActitoClient {
             JsonObject json = response.bodyAsJsonObject();
             var issued = new ActitoTokens.IssuedToken(json.getString("accessToken"),
                 ActitoTokens.parseExpiresIn(json.getValue("expiresIn")));
-            refreshCounter("success");
+            metrics.countTokenRefresh("success");
             return Future.succeededFuture(issued);
           } catch (RuntimeException e) {
-            refreshCounter("failure");
+            metrics.countTokenRefresh("failure");
             return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.SERVER_ERROR, ActitoOperation.TOKEN,
                 status, null, null, "unreadable token answer", null));
           }
@@ -321,13 +223,6 @@ public final class ActitoClient {
   }
 
   // ---- helpers ----
-
-  private ActitoCallException breakerOpen(ActitoOperation op) {
-    long openFor = System.nanoTime() - breakerOpenedAtNanos;
-    Duration remaining = settings.breakerResetTimeout().minusNanos(openFor);
-    return failure(Kind.RETRYABLE, RetryReason.BREAKER_OPEN, op, 0, null,
-        remaining.isNegative() ? Duration.ZERO : remaining, "circuit breaker open", null);
-  }
 
   private ActitoCallException failure(Kind kind, RetryReason reason, ActitoOperation op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
@@ -365,51 +260,5 @@ public final class ActitoClient {
       case 404 -> "not_found";
       default -> "client_error";
     };
-  }
-
-  private static String outcome(Throwable failure) {
-    if (failure instanceof ActitoCallException e) {
-      return switch (e.retryReason()) {
-        case RATE_LIMITED -> "rate_limited";
-        case SERVER_ERROR -> "server_error";
-        case TIMEOUT -> "timeout";
-        case CONNECTION -> "connection_error";
-        default -> "error";
-      };
-    }
-    return "error";
-  }
-
-  private void count(ActitoOperation op, String outcome) {
-    registry.counter("actito.calls", tags.and("operation", op.tag(), "outcome", outcome)).increment();
-  }
-
-  private void refreshCounter(String outcome) {
-    registry.counter("actito.token.refreshes", tags.and("outcome", outcome)).increment();
-  }
-
-  private Timer timer(ActitoOperation op) {
-    synchronized (timers) {
-      return timers.computeIfAbsent(op, o -> Timer.builder("actito.call.duration")
-          .description("Actito call latency, admission wait excluded")
-          .tags(tags.and("operation", o.tag()))
-          .publishPercentileHistogram()
-          .register(registry));
-    }
-  }
-
-  private void registerGauges() {
-    gauges.add(Gauge.builder("actito.calls.inflight", gate, PacingGate::inFlight)
-        .description("Actito calls in flight").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.calls.queued", gate, PacingGate::queued)
-        .description("Actito calls waiting for the pacing gate").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.breaker.state", breaker, b -> switch (b.state()) {
-          case CLOSED -> 0;
-          case HALF_OPEN -> 1;
-          case OPEN -> 2;
-        })
-        .description("0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("actito.auth.failed", tokens, t -> t.authFailure() == null ? 0 : 1)
-        .description("1 while Actito refuses the API key").tags(tags).strongReference(true).register(registry));
   }
 }

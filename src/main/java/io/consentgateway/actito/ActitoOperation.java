@@ -1,7 +1,9 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteOperation;
+
 /** The Actito calls the client makes; the {@code operation} tag of its metrics. */
-public enum ActitoOperation {
+public enum ActitoOperation implements RemoteOperation {
   TOKEN("token"),
   UPSERT("upsert"),
   LOOKUP("lookup"),
@@ -16,6 +18,7 @@ public enum ActitoOperation {
     this.tag = tag;
   }
 
+  @Override
   public String tag() {
     return tag;
   }

@@ -1,8 +1,8 @@
 package io.consentgateway.actito;
 
-import io.vertx.core.Context;
+import io.consentgateway.remote.BearerToken;
+import io.consentgateway.remote.CachedToken;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -10,14 +10,14 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The access token of one Actito licence. It caches the token and fetches a new one ahead of expiry
- * (at {@code min(refreshMargin, lifetime / 2)} before it), one fetch at a time however many callers
- * wait; {@link #refreshAfterRejection(String)} replaces a token Actito answered 401 to, unless
- * another caller already did. A refused API key ({@link ActitoCallException.Kind#AUTH_FAILED}) is
- * remembered: callers fail fast with it, without spending calls, until {@code authRetryInterval}
- * has passed. Thread-safe; futures complete on the caller's context.
+ * The access token of one Actito licence: a {@link CachedToken} (refreshed ahead of expiry, one
+ * fetch at a time however many callers wait, replaced once after a 401) fed by {@code GET
+ * /auth/token}. A refused API key ({@link ActitoCallException.Kind#AUTH_FAILED}) is remembered:
+ * callers fail fast with it, without spending calls, until {@code authRetryInterval} has passed.
+ * What is Actito's own here is what {@code expiresIn} looks like ({@link #parseExpiresIn}).
+ * Thread-safe; futures complete on the caller's context.
  */
-public final class ActitoTokens {
+public final class ActitoTokens implements BearerToken {
 
   /** What {@code GET /auth/token} answered. */
   public record IssuedToken(String accessToken, Duration expiresIn) {
@@ -32,107 +32,38 @@ public final class ActitoTokens {
     }
   }
 
-  private final Vertx vertx;
-  private final Supplier<Future<IssuedToken>> fetch;
-  private final Duration refreshMargin;
-  private final Duration authRetryInterval;
-
-  private String token;
-  private long refreshAtNanos;
-  private Future<String> pending;
-  private ActitoCallException authFailure;
-  private long authRetryAtNanos;
-  private long refreshes;
+  private final CachedToken<ActitoCallException> token;
 
   /** {@code fetch} performs one paced, classified {@code GET /auth/token}. */
   public ActitoTokens(
       Vertx vertx, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin, Duration authRetryInterval) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.fetch = Objects.requireNonNull(fetch, "fetch");
-    this.refreshMargin = Objects.requireNonNull(refreshMargin, "refreshMargin");
-    this.authRetryInterval = Objects.requireNonNull(authRetryInterval, "authRetryInterval");
+    Objects.requireNonNull(fetch, "fetch");
+    this.token = new CachedToken<>(vertx,
+        () -> fetch.get().map(issued -> new CachedToken.Issued(issued.accessToken(), issued.expiresIn())),
+        failure -> failure instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED ? e : null,
+        refreshMargin, authRetryInterval);
   }
 
   /** A token valid for a while yet: the cached one, or a fresh one. */
+  @Override
   public Future<String> current() {
-    synchronized (this) {
-      long now = System.nanoTime();
-      if (token != null && now - refreshAtNanos < 0) {
-        return Future.succeededFuture(token);
-      }
-      return refreshLocked(now);
-    }
+    return token.current();
   }
 
   /** A token other than {@code rejected}, which Actito has just refused. */
+  @Override
   public Future<String> refreshAfterRejection(String rejected) {
-    synchronized (this) {
-      long now = System.nanoTime();
-      if (token != null && !token.equals(rejected) && now - refreshAtNanos < 0) {
-        return Future.succeededFuture(token);
-      }
-      if (rejected != null && rejected.equals(token)) {
-        token = null;
-      }
-      return refreshLocked(now);
-    }
+    return token.refreshAfterRejection(rejected);
   }
 
   /** The reason the API key was refused, while that stands; null otherwise. */
-  public synchronized ActitoCallException authFailure() {
-    return authFailure;
+  public ActitoCallException authFailure() {
+    return token.authFailure();
   }
 
   /** Successful token fetches so far. */
-  public synchronized long refreshes() {
-    return refreshes;
-  }
-
-  private Future<String> refreshLocked(long now) {
-    if (authFailure != null && now - authRetryAtNanos < 0) {
-      return Future.failedFuture(authFailure);
-    }
-    Context caller = vertx.getOrCreateContext();
-    if (pending == null) {
-      Promise<String> promise = Promise.promise();
-      pending = promise.future();
-      // fetch outside this lock: it may complete synchronously (breaker open, queue full)
-      caller.runOnContext(v -> fetch.get().onComplete(ar -> settle(promise, ar.succeeded() ? ar.result() : null, ar.cause())));
-    }
-    return onContext(caller, pending);
-  }
-
-  private void settle(Promise<String> promise, IssuedToken issued, Throwable failure) {
-    synchronized (this) {
-      pending = null;
-      if (issued != null) {
-        long now = System.nanoTime();
-        token = issued.accessToken();
-        long lifetime = issued.expiresIn().toNanos();
-        long margin = Math.min(refreshMargin.toNanos(), lifetime / 2);
-        refreshAtNanos = now + lifetime - margin;
-        authFailure = null;
-        refreshes++;
-      } else if (failure instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED) {
-        authFailure = e;
-        authRetryAtNanos = System.nanoTime() + authRetryInterval.toNanos();
-        token = null;
-      }
-    }
-    if (issued != null) {
-      promise.complete(issued.accessToken());
-    } else {
-      promise.fail(failure);
-    }
-  }
-
-  private static <T> Future<T> onContext(Context context, Future<T> shared) {
-    if (shared.isComplete()) {
-      return shared;
-    }
-    Promise<T> promise = Promise.promise();
-    shared.onComplete(ar -> context.runOnContext(v -> promise.handle(ar)));
-    return promise.future();
+  public long refreshes() {
+    return token.refreshes();
   }
 
   /**

@@ -6,34 +6,22 @@ import io.consentgateway.bidirectional.DidomiWriteResult.Delivered;
 import io.consentgateway.bidirectional.DidomiWriteResult.Permanent;
 import io.consentgateway.bidirectional.DidomiWriteResult.Retryable;
 import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
+import io.consentgateway.remote.CachedToken;
+import io.consentgateway.remote.RemoteCallGuard;
+import io.consentgateway.remote.RemoteCallGuard.Trouble;
+import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,48 +56,34 @@ public final class DidomiClient {
   private static final int MAX_BODY_CHARS = 2_000;
 
   private final DidomiClientSettings settings;
-  private final MeterRegistry registry;
-  private final WebClient web;
-  private final PacingGate gate;
-  private final CircuitBreaker breaker;
+  private final RemoteCallMetrics metrics;
+  private final RemoteCallGuard<DidomiOperation> guard;
   private final DidomiTokens tokens;
-  private final Tags tags;
-  private final Map<DidomiOperation, Timer> timers = new EnumMap<>(DidomiOperation.class);
-  private final List<Meter> gauges = new ArrayList<>();
-  private volatile long breakerOpenedAtNanos;
 
   public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
     Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.registry = Objects.requireNonNull(registry, "registry");
-    this.web = WebClient.create(vertx,
-        new WebClientOptions()
-            .setKeepAlive(true)
-            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()))
-            .setUserAgent("consent-gateway"),
-        // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
-        new PoolOptions().setHttp1MaxSize(settings.maxConcurrency()));
-    this.gate = new PacingGate(vertx, settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
-        settings.maxQueued());
-    this.breaker = CircuitBreaker.create("didomi-" + settings.integrationId(), vertx,
-        new CircuitBreakerOptions()
-            .setMaxFailures(settings.breakerMaxFailures())
-            .setResetTimeout(settings.breakerResetTimeout().toMillis())
-            .setTimeout(-1) // each HTTP call has its own timeout; queue time must not count
-            .setNotificationAddress(null)
-            .setFallbackOnFailure(false));
-    // only failures that show Didomi struggling count: send() turns those (and only those) into failures
-    this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
-    this.breaker.openHandler(v -> {
-      breakerOpenedAtNanos = System.nanoTime();
-      LOG.warn("Didomi circuit breaker opened for {}: calls fail fast for {}", settings.describe(),
-          settings.breakerResetTimeout());
-    });
-    this.breaker.halfOpenHandler(v -> LOG.info("Didomi circuit breaker half-open for {}: probing", settings.describe()));
-    this.breaker.closeHandler(v -> LOG.info("Didomi circuit breaker closed for {}", settings.describe()));
+    this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
+        settings.integrationId());
+    this.guard = new RemoteCallGuard<>(vertx, "Didomi", "didomi-" + settings.integrationId(), settings.describe(),
+        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
+            settings.maxQueued(), settings.timeout(), settings.breakerMaxFailures(), settings.breakerResetTimeout()),
+        new RemoteCallGuard.Failures<>() {
+          @Override
+          public RuntimeException failure(Trouble trouble, DidomiOperation op, int status, String body,
+              Duration retryAfter, String detail, Throwable cause) {
+            // every trouble has a retry reason of the same name
+            return retryable(RetryReason.valueOf(trouble.name()), op, status, body, retryAfter, detail, cause);
+          }
+
+          @Override
+          public String outcome(int status) {
+            return DidomiClient.outcome(status);
+          }
+        },
+        metrics, LOG);
     this.tokens = new DidomiTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
-    this.tags = Tags.of("integration", settings.integrationId());
-    registerGauges();
+    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
   }
 
   public DidomiClientSettings settings() {
@@ -127,13 +101,8 @@ public final class DidomiClient {
         + URLEncoder.encode(organizationId, StandardCharsets.UTF_8);
     Buffer body = event.toBuffer();
     boolean hasId = event.getValue("id") instanceof String;
-    return tokens.current()
-        .compose(token -> paced(DidomiOperation.WRITE_EVENT, url, body, "Bearer " + token, false)
-            .compose(response -> response.statusCode() != 401
-                ? Future.succeededFuture(response)
-                // a token can be revoked or expire early: one fresh token, one retry
-                : tokens.refreshAfterRejection(token)
-                    .compose(fresh -> paced(DidomiOperation.WRITE_EVENT, url, body, "Bearer " + fresh, false))))
+    // a 401 gets one fresh token and one retry
+    return guard.callWithBearer(tokens, DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body)
         .transform(ar -> Future.succeededFuture(ar.succeeded()
             ? classify(ar.result(), hasId)
             : resultOf(ar.cause())));
@@ -150,12 +119,12 @@ public final class DidomiClient {
   }
 
   public CircuitBreakerState breakerState() {
-    return breaker.state();
+    return guard.breakerState();
   }
 
   /** The gate of this client, for metrics and tests. */
   public PacingGate gate() {
-    return gate;
+    return guard.gate();
   }
 
   /** Tokens fetched successfully so far. */
@@ -164,13 +133,7 @@ public final class DidomiClient {
   }
 
   public Future<Void> close() {
-    breaker.close();
-    gauges.forEach(registry::remove);
-    registry.getMeters().stream()
-        .filter(m -> m.getId().getName().startsWith("didomi.")
-            && settings.integrationId().equals(m.getId().getTag("integration")))
-        .forEach(registry::remove);
-    web.close();
+    guard.close();
     return Future.succeededFuture();
   }
 
@@ -205,84 +168,22 @@ public final class DidomiClient {
         message(DidomiOperation.WRITE_EVENT, 0, null, failure.getClass().getSimpleName() + ": " + failure.getMessage()));
   }
 
-  // ---- the call pipeline: gate -> breaker -> HTTP ----
-
-  /**
-   * One paced call. Succeeds with any answer that is not Didomi struggling; fails (retryable) on
-   * 429, 5xx, timeout, connection error, open breaker or full queue.
-   */
-  private Future<HttpResponse<Buffer>> paced(
-      DidomiOperation op, String url, Buffer body, String authorization, boolean urgent) {
-    if (breaker.state() == CircuitBreakerState.OPEN) {
-      count(op, "breaker_open");
-      return Future.failedFuture(breakerOpen(op));
-    }
-    return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
-      if (acquired.failed()) {
-        count(op, "queue_full");
-        return Future.failedFuture(retryable(RetryReason.QUEUE_FULL, op, 0, null, null,
-            "more than " + settings.maxQueued() + " Didomi calls waiting", null));
-      }
-      PacingGate.Permit permit = acquired.result();
-      long started = System.nanoTime();
-      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, url, body, authorization));
-      return exchange.transform(done -> {
-        permit.release();
-        if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          count(op, "breaker_open"); // half-open and not the probe: nothing was sent
-          return Future.failedFuture(breakerOpen(op));
-        }
-        timer(op).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        count(op, done.succeeded() ? outcome(done.result().statusCode()) : outcome(done.cause()));
-        return done.succeeded()
-            ? Future.succeededFuture(done.result())
-            : Future.<HttpResponse<Buffer>>failedFuture(done.cause());
-      });
-    });
-  }
-
-  private Future<HttpResponse<Buffer>> send(DidomiOperation op, String url, Buffer body, String authorization) {
-    var request = web.postAbs(url)
-        .timeout(settings.timeout().toMillis())
-        .putHeader("Accept", "application/json")
-        .putHeader("Content-Type", "application/json");
-    if (authorization != null) {
-      request.putHeader("Authorization", authorization);
-    }
-    return request.sendBuffer(body).transform(ar -> {
-      if (ar.failed()) {
-        Throwable t = ar.cause();
-        boolean timeout = t instanceof TimeoutException;
-        return Future.failedFuture(retryable(timeout ? RetryReason.TIMEOUT : RetryReason.CONNECTION, op, 0, null,
-            null, timeout ? "no answer within " + settings.timeout().toMillis() + " ms"
-                : t.getClass().getSimpleName() + ": " + t.getMessage(), t));
-      }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
-      if (status == 429 || status >= 500) {
-        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
-        return Future.failedFuture(retryable(status == 429 ? RetryReason.RATE_LIMITED : RetryReason.SERVER_ERROR,
-            op, status, response.bodyAsString(), retryAfter, null, null));
-      }
-      return Future.succeededFuture(response);
-    });
-  }
-
-  private Future<DidomiTokens.IssuedToken> fetchToken() {
+  private Future<CachedToken.Issued> fetchToken() {
     Buffer body = new JsonObject()
         .put("type", "api-key")
         .put("key", settings.apiKey().reveal())
         .put("secret", settings.apiSecret().reveal())
         .toBuffer();
-    return paced(DidomiOperation.TOKEN, settings.baseUrl() + "/v1/sessions", body, null, true).transform(ar -> {
+    return guard.call(DidomiOperation.TOKEN, HttpMethod.POST, settings.baseUrl() + "/v1/sessions", body, null,
+        true).transform(ar -> {
       if (ar.failed()) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         return Future.failedFuture(ar.cause());
       }
       HttpResponse<Buffer> response = ar.result();
       int status = response.statusCode();
       if (status < 200 || status >= 300) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         String message = message(DidomiOperation.TOKEN, status, truncate(response.bodyAsString()),
             "the API key or secret is refused; fix bidirectional.didomiApi");
         LOG.error("{}", message);
@@ -295,23 +196,17 @@ public final class DidomiClient {
         token = null;
       }
       if (token == null || token.isBlank()) {
-        refreshCounter("failure");
+        metrics.countTokenRefresh("failure");
         return Future.failedFuture(retryable(RetryReason.SERVER_ERROR, DidomiOperation.TOKEN, status, null, null,
             "answer without access_token", null));
       }
-      refreshCounter("success");
-      return Future.succeededFuture(new DidomiTokens.IssuedToken(token,
+      metrics.countTokenRefresh("success");
+      return Future.succeededFuture(new CachedToken.Issued(token,
           DidomiTokens.lifetime(token, System.currentTimeMillis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
     });
   }
 
   // ---- helpers ----
-
-  private DidomiCallException breakerOpen(DidomiOperation op) {
-    Duration remaining = settings.breakerResetTimeout().minusNanos(System.nanoTime() - breakerOpenedAtNanos);
-    return retryable(RetryReason.BREAKER_OPEN, op, 0, null, remaining.isNegative() ? Duration.ZERO : remaining,
-        "circuit breaker open", null);
-  }
 
   private DidomiCallException retryable(RetryReason reason, DidomiOperation op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
@@ -346,51 +241,5 @@ public final class DidomiClient {
       case 409 -> "conflict";
       default -> "client_error";
     };
-  }
-
-  private static String outcome(Throwable failure) {
-    if (failure instanceof DidomiCallException e && e.result() instanceof Retryable r) {
-      return switch (r.reason()) {
-        case RATE_LIMITED -> "rate_limited";
-        case SERVER_ERROR -> "server_error";
-        case TIMEOUT -> "timeout";
-        case CONNECTION -> "connection_error";
-        default -> "error";
-      };
-    }
-    return "error";
-  }
-
-  private void count(DidomiOperation op, String outcome) {
-    registry.counter("didomi.calls", tags.and("operation", op.tag(), "outcome", outcome)).increment();
-  }
-
-  private void refreshCounter(String outcome) {
-    registry.counter("didomi.token.refreshes", tags.and("outcome", outcome)).increment();
-  }
-
-  private Timer timer(DidomiOperation op) {
-    synchronized (timers) {
-      return timers.computeIfAbsent(op, o -> Timer.builder("didomi.call.duration")
-          .description("Didomi call latency, admission wait excluded")
-          .tags(tags.and("operation", o.tag()))
-          .publishPercentileHistogram()
-          .register(registry));
-    }
-  }
-
-  private void registerGauges() {
-    gauges.add(Gauge.builder("didomi.calls.inflight", gate, PacingGate::inFlight)
-        .description("Didomi calls in flight").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.calls.queued", gate, PacingGate::queued)
-        .description("Didomi calls waiting for the pacing gate").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.breaker.state", breaker, b -> switch (b.state()) {
-          case CLOSED -> 0;
-          case HALF_OPEN -> 1;
-          case OPEN -> 2;
-        })
-        .description("0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry));
-    gauges.add(Gauge.builder("didomi.auth.failed", tokens, t -> t.authFailure() == null ? 0 : 1)
-        .description("1 while Didomi refuses the API key or secret").tags(tags).strongReference(true).register(registry));
   }
 }

@@ -1,7 +1,9 @@
 package io.consentgateway.bidirectional;
 
+import io.consentgateway.remote.RemoteOperation;
+
 /** The Didomi calls the client makes; the {@code operation} tag of its metrics. */
-public enum DidomiOperation {
+public enum DidomiOperation implements RemoteOperation {
   TOKEN("token"),
   WRITE_EVENT("write_event");
 
@@ -11,6 +13,7 @@ public enum DidomiOperation {
     this.tag = tag;
   }
 
+  @Override
   public String tag() {
     return tag;
   }

@@ -1,0 +1,13 @@
+package io.consentgateway.remote;
+
+import io.vertx.core.Future;
+
+/** An access token a remote takes as {@code Authorization: Bearer …}, replaceable when the remote refuses it. */
+public interface BearerToken {
+
+  /** A token valid for a while yet. */
+  Future<String> current();
+
+  /** A token other than {@code rejected}, which the remote has just refused. */
+  Future<String> refreshAfterRejection(String rejected);
+}

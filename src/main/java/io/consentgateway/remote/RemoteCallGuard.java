@@ -1,0 +1,256 @@
+package io.consentgateway.remote;
+
+import io.consentgateway.actito.Backoff;
+import io.consentgateway.actito.PacingGate;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+
+/**
+ * What every call of one client to its remote goes through: one {@link PacingGate} ({@code
+ * maxConcurrency} in flight, {@code callsPerWindow} started per sliding {@code window}, a bounded
+ * waiting queue), one {@code vertx-circuit-breaker} and a {@code timeout} on each HTTP exchange,
+ * counted and timed in {@link RemoteCallMetrics}.
+ *
+ * <p>{@link #call} succeeds with any answer that is not the remote struggling, for the client to
+ * classify; it fails, with the failure the client's {@link Failures} makes of it, on 429, 5xx,
+ * timeout, connection error, open breaker or full queue. Only those failures count toward opening
+ * the breaker. While the breaker is open calls fail fast, with the time left before it probes
+ * again. Futures complete on the caller's context.
+ *
+ * @param <O> the client's operations
+ */
+public final class RemoteCallGuard<O extends RemoteOperation> {
+
+  /** Why a call got no answer worth classifying. */
+  public enum Trouble {
+    RATE_LIMITED("rate_limited"),
+    SERVER_ERROR("server_error"),
+    TIMEOUT("timeout"),
+    CONNECTION("connection_error"),
+    BREAKER_OPEN("breaker_open"),
+    QUEUE_FULL("queue_full");
+
+    private final String outcome;
+
+    Trouble(String outcome) {
+      this.outcome = outcome;
+    }
+
+    /** The {@code outcome} tag of a call that ended this way. */
+    public String outcome() {
+      return outcome;
+    }
+  }
+
+  /** How one remote names what went wrong: its own failure type and its answers' outcome tags. */
+  public interface Failures<O extends RemoteOperation> {
+
+    /**
+     * The failure a caller gets for {@code trouble}: {@code status} and {@code body} are the
+     * remote's (0 and null without an answer), {@code retryAfter} what it asked for or the time the
+     * breaker stays open (null when neither), {@code detail} what happened, in words.
+     */
+    RuntimeException failure(Trouble trouble, O op, int status, String body, Duration retryAfter,
+        String detail, Throwable cause);
+
+    /** The {@code outcome} tag of a call the remote answered with {@code status}. */
+    String outcome(int status);
+  }
+
+  /** The bounds of one client's calls. */
+  public record Limits(int maxConcurrency, int callsPerWindow, Duration window, int maxQueued, Duration timeout,
+      int breakerMaxFailures, Duration breakerResetTimeout) {
+    public Limits {
+      Objects.requireNonNull(window, "window");
+      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(breakerResetTimeout, "breakerResetTimeout");
+    }
+  }
+
+  /** A call's trouble on its way through the breaker, which counts it; unwrapped before the caller sees it. */
+  private static final class Troubled extends RuntimeException {
+    final Trouble trouble;
+    final RuntimeException failure;
+
+    Troubled(Trouble trouble, RuntimeException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.trouble = trouble;
+      this.failure = failure;
+    }
+  }
+
+  private final String remoteName;
+  private final Limits limits;
+  private final Failures<O> failures;
+  private final RemoteCallMetrics metrics;
+  private final WebClient web;
+  private final PacingGate gate;
+  private final CircuitBreaker breaker;
+  private volatile long breakerOpenedAtNanos;
+
+  /**
+   * @param remoteName how logs and messages name the remote ({@code Actito}, {@code Didomi})
+   * @param breakerName the circuit breaker's name, unique per remote and integration
+   * @param context the integration the client serves, in words, for the logs
+   * @param log where the breaker's changes of state are logged
+   */
+  public RemoteCallGuard(Vertx vertx, String remoteName, String breakerName, String context, Limits limits,
+      Failures<O> failures, RemoteCallMetrics metrics, Logger log) {
+    Objects.requireNonNull(vertx, "vertx");
+    this.remoteName = Objects.requireNonNull(remoteName, "remoteName");
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.failures = Objects.requireNonNull(failures, "failures");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.web = WebClient.create(vertx,
+        new WebClientOptions()
+            .setKeepAlive(true)
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, limits.timeout().toMillis()))
+            .setUserAgent("consent-gateway"),
+        // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
+        new PoolOptions().setHttp1MaxSize(limits.maxConcurrency()));
+    this.gate = new PacingGate(vertx, limits.maxConcurrency(), limits.callsPerWindow(), limits.window(),
+        limits.maxQueued());
+    this.breaker = CircuitBreaker.create(breakerName, vertx,
+        new CircuitBreakerOptions()
+            .setMaxFailures(limits.breakerMaxFailures())
+            .setResetTimeout(limits.breakerResetTimeout().toMillis())
+            .setTimeout(-1) // each HTTP call has its own timeout; queue time must not count
+            .setNotificationAddress(null)
+            .setFallbackOnFailure(false));
+    // only failures that show the remote struggling count: send() turns those (and only those) into failures
+    this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
+    this.breaker.openHandler(v -> {
+      breakerOpenedAtNanos = System.nanoTime();
+      log.warn("{} circuit breaker opened for {}: calls fail fast for {}", remoteName, context,
+          limits.breakerResetTimeout());
+    });
+    this.breaker.halfOpenHandler(v -> log.info("{} circuit breaker half-open for {}: probing", remoteName, context));
+    this.breaker.closeHandler(v -> log.info("{} circuit breaker closed for {}", remoteName, context));
+    metrics.watch(gate, breaker);
+  }
+
+  public PacingGate gate() {
+    return gate;
+  }
+
+  public CircuitBreakerState breakerState() {
+    return breaker.state();
+  }
+
+  /**
+   * One paced call: {@code body} (JSON) when not null, {@code authorization} as the header of that
+   * name when not null; {@code urgent} calls (token requests) wait ahead of the others.
+   */
+  public Future<HttpResponse<Buffer>> call(
+      O op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
+    if (breaker.state() == CircuitBreakerState.OPEN) {
+      return breakerOpen(op);
+    }
+    return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
+      if (acquired.failed()) {
+        metrics.count(op, Trouble.QUEUE_FULL.outcome());
+        return Future.failedFuture(failures.failure(Trouble.QUEUE_FULL, op, 0, null, null,
+            "more than " + limits.maxQueued() + " " + remoteName + " calls waiting", null));
+      }
+      PacingGate.Permit permit = acquired.result();
+      long started = System.nanoTime();
+      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, method, url, body, authorization));
+      return exchange.transform(done -> {
+        permit.release();
+        if (done.failed() && done.cause() instanceof OpenCircuitException) {
+          return breakerOpen(op); // half-open and not the probe: nothing was sent
+        }
+        metrics.recordDuration(op, System.nanoTime() - started);
+        if (done.succeeded()) {
+          metrics.count(op, failures.outcome(done.result().statusCode()));
+          return Future.succeededFuture(done.result());
+        }
+        if (done.cause() instanceof Troubled troubled) {
+          metrics.count(op, troubled.trouble.outcome());
+          return Future.<HttpResponse<Buffer>>failedFuture(troubled.failure);
+        }
+        metrics.count(op, "error");
+        return Future.<HttpResponse<Buffer>>failedFuture(done.cause());
+      });
+    });
+  }
+
+  /**
+   * A {@link #call} with {@code Authorization: Bearer {token}}. A token can be revoked or expire
+   * early: when the remote answers 401, one fresh token and one retry; the retry's answer, 401 or
+   * not, is the caller's to classify.
+   */
+  public Future<HttpResponse<Buffer>> callWithBearer(
+      BearerToken token, O op, HttpMethod method, String url, Buffer body) {
+    return token.current().compose(current -> call(op, method, url, body, "Bearer " + current, false)
+        .compose(response -> response.statusCode() != 401
+            ? Future.succeededFuture(response)
+            : token.refreshAfterRejection(current)
+                .compose(fresh -> call(op, method, url, body, "Bearer " + fresh, false))));
+  }
+
+  /** Stops the breaker, removes the meters, closes the connections. */
+  public void close() {
+    breaker.close();
+    metrics.close();
+    web.close();
+  }
+
+  private Future<HttpResponse<Buffer>> send(
+      O op, HttpMethod method, String url, Buffer body, String authorization) {
+    var request = web.requestAbs(method, url)
+        .timeout(limits.timeout().toMillis())
+        .putHeader("Accept", "application/json");
+    if (authorization != null) {
+      request.putHeader("Authorization", authorization);
+    }
+    Future<HttpResponse<Buffer>> sent = body == null
+        ? request.send()
+        : request.putHeader("Content-Type", "application/json").sendBuffer(body);
+    return sent.transform(ar -> {
+      if (ar.failed()) {
+        Throwable t = ar.cause();
+        boolean timeout = t instanceof TimeoutException;
+        return troubled(timeout ? Trouble.TIMEOUT : Trouble.CONNECTION, op, 0, null, null,
+            timeout ? "no answer within " + limits.timeout().toMillis() + " ms"
+                : t.getClass().getSimpleName() + ": " + t.getMessage(), t);
+      }
+      HttpResponse<Buffer> response = ar.result();
+      int status = response.statusCode();
+      if (status == 429 || status >= 500) {
+        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
+        return troubled(status == 429 ? Trouble.RATE_LIMITED : Trouble.SERVER_ERROR, op, status,
+            response.bodyAsString(), retryAfter, null, null);
+      }
+      return Future.succeededFuture(response);
+    });
+  }
+
+  private Future<HttpResponse<Buffer>> troubled(Trouble trouble, O op, int status, String body,
+      Duration retryAfter, String detail, Throwable cause) {
+    return Future.failedFuture(
+        new Troubled(trouble, failures.failure(trouble, op, status, body, retryAfter, detail, cause)));
+  }
+
+  private Future<HttpResponse<Buffer>> breakerOpen(O op) {
+    metrics.count(op, Trouble.BREAKER_OPEN.outcome());
+    Duration remaining = limits.breakerResetTimeout().minusNanos(System.nanoTime() - breakerOpenedAtNanos);
+    return Future.failedFuture(failures.failure(Trouble.BREAKER_OPEN, op, 0, null,
+        remaining.isNegative() ? Duration.ZERO : remaining, "circuit breaker open", null));
+  }
+}
