@@ -169,7 +169,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   private DispatchOutcome outcome(ClaimedUser user, SyncResult result) {
     if (result instanceof SyncResult.Delivered delivered) {
       metrics.delivered(user.dirtySinceMillis(), Math.max(1, user.pendingChanges()));
-      return new DispatchOutcome.Delivered(user.desired(), delivered.profileId());
+      return new DispatchOutcome.Delivered(delivered.profileId());
     }
     if (result instanceof SyncResult.NotInActito) {
       metrics.outcome("not_in_actito");

@@ -1,12 +1,10 @@
 package io.consentgateway.store;
 
-import io.consentgateway.mapping.ConsentState;
-
 /** What became of one dispatch of a {@link ClaimedUser}, as the store records it. */
 public sealed interface DispatchOutcome {
 
-  /** Actito now holds {@code sent}, under {@code profileId} (null when unknown). */
-  record Delivered(ConsentState sent, Long profileId) implements DispatchOutcome {}
+  /** Actito now holds what the claimed user's update carried, under {@code profileId} (null when unknown). */
+  record Delivered(Long profileId) implements DispatchOutcome {}
 
   /** Nothing differed from what Actito already holds: no call was made. */
   record NothingToSend() implements DispatchOutcome {}

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
 import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.sandbox.actito.WebhookSubscription;
 import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
@@ -139,6 +140,36 @@ class BidirectionalEndToEndTest {
     assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false, "SmsOffers", false));
     assertThat(didomiNewsletter(user)).isFalse();
     assertThat(didomi.user(user).orElseThrow().encode()).doesNotContain("\"value\":\"sms\"");
+  }
+
+  @Test
+  void actitoChangeDuringAnotherFieldsUpdateIsNotMistakenForItsEchoLater() {
+    String user = "mid-flight@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+    actito.sandbox().addFault(FaultRule.latency(1500).onPathsContaining("/profile"));
+
+    // a Didomi change of an attribute only: its Actito update is slow
+    didomi.changeConsents(user, new JsonObject().put("purposes", new JsonArray())
+        .put("metadata", new JsonObject().put("language", "nl"))).await();
+    Eventually.await(WAIT, "the attribute update in flight", () -> actito.sandbox().inFlight() > 0);
+    // meanwhile the user unsubscribes in Actito, and once it settles subscribes again
+    long mark = actito.sandbox().calls().stream().mapToLong(RecordedCall::sequence).max().orElse(0);
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+    awaitQuiet();
+    // the slow update's answer did not make the gateway believe Actito still holds the old value
+    // (it would then have "corrected" Actito, and later taken the re-subscription for its echo)
+    assertThat(actito.callsFor(user)).filteredOn(call -> call.sequence() > mark)
+        .noneMatch(call -> call.requestBody() != null && call.requestBody().contains("Newsletter"));
+    assertThat(didomiNewsletter(user)).isFalse();
+    actito.sandbox().clearFaults();
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", true));
+
+    awaitQuiet();
+    Eventually.await(WAIT, "Didomi follows the re-subscription", () -> Boolean.TRUE.equals(didomiNewsletter(user)),
+        () -> history(user));
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", true));
   }
 
   @Test

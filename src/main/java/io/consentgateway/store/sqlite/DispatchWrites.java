@@ -1,6 +1,7 @@
 package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.DispatchOutcome;
 import io.consentgateway.store.DispatchOutcome.DeadLetter;
@@ -14,6 +15,8 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The dispatcher's writes, run on the writer thread inside its group-commit transactions. */
 final class DispatchWrites {
@@ -24,7 +27,7 @@ final class DispatchWrites {
           + " ORDER BY next_attempt_at LIMIT ?";
 
   private static final String LEASE =
-      "UPDATE user_state SET leased = 1, next_attempt_at = ?, sending = desired WHERE integration = ? AND user_key = ?";
+      "UPDATE user_state SET leased = 1, next_attempt_at = ?, sending = ? WHERE integration = ? AND user_key = ?";
 
   // All right-hand sides read the row as it was before the update. Changes merged while the call
   // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now.
@@ -95,17 +98,69 @@ final class DispatchWrites {
     PreparedStatement lease = session.statement(LEASE);
     for (ClaimedUser user : claimed) {
       lease.setLong(1, now + leaseMillis);
-      lease.setString(2, integration);
-      lease.setString(3, user.userKey());
+      lease.setBytes(2, sending(user).encode());
+      lease.setString(3, integration);
+      lease.setString(4, user.userKey());
       lease.executeUpdate();
     }
     return claimed;
   }
 
+  /** The subscriptions this dispatch sends: those whose desired value Actito has not acknowledged. */
+  private static Map<String, Boolean> sentSubscriptions(ClaimedUser user) {
+    Map<String, Boolean> sent = new TreeMap<>();
+    user.desired().subscriptions().forEach((name, value) -> {
+      if (!value.equals(user.acknowledged().subscription(name))) {
+        sent.put(name, value);
+      }
+    });
+    return sent;
+  }
+
+  // What a dispatch is sending, for the Actito webhook that may echo it before the answer arrives:
+  // only the fields it changes, so a change the user makes in Actito meanwhile is not taken for it.
+  private static ConsentState sending(ClaimedUser user) {
+    ConsentState sending = ConsentState.empty();
+    Map<String, Boolean> sent = sentSubscriptions(user);
+    if (!sent.isEmpty()) {
+      sending.overwrite(FieldChanges.ofSubscriptions(user.userKey(), user.claimedAtMillis(), sent));
+    }
+    return sending;
+  }
+
+  /**
+   * What Actito holds after a successful dispatch: the claimed state for the fields it sent, and for
+   * the others what the store knows now — an Actito webhook may have reported a change in flight.
+   */
+  private static ConsentState acknowledgedAfter(GroupCommitWriter.Session session, ClaimedUser user) throws SQLException {
+    PreparedStatement read = session.statement(
+        "SELECT acknowledged FROM user_state WHERE integration = ? AND user_key = ?");
+    read.setString(1, user.integration());
+    read.setString(2, user.userKey());
+    ConsentState now = ConsentState.empty();
+    try (ResultSet rs = read.executeQuery()) {
+      if (rs.next() && rs.getBytes(1) != null) {
+        now = ConsentState.decode(rs.getBytes(1));
+      }
+    }
+    Map<String, Boolean> sent = sentSubscriptions(user);
+    Map<String, Boolean> reported = new TreeMap<>();
+    now.subscriptions().forEach((name, value) -> {
+      if (!sent.containsKey(name)) {
+        reported.put(name, value);
+      }
+    });
+    ConsentState acknowledged = user.desired().copy();
+    if (!reported.isEmpty()) {
+      acknowledged.overwrite(FieldChanges.ofSubscriptions(user.userKey(), now.newestChangeMillis(), reported));
+    }
+    return acknowledged;
+  }
+
   static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome) throws SQLException {
     long now = System.currentTimeMillis();
     if (outcome instanceof Delivered delivered) {
-      settle(session, user, delivered.sent(), delivered.profileId(), null, false, now);
+      settle(session, user, acknowledgedAfter(session, user), delivered.profileId(), null, false, now);
       log(session, user, now, "delivered", null,
           (delivered.profileId() == null ? "" : "profile " + delivered.profileId() + ", ")
               + user.pendingChanges() + " change(s) in one update");
@@ -114,7 +169,7 @@ final class DispatchWrites {
       success.setLong(2, now);
       success.executeUpdate();
     } else if (outcome instanceof NothingToSend) {
-      settle(session, user, user.desired(), null, null, false, now);
+      settle(session, user, acknowledgedAfter(session, user), null, null, false, now);
     } else if (outcome instanceof NotInActito notInActito) {
       settle(session, user, null, null, "not in Actito: " + notInActito.detail(), false, now);
       log(session, user, now, "not_in_actito", null, notInActito.detail());
