@@ -197,7 +197,7 @@ public final class IngestVerticle extends VerticleBase {
     FieldChanges changes = mappers.get(integration.id()).changesFor(change);
     InboundWebhook webhook = new InboundWebhook(
         integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
-        change.type().wireName(), System.currentTimeMillis(), body, changes);
+        change.type().wireName(), System.currentTimeMillis(), body, changes, integration.bidirectional().enabled());
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();

@@ -8,6 +8,8 @@ import java.util.Objects;
  * a redelivery of the same webhook carries the same key. {@code body} is the raw request body, kept
  * for audit and replay. {@code changes} are the per-field updates the integration's rules draw from
  * it, merged newest-wins into the user's state ({@link FieldChanges#none()} when it changes nothing).
+ * {@code writesBack}: the integration writes Actito changes back to Didomi, so queued write-backs
+ * must be looked at before merging.
  */
 public record InboundWebhook(
     String integration,
@@ -17,7 +19,8 @@ public record InboundWebhook(
     String type,
     long receivedAtMillis,
     byte[] body,
-    FieldChanges changes) {
+    FieldChanges changes,
+    boolean writesBack) {
 
   public InboundWebhook {
     Objects.requireNonNull(integration, "integration");

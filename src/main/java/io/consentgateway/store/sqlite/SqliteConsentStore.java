@@ -146,8 +146,8 @@ public final class SqliteConsentStore implements ConsentStore {
     if (webhook.changes().isEmpty()) {
       return IngestOutcome.ACCEPTED; // kept for audit; changes nothing (pending, other regulation, ...)
     }
-    FieldChanges changes = webhook.changes().withoutSubscriptions(DidomiWrites.pendingSubscriptions(
-        session, webhook.integration(), webhook.userKey()));
+    FieldChanges changes = !webhook.writesBack() ? webhook.changes()
+        : webhook.changes().withoutSubscriptions(DidomiWrites.pendingSubscriptions(session, webhook.integration(), webhook.userKey()));
     PreparedStatement read = session.statement(READ_DESIRED);
     read.setString(1, webhook.integration());
     read.setString(2, webhook.userKey());
