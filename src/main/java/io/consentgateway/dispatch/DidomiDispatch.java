@@ -43,6 +43,7 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   private final ConsentStore store;
   private final RetryPolicy retries;
   private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** @param actito the same integration's Actito lane, whose pause this lane follows */
   public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry) {
@@ -199,11 +200,11 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   }
 
   private void count(String outcome) {
-    Counter.builder("gateway.writeback.outcomes")
-        .description("Outcomes of writes back to Didomi")
-        .tag("integration", integration.id())
-        .tag("outcome", outcome)
-        .register(registry)
+    counters.computeIfAbsent(outcome, o -> Counter.builder("gateway.writeback.outcomes")
+            .description("Outcomes of writes back to Didomi")
+            .tag("integration", integration.id())
+            .tag("outcome", o)
+            .register(registry))
         .increment();
   }
 }

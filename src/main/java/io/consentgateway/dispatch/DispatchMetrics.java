@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The dispatcher's meters for one integration. */
@@ -15,6 +17,9 @@ final class DispatchMetrics {
   private final String integration;
   private final Timer endToEnd;
   private final DistributionSummary coalesced;
+  // counters looked up once per tag value, not built per dispatch
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
   final AtomicLong backlog = new AtomicLong();
   final AtomicLong oldestPendingAgeSeconds = new AtomicLong();
   final AtomicLong inFlight = new AtomicLong();
@@ -50,20 +55,20 @@ final class DispatchMetrics {
   }
 
   void outcome(String outcome) {
-    Counter.builder("gateway.dispatch.outcomes")
-        .description("Dispatch outcomes")
-        .tag("integration", integration)
-        .tag("outcome", outcome)
-        .register(registry)
+    outcomes.computeIfAbsent(outcome, o -> Counter.builder("gateway.dispatch.outcomes")
+            .description("Dispatch outcomes")
+            .tag("integration", integration)
+            .tag("outcome", o)
+            .register(registry))
         .increment();
   }
 
   void deadLetter(String reason) {
-    Counter.builder("gateway.dispatch.dead.letters")
-        .description("Changes that gave up, by reason")
-        .tag("integration", integration)
-        .tag("reason", reason)
-        .register(registry)
+    deadLetters.computeIfAbsent(reason, r -> Counter.builder("gateway.dispatch.dead.letters")
+            .description("Changes that gave up, by reason")
+            .tag("integration", integration)
+            .tag("reason", r)
+            .register(registry))
         .increment();
     outcome("dead_letter");
   }
