@@ -1,20 +1,17 @@
 package io.consentgateway.sandbox.actito;
 
+import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.SandboxServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,10 +64,7 @@ public final class ActitoSandbox {
   private final SandboxState state;
   private final Set<String> knownAttributes;
   private final Set<String> knownSubscriptions;
-  private volatile String deploymentId;
-  private volatile int port;
-  private volatile Context context;
-  private WebClient web;
+  private final SandboxServer server;
 
   private ActitoSandbox(Vertx vertx, SandboxOptions options) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -78,13 +72,13 @@ public final class ActitoSandbox {
     this.state = new SandboxState(options);
     this.knownAttributes = new HashSet<>(options.attributes());
     this.knownSubscriptions = new HashSet<>(options.subscriptions());
+    this.server = new SandboxServer(vertx, options.host(), options.port(), "actito-sandbox", this::handle);
   }
 
   /** Starts a sandbox; the future completes once it listens, with its actual port. */
   public static Future<ActitoSandbox> start(Vertx vertx, SandboxOptions options) {
     var sandbox = new ActitoSandbox(vertx, options);
-    return vertx.deployVerticle(sandbox.new Server()).map(id -> {
-      sandbox.deploymentId = id;
+    return sandbox.server.start().map(v -> {
       LOG.info("Actito sandbox listening on {} (entity {}, table {}, unique key {})",
           sandbox.baseUrl(), options.entity(), options.table(), options.uniqueKey());
       return sandbox;
@@ -92,17 +86,16 @@ public final class ActitoSandbox {
   }
 
   public Future<Void> stop() {
-    String id = deploymentId;
-    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+    return server.stop();
   }
 
   public int port() {
-    return port;
+    return server.port();
   }
 
   /** What a client uses as Actito's base URL, e.g. {@code http://127.0.0.1:41234}. */
   public String baseUrl() {
-    return "http://" + options.host() + ":" + port;
+    return server.baseUrl();
   }
 
   public SandboxOptions options() {
@@ -165,11 +158,11 @@ public final class ActitoSandbox {
   }
 
   public void addFault(FaultRule rule) {
-    state.addFault(rule);
+    state.faults.add(rule);
   }
 
   public void clearFaults() {
-    state.clearFaults();
+    state.faults.clear();
   }
 
   /** Makes every token issued so far expired, so the next call with one gets 401. */
@@ -237,26 +230,6 @@ public final class ActitoSandbox {
         .put("slowedCalls", state.slowed());
   }
 
-  // ---- the server ----
-
-  private final class Server extends VerticleBase {
-    private HttpServer server;
-
-    @Override
-    public Future<?> start() {
-      ActitoSandbox.this.context = context; // VerticleBase.context: the one this verticle runs on
-      web = WebClient.create(vertx, new WebClientOptions().setUserAgent("actito-sandbox"));
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
-      return server.requestHandler(ActitoSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
-    }
-
-    @Override
-    public Future<?> stop() {
-      web.close();
-      return server.close();
-    }
-  }
-
   private void handle(HttpServerRequest request) {
     String path = request.path();
     if (path.startsWith(ADMIN_PREFIX)) {
@@ -273,31 +246,13 @@ public final class ActitoSandbox {
       return;
     }
     long delay = state.admit(call);
-    SandboxState.FaultEffect fault = state.faultFor(path);
+    FaultInjection.Effect fault = state.faults.effectFor(path);
     body.onSuccess(b -> {
       state.recordBody(call, b.length() == 0 ? null : b.toString(StandardCharsets.UTF_8));
-      after(delay + fault.latencyMs(), () -> {
-        if (fault.hang()) {
-          return; // never answered: the client's timeout must cope
-        }
-        if (fault.status() != 0) {
-          if (fault.retryAfter() != null) {
-            request.response().putHeader("Retry-After", fault.retryAfter());
-          }
-          respond(request, call, fault.status(), error(fault.status(), "INJECTED_FAULT", "fault injected by the sandbox"));
-          return;
-        }
-        route(request, call, b);
-      });
+      fault.play(server, delay, request.response(),
+          status -> respond(request, call, status, error(status, "INJECTED_FAULT", "fault injected by the sandbox")),
+          () -> route(request, call, b));
     }).onFailure(err -> state.end(call, 0, null));
-  }
-
-  private void after(long delayMs, Runnable action) {
-    if (delayMs <= 0) {
-      action.run();
-    } else {
-      vertx.setTimer(delayMs, id -> action.run());
-    }
   }
 
   private void route(HttpServerRequest request, SandboxState.Call call, Buffer body) {
@@ -599,7 +554,7 @@ public final class ActitoSandbox {
         .put("profileId", profile.id)
         .put(options.uniqueKey(), profile.attributes.get(options.uniqueKey()))
         .put("subscriptions", provided.copy());
-    Context ctx = context;
+    Context ctx = server.context();
     ctx.runOnContext(v -> {
       for (int i = 0; i < subscriptions.size(); i++) {
         WebhookSubscription subscription = subscriptions.get(i);
@@ -618,7 +573,7 @@ public final class ActitoSandbox {
   }
 
   private void deliver(WebhookSubscription subscription, long delivery, Buffer body, int attempt) {
-    var request = web.postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
+    var request = server.web().postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
     subscription.headers().forEach(request::putHeader);
     request.sendBuffer(body).onComplete(ar -> {
       int status = ar.succeeded() ? ar.result().statusCode() : 0;
@@ -752,7 +707,7 @@ public final class ActitoSandbox {
 
   private JsonObject faultsJson() {
     var faults = new JsonArray();
-    state.faults().forEach(f -> faults.add(f.toJson()));
+    state.faults.rules().forEach(f -> faults.add(f.toJson()));
     return new JsonObject().put("faults", faults);
   }
 
