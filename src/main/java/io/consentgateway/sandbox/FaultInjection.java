@@ -1,7 +1,12 @@
 package io.consentgateway.sandbox;
 
 import io.consentgateway.sandbox.actito.FaultRule;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,6 +62,31 @@ public final class FaultInjection {
 
   public synchronized List<FaultRule> rules() {
     return List.copyOf(rules);
+  }
+
+  /**
+   * Serves the admin resource {@code /_sandbox/faults}: {@code POST} adds the {@link FaultRule}
+   * JSON in {@code body} (one rule or an array of them), {@code DELETE} clears them, and both, like
+   * {@code GET}, answer {@code {"faults": [...]}}. False, answering nothing, for another method.
+   *
+   * @throws RuntimeException for a body that is no rule (the sandbox answers it 400)
+   */
+  public boolean serveAdmin(HttpMethod method, Buffer body, HttpServerResponse response) {
+    if (method == HttpMethod.POST) {
+      if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
+        body.toJsonArray().forEach(o -> add(FaultRule.fromJson((JsonObject) o)));
+      } else {
+        add(FaultRule.fromJson(body.toJsonObject()));
+      }
+    } else if (method == HttpMethod.DELETE) {
+      clear();
+    } else if (method != HttpMethod.GET) {
+      return false;
+    }
+    var faults = new JsonArray();
+    rules().forEach(f -> faults.add(f.toJson()));
+    response.end(new JsonObject().put("faults", faults).encode());
+    return true;
   }
 
   /** Draws the effect on a call to {@code path}, using up one of the count of each rule that fires. */

@@ -8,8 +8,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -79,6 +82,23 @@ public final class SandboxServer {
     } else {
       vertx.setTimer(delayMs, id -> action.run());
     }
+  }
+
+  /**
+   * Answers a call with a JSON body, unless the client went away or it was answered already; the
+   * sandbox ends the call in its log first, since the client may start its next call as soon as
+   * it reads this answer.
+   */
+  public static void answerJson(HttpServerResponse response, int status, String encoded) {
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+  }
+
+  /** Decodes one path segment: a {@code +} there is a plus sign, not a space. */
+  public static String decodeSegment(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private final class Verticle extends VerticleBase {

@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -631,7 +630,8 @@ public final class ActitoSandbox {
         response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && path.endsWith("/subscriptions")
           && method == HttpMethod.POST) {
-        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
+        String key = SandboxServer.decodeSegment(
+            path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
         Object json = body.toJsonValue();
         JsonArray list = json instanceof JsonArray array ? array : ((JsonObject) json).getJsonArray("subscriptions");
         if (list == null) {
@@ -663,25 +663,15 @@ public final class ActitoSandbox {
         webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
         response.end(new JsonObject().put("deliveries", deliveries).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && method == HttpMethod.GET) {
-        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length()));
+        String key = SandboxServer.decodeSegment(path.substring((ADMIN_PREFIX + "/profiles/").length()));
         Optional<JsonObject> profile = profile(key);
         if (profile.isPresent()) {
           response.end(profile.get().encode());
         } else {
           response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
         }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
-        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
-          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
-        } else {
-          addFault(FaultRule.fromJson(body.toJsonObject()));
-        }
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
-        clearFaults();
-        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
+        // answered by the fault injection
       } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
         expireTokens();
         response.end("{}");
@@ -705,12 +695,6 @@ public final class ActitoSandbox {
     return new JsonObject().put("webhooks", subscriptions);
   }
 
-  private JsonObject faultsJson() {
-    var faults = new JsonArray();
-    state.faults.rules().forEach(f -> faults.add(f.toJson()));
-    return new JsonObject().put("faults", faults);
-  }
-
   // ---- plumbing ----
 
   private void respond(HttpServerRequest request, SandboxState.Call call, int status, JsonObject body) {
@@ -719,11 +703,7 @@ public final class ActitoSandbox {
     if (!state.end(call, status, encoded)) {
       return;
     }
-    HttpServerResponse response = request.response();
-    if (response.closed() || response.ended()) {
-      return;
-    }
-    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    SandboxServer.answerJson(request.response(), status, encoded);
   }
 
   private static JsonObject error(int status, String code, String message) {
@@ -733,13 +713,8 @@ public final class ActitoSandbox {
   private static List<String> segments(String path) {
     var out = new ArrayList<String>();
     for (String raw : path.substring(1).split("/", -1)) {
-      out.add(decode(raw));
+      out.add(SandboxServer.decodeSegment(raw));
     }
     return out;
-  }
-
-  // a path segment: "+" is a plus sign there, not a space
-  private static String decode(String raw) {
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -444,28 +443,18 @@ public final class DidomiSandbox {
       } else if (path.equals(ADMIN_PREFIX + "/users") && method == HttpMethod.GET) {
         response.end(new JsonObject().put("users", new JsonArray(List.copyOf(users()))).encode());
       } else if (path.startsWith(usersPrefix) && path.endsWith("/consents") && method == HttpMethod.POST) {
-        String key = decode(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
+        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
         response.end(userChange(key, body.toJsonObject()).encode());
       } else if (path.startsWith(usersPrefix) && method == HttpMethod.GET) {
-        String key = decode(path.substring(usersPrefix.length()));
+        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length()));
         Optional<JsonObject> user = user(key);
         if (user.isPresent()) {
           response.end(user.get().encode());
         } else {
           response.setStatusCode(404).end(error(404, "no user " + key).encode());
         }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
-        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
-          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
-        } else {
-          addFault(FaultRule.fromJson(body.toJsonObject()));
-        }
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
-        clearFaults();
-        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
+        // answered by the fault injection
       } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
         expireTokens();
         response.end("{}");
@@ -492,12 +481,6 @@ public final class DidomiSandbox {
     }
   }
 
-  private JsonObject faultsJson() {
-    var faults = new JsonArray();
-    state.faults.rules().forEach(f -> faults.add(f.toJson()));
-    return new JsonObject().put("faults", faults);
-  }
-
   // ---- plumbing ----
 
   private void respond(HttpServerRequest request, CallLog.Call call, int status, JsonObject body) {
@@ -505,11 +488,7 @@ public final class DidomiSandbox {
     if (!state.end(call, status, encoded)) {
       return;
     }
-    HttpServerResponse response = request.response();
-    if (response.closed() || response.ended()) {
-      return;
-    }
-    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    SandboxServer.answerJson(request.response(), status, encoded);
   }
 
   // Didomi's API answers errors as {"code", "name", "message"}
@@ -545,9 +524,5 @@ public final class DidomiSandbox {
     } catch (RuntimeException e) {
       return "(unreadable session request)"; // it may hold a secret: never keep it raw
     }
-  }
-
-  private static String decode(String raw) {
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }
