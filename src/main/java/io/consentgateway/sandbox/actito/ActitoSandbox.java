@@ -2,6 +2,7 @@ package io.consentgateway.sandbox.actito;
 
 import io.consentgateway.sandbox.FaultInjection;
 import io.consentgateway.sandbox.SandboxServer;
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -575,19 +576,14 @@ public final class ActitoSandbox {
     var request = server.web().postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
     subscription.headers().forEach(request::putHeader);
     request.sendBuffer(body).onComplete(ar -> {
-      int status = ar.succeeded() ? ar.result().statusCode() : 0;
-      boolean delivered = status >= 200 && status < 300;
-      String error = delivered ? null
-          : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
-          : "target answered " + status;
-      state.attempted(delivery, status, delivered, error);
-      boolean retryable = !delivered && (status == 0 || status == 408 || status == 429 || status >= 500);
-      if (retryable && attempt < options.webhookMaxAttempts()) {
-        long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+      WebhookAttempt outcome = WebhookAttempt.of(ar);
+      state.attempted(delivery, outcome);
+      if (outcome.retryable() && attempt < options.webhookMaxAttempts()) {
+        long delay = WebhookAttempt.retryDelayMs(options.webhookRetryDelay(), attempt);
         vertx.setTimer(delay, id -> deliver(subscription, delivery, body, attempt + 1));
-      } else if (!delivered) {
+      } else if (!outcome.delivered()) {
         LOG.warn("Actito sandbox gave up webhook {} to {} after {} attempt(s): {}", delivery,
-            subscription.targetUrl(), attempt, error);
+            subscription.targetUrl(), attempt, outcome.error());
       }
     });
   }

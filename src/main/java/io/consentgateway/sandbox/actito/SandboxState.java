@@ -2,6 +2,8 @@ package io.consentgateway.sandbox.actito;
 
 import io.consentgateway.sandbox.CallLog;
 import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.WebhookAttempt;
+import io.consentgateway.sandbox.WebhookDeliveryLog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -76,8 +78,7 @@ final class SandboxState {
   final FaultInjection faults = new FaultInjection();
 
   private final List<WebhookSubscription> webhookSubscriptions = new ArrayList<>();
-  private final Map<Long, WebhookDelivery> deliveries = new LinkedHashMap<>();
-  private long nextDelivery = 1;
+  private final WebhookDeliveryLog<WebhookDelivery> deliveries = new WebhookDeliveryLog<>();
 
   SandboxState(SandboxOptions options) {
     this.options = options;
@@ -103,21 +104,16 @@ final class SandboxState {
   }
 
   synchronized long newDelivery(int subscriptionId, String targetUrl, String webhookId, String body) {
-    long sequence = nextDelivery++;
-    deliveries.put(sequence, new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, 0, 0, false, null, body));
-    return sequence;
+    return deliveries.add(
+        sequence -> new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, 0, 0, false, null, body));
   }
 
-  synchronized void attempted(long sequence, int status, boolean delivered, String error) {
-    WebhookDelivery d = deliveries.get(sequence);
-    if (d != null) {
-      deliveries.put(sequence, new WebhookDelivery(sequence, d.subscriptionId(), d.targetUrl(), d.webhookId(),
-          d.attempts() + 1, status, delivered, error, d.body()));
-    }
+  synchronized void attempted(long sequence, WebhookAttempt attempt) {
+    deliveries.update(sequence, d -> d.after(attempt));
   }
 
   synchronized List<WebhookDelivery> deliveries() {
-    return List.copyOf(deliveries.values());
+    return deliveries.all();
   }
 
   // ---- licence limits and the call log ----

@@ -3,6 +3,7 @@ package io.consentgateway.sandbox.didomi;
 import io.consentgateway.sandbox.CallLog;
 import io.consentgateway.sandbox.FaultInjection;
 import io.consentgateway.sandbox.SandboxServer;
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.consentgateway.sandbox.actito.FaultRule;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -374,21 +375,17 @@ public final class DidomiSandbox {
             .timeout(10_000)
             .sendBuffer(body))
         .transform(ar -> {
-          int status = ar.succeeded() ? ar.result().statusCode() : 0;
-          boolean delivered = status >= 200 && status < 300;
-          String error = delivered ? null
-              : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
-              : "target answered " + status;
-          state.attempted(delivery, status, delivered, error);
-          if (status == 401) {
+          WebhookAttempt outcome = WebhookAttempt.of(ar);
+          state.attempted(delivery, outcome);
+          boolean refused = outcome.status() == 401;
+          if (refused) {
             webhookToken = null; // the gateway may have restarted with a new signing key
           }
-          boolean retryable = !delivered && (status == 0 || status == 401 || status == 408 || status == 429 || status >= 500);
-          if (retryable && attempt < options.webhookMaxAttempts()) {
-            long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+          if ((outcome.retryable() || refused) && attempt < options.webhookMaxAttempts()) {
+            long delay = WebhookAttempt.retryDelayMs(options.webhookRetryDelay(), attempt);
             vertx.setTimer(delay, id -> attempt(target, delivery, body, attempt + 1));
-          } else if (!delivered) {
-            LOG.warn("Didomi sandbox gave up webhook {} after {} attempt(s): {}", delivery, attempt, error);
+          } else if (!outcome.delivered()) {
+            LOG.warn("Didomi sandbox gave up webhook {} after {} attempt(s): {}", delivery, attempt, outcome.error());
           }
           return Future.<Void>succeededFuture();
         });

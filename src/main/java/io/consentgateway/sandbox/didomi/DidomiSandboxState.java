@@ -2,6 +2,8 @@ package io.consentgateway.sandbox.didomi;
 
 import io.consentgateway.sandbox.CallLog;
 import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.WebhookAttempt;
+import io.consentgateway.sandbox.WebhookDeliveryLog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -39,8 +41,7 @@ final class DidomiSandboxState {
   private final CallLog<CallLog.Call> calls;
   /** The injected faults; thread-safe on their own. */
   final FaultInjection faults = new FaultInjection();
-  private final Map<Long, WebhookDelivery> deliveries = new LinkedHashMap<>();
-  private long nextDelivery = 1;
+  private final WebhookDeliveryLog<WebhookDelivery> deliveries = new WebhookDeliveryLog<>();
 
   DidomiSandboxState(DidomiSandboxOptions options) {
     this.options = options;
@@ -197,21 +198,16 @@ final class DidomiSandboxState {
   // ---- emitted webhooks ----
 
   synchronized long newDelivery(String type, String organizationUserId, String eventId, String body) {
-    long sequence = nextDelivery++;
-    deliveries.put(sequence, new WebhookDelivery(sequence, type, organizationUserId, eventId, 0, 0, false, null, body));
-    return sequence;
+    return deliveries.add(
+        sequence -> new WebhookDelivery(sequence, type, organizationUserId, eventId, 0, 0, false, null, body));
   }
 
-  synchronized void attempted(long sequence, int status, boolean delivered, String error) {
-    WebhookDelivery d = deliveries.get(sequence);
-    if (d != null) {
-      deliveries.put(sequence, new WebhookDelivery(sequence, d.type(), d.organizationUserId(), d.eventId(),
-          d.attempts() + 1, status, delivered, error, d.body()));
-    }
+  synchronized void attempted(long sequence, WebhookAttempt attempt) {
+    deliveries.update(sequence, d -> d.after(attempt));
   }
 
   synchronized List<WebhookDelivery> deliveries() {
-    return List.copyOf(deliveries.values());
+    return deliveries.all();
   }
 
   synchronized void reset() {
