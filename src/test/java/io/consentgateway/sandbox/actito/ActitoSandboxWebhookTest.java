@@ -1,5 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
+import static io.consentgateway.sandbox.Eventually.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.bidirectional.ActitoProfileChange;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -230,20 +229,5 @@ class ActitoSandboxWebhookTest {
 
   private static JsonObject sub(String name, boolean subscribe) {
     return new JsonObject().put("name", name).put("subscribe", subscribe);
-  }
-
-  private static void waitUntil(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      try {
-        Thread.sleep(10); // the JUnit thread, never an event loop
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 }
