@@ -5,6 +5,7 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.Secret;
 import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.sandbox.Eventually;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.sandbox.actito.SandboxOptions;
@@ -14,7 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** A sandbox and a client of it, for one test; tests block on futures from the JUnit thread only. */
@@ -92,18 +92,7 @@ final class SandboxFixture implements AutoCloseable {
   }
 
   static void waitUntil(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      try {
-        Thread.sleep(10); // the JUnit thread, never an event loop
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Eventually.waitUntil(condition);
   }
 
   static Duration ms(long millis) {

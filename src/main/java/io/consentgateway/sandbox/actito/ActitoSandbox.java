@@ -1,21 +1,18 @@
 package io.consentgateway.sandbox.actito;
 
+import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.SandboxServer;
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -67,10 +64,7 @@ public final class ActitoSandbox {
   private final SandboxState state;
   private final Set<String> knownAttributes;
   private final Set<String> knownSubscriptions;
-  private volatile String deploymentId;
-  private volatile int port;
-  private volatile Context context;
-  private WebClient web;
+  private final SandboxServer server;
 
   private ActitoSandbox(Vertx vertx, SandboxOptions options) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -78,13 +72,13 @@ public final class ActitoSandbox {
     this.state = new SandboxState(options);
     this.knownAttributes = new HashSet<>(options.attributes());
     this.knownSubscriptions = new HashSet<>(options.subscriptions());
+    this.server = new SandboxServer(vertx, options.host(), options.port(), "actito-sandbox", this::handle);
   }
 
   /** Starts a sandbox; the future completes once it listens, with its actual port. */
   public static Future<ActitoSandbox> start(Vertx vertx, SandboxOptions options) {
     var sandbox = new ActitoSandbox(vertx, options);
-    return vertx.deployVerticle(sandbox.new Server()).map(id -> {
-      sandbox.deploymentId = id;
+    return sandbox.server.start().map(v -> {
       LOG.info("Actito sandbox listening on {} (entity {}, table {}, unique key {})",
           sandbox.baseUrl(), options.entity(), options.table(), options.uniqueKey());
       return sandbox;
@@ -92,17 +86,16 @@ public final class ActitoSandbox {
   }
 
   public Future<Void> stop() {
-    String id = deploymentId;
-    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+    return server.stop();
   }
 
   public int port() {
-    return port;
+    return server.port();
   }
 
   /** What a client uses as Actito's base URL, e.g. {@code http://127.0.0.1:41234}. */
   public String baseUrl() {
-    return "http://" + options.host() + ":" + port;
+    return server.baseUrl();
   }
 
   public SandboxOptions options() {
@@ -165,11 +158,11 @@ public final class ActitoSandbox {
   }
 
   public void addFault(FaultRule rule) {
-    state.addFault(rule);
+    state.faults.add(rule);
   }
 
   public void clearFaults() {
-    state.clearFaults();
+    state.faults.clear();
   }
 
   /** Makes every token issued so far expired, so the next call with one gets 401. */
@@ -237,26 +230,6 @@ public final class ActitoSandbox {
         .put("slowedCalls", state.slowed());
   }
 
-  // ---- the server ----
-
-  private final class Server extends VerticleBase {
-    private HttpServer server;
-
-    @Override
-    public Future<?> start() {
-      ActitoSandbox.this.context = context; // VerticleBase.context: the one this verticle runs on
-      web = WebClient.create(vertx, new WebClientOptions().setUserAgent("actito-sandbox"));
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
-      return server.requestHandler(ActitoSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
-    }
-
-    @Override
-    public Future<?> stop() {
-      web.close();
-      return server.close();
-    }
-  }
-
   private void handle(HttpServerRequest request) {
     String path = request.path();
     if (path.startsWith(ADMIN_PREFIX)) {
@@ -273,31 +246,13 @@ public final class ActitoSandbox {
       return;
     }
     long delay = state.admit(call);
-    SandboxState.FaultEffect fault = state.faultFor(path);
+    FaultInjection.Effect fault = state.faults.effectFor(path);
     body.onSuccess(b -> {
       state.recordBody(call, b.length() == 0 ? null : b.toString(StandardCharsets.UTF_8));
-      after(delay + fault.latencyMs(), () -> {
-        if (fault.hang()) {
-          return; // never answered: the client's timeout must cope
-        }
-        if (fault.status() != 0) {
-          if (fault.retryAfter() != null) {
-            request.response().putHeader("Retry-After", fault.retryAfter());
-          }
-          respond(request, call, fault.status(), error(fault.status(), "INJECTED_FAULT", "fault injected by the sandbox"));
-          return;
-        }
-        route(request, call, b);
-      });
+      fault.play(server, delay, request.response(),
+          status -> respond(request, call, status, error(status, "INJECTED_FAULT", "fault injected by the sandbox")),
+          () -> route(request, call, b));
     }).onFailure(err -> state.end(call, 0, null));
-  }
-
-  private void after(long delayMs, Runnable action) {
-    if (delayMs <= 0) {
-      action.run();
-    } else {
-      vertx.setTimer(delayMs, id -> action.run());
-    }
   }
 
   private void route(HttpServerRequest request, SandboxState.Call call, Buffer body) {
@@ -599,7 +554,7 @@ public final class ActitoSandbox {
         .put("profileId", profile.id)
         .put(options.uniqueKey(), profile.attributes.get(options.uniqueKey()))
         .put("subscriptions", provided.copy());
-    Context ctx = context;
+    Context ctx = server.context();
     ctx.runOnContext(v -> {
       for (int i = 0; i < subscriptions.size(); i++) {
         WebhookSubscription subscription = subscriptions.get(i);
@@ -618,22 +573,17 @@ public final class ActitoSandbox {
   }
 
   private void deliver(WebhookSubscription subscription, long delivery, Buffer body, int attempt) {
-    var request = web.postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
+    var request = server.web().postAbs(subscription.targetUrl()).timeout(10_000).putHeader("Content-Type", "application/json");
     subscription.headers().forEach(request::putHeader);
     request.sendBuffer(body).onComplete(ar -> {
-      int status = ar.succeeded() ? ar.result().statusCode() : 0;
-      boolean delivered = status >= 200 && status < 300;
-      String error = delivered ? null
-          : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
-          : "target answered " + status;
-      state.attempted(delivery, status, delivered, error);
-      boolean retryable = !delivered && (status == 0 || status == 408 || status == 429 || status >= 500);
-      if (retryable && attempt < options.webhookMaxAttempts()) {
-        long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+      WebhookAttempt outcome = WebhookAttempt.of(ar);
+      state.attempted(delivery, outcome);
+      if (outcome.retryable() && attempt < options.webhookMaxAttempts()) {
+        long delay = WebhookAttempt.retryDelayMs(options.webhookRetryDelay(), attempt);
         vertx.setTimer(delay, id -> deliver(subscription, delivery, body, attempt + 1));
-      } else if (!delivered) {
+      } else if (!outcome.delivered()) {
         LOG.warn("Actito sandbox gave up webhook {} to {} after {} attempt(s): {}", delivery,
-            subscription.targetUrl(), attempt, error);
+            subscription.targetUrl(), attempt, outcome.error());
       }
     });
   }
@@ -676,7 +626,8 @@ public final class ActitoSandbox {
         response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && path.endsWith("/subscriptions")
           && method == HttpMethod.POST) {
-        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
+        String key = SandboxServer.decodeSegment(
+            path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
         Object json = body.toJsonValue();
         JsonArray list = json instanceof JsonArray array ? array : ((JsonObject) json).getJsonArray("subscriptions");
         if (list == null) {
@@ -708,25 +659,15 @@ public final class ActitoSandbox {
         webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
         response.end(new JsonObject().put("deliveries", deliveries).encode());
       } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && method == HttpMethod.GET) {
-        String key = decode(path.substring((ADMIN_PREFIX + "/profiles/").length()));
+        String key = SandboxServer.decodeSegment(path.substring((ADMIN_PREFIX + "/profiles/").length()));
         Optional<JsonObject> profile = profile(key);
         if (profile.isPresent()) {
           response.end(profile.get().encode());
         } else {
           response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
         }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
-        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
-          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
-        } else {
-          addFault(FaultRule.fromJson(body.toJsonObject()));
-        }
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
-        clearFaults();
-        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
+        // answered by the fault injection
       } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
         expireTokens();
         response.end("{}");
@@ -750,12 +691,6 @@ public final class ActitoSandbox {
     return new JsonObject().put("webhooks", subscriptions);
   }
 
-  private JsonObject faultsJson() {
-    var faults = new JsonArray();
-    state.faults().forEach(f -> faults.add(f.toJson()));
-    return new JsonObject().put("faults", faults);
-  }
-
   // ---- plumbing ----
 
   private void respond(HttpServerRequest request, SandboxState.Call call, int status, JsonObject body) {
@@ -764,11 +699,7 @@ public final class ActitoSandbox {
     if (!state.end(call, status, encoded)) {
       return;
     }
-    HttpServerResponse response = request.response();
-    if (response.closed() || response.ended()) {
-      return;
-    }
-    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    SandboxServer.answerJson(request.response(), status, encoded);
   }
 
   private static JsonObject error(int status, String code, String message) {
@@ -778,13 +709,8 @@ public final class ActitoSandbox {
   private static List<String> segments(String path) {
     var out = new ArrayList<String>();
     for (String raw : path.substring(1).split("/", -1)) {
-      out.add(decode(raw));
+      out.add(SandboxServer.decodeSegment(raw));
     }
     return out;
-  }
-
-  // a path segment: "+" is a plus sign there, not a space
-  private static String decode(String raw) {
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -1,6 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
-import io.vertx.core.Vertx;
+import io.consentgateway.sandbox.SandboxCommandLine;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -17,32 +17,21 @@ public final class ActitoSandboxMain {
   private ActitoSandboxMain() {}
 
   public static void main(String[] args) {
-    SandboxOptions options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("actito sandbox: " + e.getMessage());
-      System.err.println("flags: --host H --port P --entity E --table T --unique-key K --attributes a,b"
-          + " --subscriptions s,t --api-key KEY --token-lifetime-seconds N --max-concurrent N"
-          + " --calls-per-window N --window-seconds N");
-      System.exit(2);
-      return;
-    }
-    Vertx vertx = Vertx.vertx();
-    ActitoSandbox sandbox = ActitoSandbox.start(vertx, options).await();
-    System.out.println("Actito sandbox ready at " + sandbox.baseUrl()
-        + " (entity " + options.entity() + ", table " + options.table() + ")");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
+    SandboxCommandLine.run("actito sandbox",
+        "--host H --port P --entity E --table T --unique-key K --attributes a,b"
+            + " --subscriptions s,t --api-key KEY --token-lifetime-seconds N --max-concurrent N"
+            + " --calls-per-window N --window-seconds N",
+        args, ActitoSandboxMain::parse, ActitoSandbox::start,
+        (sandbox, options) -> "Actito sandbox ready at " + sandbox.baseUrl()
+            + " (entity " + options.entity() + ", table " + options.table() + ")");
   }
 
   static SandboxOptions parse(String[] args) {
     var options = new SandboxOptions().setPort(8089);
-    for (int i = 0; i < args.length; i += 2) {
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("missing value for " + args[i]);
-      }
-      String value = args[i + 1];
-      switch (args[i]) {
+    var flags = new SandboxCommandLine(args);
+    while (flags.next()) {
+      String value = flags.value();
+      switch (flags.flag()) {
         case "--host" -> options.setHost(value);
         case "--port" -> options.setPort(Integer.parseInt(value));
         case "--entity" -> options.setEntity(value);
@@ -55,7 +44,7 @@ public final class ActitoSandboxMain {
         case "--max-concurrent" -> options.setMaxConcurrentCalls(Integer.parseInt(value));
         case "--calls-per-window" -> options.setCallsPerWindow(Integer.parseInt(value));
         case "--window-seconds" -> options.setWindow(Duration.ofSeconds(Long.parseLong(value)));
-        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+        default -> throw flags.unknownFlag();
       }
     }
     return options;

@@ -81,7 +81,8 @@ public record FaultRule(
         .put("pathContains", pathContains);
   }
 
-  boolean appliesTo(String path) {
+  /** Whether the rule concerns a call to {@code path} (every path without {@code pathContains}). */
+  public boolean appliesTo(String path) {
     return pathContains == null || path.contains(pathContains);
   }
 }

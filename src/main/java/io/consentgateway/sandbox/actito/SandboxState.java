@@ -1,18 +1,20 @@
 package io.consentgateway.sandbox.actito;
 
+import io.consentgateway.sandbox.CallLog;
+import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.WebhookAttempt;
+import io.consentgateway.sandbox.WebhookDeliveryLog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Everything the sandbox remembers: profiles, tokens, the call log, licence counters and faults.
@@ -40,36 +42,19 @@ final class SandboxState {
     }
   }
 
-  /** The mutable form of a {@link RecordedCall} while the call is in flight. */
-  static final class Call {
-    final long sequence;
-    final String method;
-    final String path;
-    final long startedAtMs;
+  /** A call in flight, with when the per-minute budget let it run. */
+  static final class Call extends CallLog.Call {
     long admittedAtMs;
-    long endedAtMs;
-    int status;
-    String requestBody;
-    String responseBody;
-    boolean ended;
 
     Call(long sequence, String method, String path, long startedAtMs) {
-      this.sequence = sequence;
-      this.method = method;
-      this.path = path;
-      this.startedAtMs = startedAtMs;
+      super(sequence, method, path, startedAtMs);
       this.admittedAtMs = startedAtMs;
     }
 
     RecordedCall snapshot() {
-      return new RecordedCall(
-          sequence, method, path, startedAtMs, admittedAtMs, endedAtMs, status, requestBody, responseBody);
+      return new RecordedCall(sequence(), method(), path(), startedAtMs(), admittedAtMs, endedAtMs(), status(),
+          requestBody(), responseBody());
     }
-  }
-
-  /** What the active faults do to one call. */
-  record FaultEffect(long latencyMs, int status, String retryAfter, boolean hang) {
-    static final FaultEffect NONE = new FaultEffect(0, 0, null, false);
   }
 
   private final SandboxOptions options;
@@ -81,8 +66,7 @@ final class SandboxState {
 
   private final Map<String, Long> tokenExpiry = new HashMap<>();
 
-  private final Deque<Call> calls = new ArrayDeque<>();
-  private long nextSequence = 1;
+  private final CallLog<Call> calls;
   private int inFlight;
   private int maxInFlight;
   private int rejectedForConcurrency;
@@ -90,16 +74,16 @@ final class SandboxState {
   // admission times (nanoTime) of the last callsPerWindow calls: a sliding-window budget
   private final Deque<Long> admissions = new ArrayDeque<>();
 
-  private final List<FaultRule> faults = new ArrayList<>();
-  private final List<Integer> faultRemaining = new ArrayList<>();
+  /** The injected faults; thread-safe on their own. */
+  final FaultInjection faults = new FaultInjection();
 
   private final List<WebhookSubscription> webhookSubscriptions = new ArrayList<>();
-  private final Map<Long, WebhookDelivery> deliveries = new LinkedHashMap<>();
-  private long nextDelivery = 1;
+  private final WebhookDeliveryLog<WebhookDelivery> deliveries = new WebhookDeliveryLog<>();
 
   SandboxState(SandboxOptions options) {
     this.options = options;
     this.windowNanos = options.window().toNanos();
+    this.calls = new CallLog<>(Call::new, options::maxRecordedCalls);
     this.webhookSubscriptions.addAll(options.webhookSubscriptions());
   }
 
@@ -120,31 +104,22 @@ final class SandboxState {
   }
 
   synchronized long newDelivery(int subscriptionId, String targetUrl, String webhookId, String body) {
-    long sequence = nextDelivery++;
-    deliveries.put(sequence, new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, 0, 0, false, null, body));
-    return sequence;
+    return deliveries.add(
+        sequence -> new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, 0, 0, false, null, body));
   }
 
-  synchronized void attempted(long sequence, int status, boolean delivered, String error) {
-    WebhookDelivery d = deliveries.get(sequence);
-    if (d != null) {
-      deliveries.put(sequence, new WebhookDelivery(sequence, d.subscriptionId(), d.targetUrl(), d.webhookId(),
-          d.attempts() + 1, status, delivered, error, d.body()));
-    }
+  synchronized void attempted(long sequence, WebhookAttempt attempt) {
+    deliveries.update(sequence, d -> d.after(attempt));
   }
 
   synchronized List<WebhookDelivery> deliveries() {
-    return List.copyOf(deliveries.values());
+    return deliveries.all();
   }
 
   // ---- licence limits and the call log ----
 
   synchronized Call begin(String method, String path) {
-    var call = new Call(nextSequence++, method, path, System.currentTimeMillis());
-    calls.addLast(call);
-    while (calls.size() > options.maxRecordedCalls()) {
-      calls.pollFirst();
-    }
+    Call call = calls.begin(method, path);
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     return call;
@@ -173,34 +148,26 @@ final class SandboxState {
     long delayMs = (admitAt - now + 999_999) / 1_000_000;
     if (delayMs > 0) {
       slowed++;
-      call.admittedAtMs = call.startedAtMs + delayMs;
+      call.admittedAtMs = call.startedAtMs() + delayMs;
     }
     return delayMs;
   }
 
   synchronized void recordBody(Call call, String body) {
-    call.requestBody = body;
+    calls.recordBody(call, body);
   }
 
   /** Ends a call once; false when it had already ended (answered, or the client went away). */
   synchronized boolean end(Call call, int status, String responseBody) {
-    if (call.ended) {
+    if (!calls.end(call, status, responseBody)) {
       return false;
     }
-    call.ended = true;
-    call.endedAtMs = System.currentTimeMillis();
-    call.status = status;
-    call.responseBody = responseBody;
     inFlight--;
     return true;
   }
 
   synchronized List<RecordedCall> calls() {
-    var out = new ArrayList<RecordedCall>(calls.size());
-    for (Call call : calls) {
-      out.add(call.snapshot());
-    }
-    return out;
+    return calls.snapshot(Call::snapshot);
   }
 
   synchronized int inFlight() {
@@ -217,54 +184,6 @@ final class SandboxState {
 
   synchronized int slowed() {
     return slowed;
-  }
-
-  // ---- faults ----
-
-  synchronized void addFault(FaultRule rule) {
-    faults.add(rule);
-    faultRemaining.add(rule.count());
-  }
-
-  synchronized void clearFaults() {
-    faults.clear();
-    faultRemaining.clear();
-  }
-
-  synchronized List<FaultRule> faults() {
-    return List.copyOf(faults);
-  }
-
-  synchronized FaultEffect faultFor(String path) {
-    long latency = 0;
-    int status = 0;
-    String retryAfter = null;
-    boolean hang = false;
-    for (int i = 0; i < faults.size(); i++) {
-      FaultRule rule = faults.get(i);
-      int remaining = faultRemaining.get(i);
-      if (remaining == 0 || !rule.appliesTo(path)) {
-        continue;
-      }
-      if (rule.ratio() < 1.0 && ThreadLocalRandom.current().nextDouble() >= rule.ratio()) {
-        continue;
-      }
-      boolean terminal = rule.hang() || rule.status() != 0;
-      if (terminal && (hang || status != 0)) {
-        continue; // the first terminal fault wins; later ones keep their budget
-      }
-      if (remaining > 0) {
-        faultRemaining.set(i, remaining - 1);
-      }
-      latency += rule.latencyMs();
-      if (rule.hang()) {
-        hang = true;
-      } else if (rule.status() != 0) {
-        status = rule.status();
-        retryAfter = rule.retryAfter();
-      }
-    }
-    return latency == 0 && status == 0 && !hang ? FaultEffect.NONE : new FaultEffect(latency, status, retryAfter, hang);
   }
 
   // ---- tokens ----
@@ -350,16 +269,12 @@ final class SandboxState {
     nextProfileId = 1;
     tokenExpiry.clear();
     // calls still in flight keep counting, so only finished ones are forgotten
-    for (Iterator<Call> it = calls.iterator(); it.hasNext(); ) {
-      if (it.next().ended) {
-        it.remove();
-      }
-    }
+    calls.forgetEnded();
     maxInFlight = inFlight;
     rejectedForConcurrency = 0;
     slowed = 0;
     admissions.clear();
-    clearFaults();
+    faults.clear();
     deliveries.clear(); // subscriptions stay: they are configuration, like the table
   }
 }

@@ -1,5 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -11,6 +12,12 @@ import io.vertx.core.json.JsonObject;
 public record WebhookDelivery(
     long sequence, int subscriptionId, String targetUrl, String webhookId, int attempts, int status,
     boolean delivered, String error, String body) {
+
+  /** This delivery after one more attempt. */
+  WebhookDelivery after(WebhookAttempt attempt) {
+    return new WebhookDelivery(sequence, subscriptionId, targetUrl, webhookId, attempts + 1, attempt.status(),
+        attempt.delivered(), attempt.error(), body);
+  }
 
   public JsonObject toJson() {
     return new JsonObject()

@@ -1,23 +1,21 @@
 package io.consentgateway.sandbox.didomi;
 
+import io.consentgateway.sandbox.CallLog;
+import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.SandboxServer;
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.consentgateway.sandbox.actito.FaultRule;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -70,10 +68,7 @@ public final class DidomiSandbox {
   private final DidomiSandboxOptions options;
   private final DidomiSandboxState state;
   private volatile DidomiWebhookTarget webhookTarget;
-  private volatile String deploymentId;
-  private volatile int port;
-  private volatile Context context;
-  private WebClient web;
+  private final SandboxServer server;
   // touched only on the sandbox's context: the gateway's OAuth token, the fetch in progress, and
   // the first attempt of the newest webhook, which the next one waits for so they leave in order
   private String webhookToken;
@@ -86,13 +81,13 @@ public final class DidomiSandbox {
     this.options = Objects.requireNonNull(options, "options");
     this.state = new DidomiSandboxState(options);
     this.webhookTarget = options.webhookTarget();
+    this.server = new SandboxServer(vertx, options.host(), options.port(), "didomi-sandbox", this::handle);
   }
 
   /** Starts a sandbox; the future completes once it listens, with its actual port. */
   public static Future<DidomiSandbox> start(Vertx vertx, DidomiSandboxOptions options) {
     var sandbox = new DidomiSandbox(vertx, options);
-    return vertx.deployVerticle(sandbox.new Server()).map(id -> {
-      sandbox.deploymentId = id;
+    return sandbox.server.start().map(v -> {
       LOG.info("Didomi sandbox listening on {} (organization {}, webhooks to {})", sandbox.baseUrl(),
           options.organizationId(), options.webhookTarget() == null ? "nowhere" : options.webhookTarget().targetUrl());
       return sandbox;
@@ -100,17 +95,16 @@ public final class DidomiSandbox {
   }
 
   public Future<Void> stop() {
-    String id = deploymentId;
-    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+    return server.stop();
   }
 
   public int port() {
-    return port;
+    return server.port();
   }
 
   /** What a client uses as Didomi's API base URL, e.g. {@code http://127.0.0.1:41234}. */
   public String baseUrl() {
-    return "http://" + options.host() + ":" + port;
+    return server.baseUrl();
   }
 
   public DidomiSandboxOptions options() {
@@ -142,11 +136,11 @@ public final class DidomiSandbox {
   }
 
   public void addFault(FaultRule rule) {
-    state.addFault(rule);
+    state.faults.add(rule);
   }
 
   public void clearFaults() {
-    state.clearFaults();
+    state.faults.clear();
   }
 
   /** Makes every token issued so far expired, so the next call with one gets 401. */
@@ -156,7 +150,7 @@ public final class DidomiSandbox {
 
   /** Sends emitted webhooks to {@code target} from now on; null stops emitting. */
   public void emitWebhooksTo(DidomiWebhookTarget target) {
-    Context ctx = context;
+    Context ctx = server.context();
     Runnable apply = () -> {
       webhookTarget = target;
       webhookToken = null; // a token of the previous target means nothing to the next
@@ -179,7 +173,7 @@ public final class DidomiSandbox {
    */
   public Future<JsonObject> changeConsents(String organizationUserId, JsonObject change) {
     Promise<JsonObject> promise = Promise.promise();
-    Context ctx = Objects.requireNonNull(context, "the sandbox is not started");
+    Context ctx = Objects.requireNonNull(server.context(), "the sandbox is not started");
     ctx.runOnContext(v -> {
       try {
         promise.complete(userChange(organizationUserId, change));
@@ -195,26 +189,6 @@ public final class DidomiSandbox {
     state.reset();
   }
 
-  // ---- the server ----
-
-  private final class Server extends VerticleBase {
-    private HttpServer server;
-
-    @Override
-    public Future<?> start() {
-      DidomiSandbox.this.context = context; // VerticleBase.context: the one this verticle runs on
-      web = WebClient.create(vertx, new WebClientOptions().setUserAgent("didomi-sandbox"));
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
-      return server.requestHandler(DidomiSandbox.this::handle).listen().onSuccess(s -> port = s.actualPort());
-    }
-
-    @Override
-    public Future<?> stop() {
-      web.close();
-      return server.close();
-    }
-  }
-
   private void handle(HttpServerRequest request) {
     String path = request.path();
     if (path.startsWith(ADMIN_PREFIX)) {
@@ -223,35 +197,17 @@ public final class DidomiSandbox {
     }
     var call = state.begin(request.method().name(), request.uri());
     request.response().closeHandler(v -> state.end(call, 0, null));
-    DidomiSandboxState.FaultEffect fault = state.faultFor(path);
+    FaultInjection.Effect fault = state.faults.effectFor(path);
     request.body().onSuccess(body -> {
       String text = body.toString(StandardCharsets.UTF_8);
       state.recordBody(call, path.equals(SESSIONS_PATH) ? maskSecret(text) : text);
-      after(fault.latencyMs(), () -> {
-        if (fault.hang()) {
-          return; // never answered: the client's timeout must cope
-        }
-        if (fault.status() != 0) {
-          if (fault.retryAfter() != null) {
-            request.response().putHeader("Retry-After", fault.retryAfter());
-          }
-          respond(request, call, fault.status(), error(fault.status(), "fault injected by the sandbox"));
-          return;
-        }
-        route(request, call, body);
-      });
+      fault.play(server, 0, request.response(),
+          status -> respond(request, call, status, error(status, "fault injected by the sandbox")),
+          () -> route(request, call, body));
     }).onFailure(err -> state.end(call, 0, null));
   }
 
-  private void after(long delayMs, Runnable action) {
-    if (delayMs <= 0) {
-      action.run();
-    } else {
-      vertx.setTimer(delayMs, id -> action.run());
-    }
-  }
-
-  private void route(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+  private void route(HttpServerRequest request, CallLog.Call call, Buffer body) {
     String path = request.path();
     if (path.equals(SESSIONS_PATH) && request.method() == HttpMethod.POST) {
       session(request, call, body);
@@ -262,7 +218,7 @@ public final class DidomiSandbox {
     }
   }
 
-  private void session(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+  private void session(HttpServerRequest request, CallLog.Call call, Buffer body) {
     JsonObject json = jsonObject(body);
     if (json == null || !"api-key".equals(json.getValue("type"))
         || !(json.getValue("key") instanceof String) || !(json.getValue("secret") instanceof String)) {
@@ -293,7 +249,7 @@ public final class DidomiSandbox {
         + BASE64URL.encodeToString(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private void event(HttpServerRequest request, DidomiSandboxState.Call call, Buffer body) {
+  private void event(HttpServerRequest request, CallLog.Call call, Buffer body) {
     String authorization = request.getHeader("Authorization");
     String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
         ? "missing bearer token"
@@ -413,27 +369,23 @@ public final class DidomiSandbox {
 
   private Future<Void> attempt(DidomiWebhookTarget target, long delivery, Buffer body, int attempt) {
     return webhookToken(target)
-        .compose(token -> web.postAbs(target.targetUrl())
+        .compose(token -> server.web().postAbs(target.targetUrl())
             .putHeader("Authorization", "Bearer " + token)
             .putHeader("Content-Type", "application/json")
             .timeout(10_000)
             .sendBuffer(body))
         .transform(ar -> {
-          int status = ar.succeeded() ? ar.result().statusCode() : 0;
-          boolean delivered = status >= 200 && status < 300;
-          String error = delivered ? null
-              : ar.failed() ? ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage()
-              : "target answered " + status;
-          state.attempted(delivery, status, delivered, error);
-          if (status == 401) {
+          WebhookAttempt outcome = WebhookAttempt.of(ar);
+          state.attempted(delivery, outcome);
+          boolean refused = outcome.status() == 401;
+          if (refused) {
             webhookToken = null; // the gateway may have restarted with a new signing key
           }
-          boolean retryable = !delivered && (status == 0 || status == 401 || status == 408 || status == 429 || status >= 500);
-          if (retryable && attempt < options.webhookMaxAttempts()) {
-            long delay = Math.max(1, options.webhookRetryDelay().toMillis() * attempt);
+          if ((outcome.retryable() || refused) && attempt < options.webhookMaxAttempts()) {
+            long delay = WebhookAttempt.retryDelayMs(options.webhookRetryDelay(), attempt);
             vertx.setTimer(delay, id -> attempt(target, delivery, body, attempt + 1));
-          } else if (!delivered) {
-            LOG.warn("Didomi sandbox gave up webhook {} after {} attempt(s): {}", delivery, attempt, error);
+          } else if (!outcome.delivered()) {
+            LOG.warn("Didomi sandbox gave up webhook {} after {} attempt(s): {}", delivery, attempt, outcome.error());
           }
           return Future.<Void>succeededFuture();
         });
@@ -450,7 +402,7 @@ public final class DidomiSandbox {
         .add("grant_type", "client_credentials")
         .add("client_id", target.clientId())
         .add("client_secret", target.clientSecret());
-    Future<String> fetch = web.postAbs(target.tokenUrl()).timeout(10_000).sendForm(form).compose(response -> {
+    Future<String> fetch = server.web().postAbs(target.tokenUrl()).timeout(10_000).sendForm(form).compose(response -> {
       if (response.statusCode() != 200) {
         return Future.failedFuture(new IllegalStateException("token endpoint answered " + response.statusCode()));
       }
@@ -488,28 +440,18 @@ public final class DidomiSandbox {
       } else if (path.equals(ADMIN_PREFIX + "/users") && method == HttpMethod.GET) {
         response.end(new JsonObject().put("users", new JsonArray(List.copyOf(users()))).encode());
       } else if (path.startsWith(usersPrefix) && path.endsWith("/consents") && method == HttpMethod.POST) {
-        String key = decode(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
+        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
         response.end(userChange(key, body.toJsonObject()).encode());
       } else if (path.startsWith(usersPrefix) && method == HttpMethod.GET) {
-        String key = decode(path.substring(usersPrefix.length()));
+        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length()));
         Optional<JsonObject> user = user(key);
         if (user.isPresent()) {
           response.end(user.get().encode());
         } else {
           response.setStatusCode(404).end(error(404, "no user " + key).encode());
         }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.POST) {
-        if (body.toString(StandardCharsets.UTF_8).trim().startsWith("[")) {
-          body.toJsonArray().forEach(o -> addFault(FaultRule.fromJson((JsonObject) o)));
-        } else {
-          addFault(FaultRule.fromJson(body.toJsonObject()));
-        }
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.GET) {
-        response.end(faultsJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && method == HttpMethod.DELETE) {
-        clearFaults();
-        response.end(faultsJson().encode());
+      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
+        // answered by the fault injection
       } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
         expireTokens();
         response.end("{}");
@@ -536,24 +478,14 @@ public final class DidomiSandbox {
     }
   }
 
-  private JsonObject faultsJson() {
-    var faults = new JsonArray();
-    state.faults().forEach(f -> faults.add(f.toJson()));
-    return new JsonObject().put("faults", faults);
-  }
-
   // ---- plumbing ----
 
-  private void respond(HttpServerRequest request, DidomiSandboxState.Call call, int status, JsonObject body) {
+  private void respond(HttpServerRequest request, CallLog.Call call, int status, JsonObject body) {
     String encoded = body.encode();
     if (!state.end(call, status, encoded)) {
       return;
     }
-    HttpServerResponse response = request.response();
-    if (response.closed() || response.ended()) {
-      return;
-    }
-    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    SandboxServer.answerJson(request.response(), status, encoded);
   }
 
   // Didomi's API answers errors as {"code", "name", "message"}
@@ -589,9 +521,5 @@ public final class DidomiSandbox {
     } catch (RuntimeException e) {
       return "(unreadable session request)"; // it may hold a secret: never keep it raw
     }
-  }
-
-  private static String decode(String raw) {
-    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -1,6 +1,6 @@
 package io.consentgateway.sandbox.didomi;
 
-import io.vertx.core.Vertx;
+import io.consentgateway.sandbox.SandboxCommandLine;
 import java.time.Duration;
 
 /**
@@ -17,22 +17,14 @@ public final class DidomiSandboxMain {
   private DidomiSandboxMain() {}
 
   public static void main(String[] args) {
-    DidomiSandboxOptions options;
-    try {
-      options = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("didomi sandbox: " + e.getMessage());
-      System.err.println("flags: --host H --port P --organization ORG --api-key K --api-secret S"
-          + " --token-lifetime-seconds N --webhook-url URL --token-url URL --client-id ID --client-secret S"
-          + " --webhook-attempts N --webhook-retry-ms N");
-      System.exit(2);
-      return;
-    }
-    Vertx vertx = Vertx.vertx();
-    DidomiSandbox sandbox = DidomiSandbox.start(vertx, options).await();
-    System.out.println("Didomi sandbox ready at " + sandbox.baseUrl() + " (organization " + options.organizationId()
-        + ", webhooks to " + (options.webhookTarget() == null ? "nowhere" : options.webhookTarget().targetUrl()) + ")");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
+    SandboxCommandLine.run("didomi sandbox",
+        "--host H --port P --organization ORG --api-key K --api-secret S"
+            + " --token-lifetime-seconds N --webhook-url URL --token-url URL --client-id ID --client-secret S"
+            + " --webhook-attempts N --webhook-retry-ms N",
+        args, DidomiSandboxMain::parse, DidomiSandbox::start,
+        (sandbox, options) -> "Didomi sandbox ready at " + sandbox.baseUrl() + " (organization "
+            + options.organizationId() + ", webhooks to "
+            + (options.webhookTarget() == null ? "nowhere" : options.webhookTarget().targetUrl()) + ")");
   }
 
   static DidomiSandboxOptions parse(String[] args) {
@@ -41,12 +33,10 @@ public final class DidomiSandboxMain {
     String tokenUrl = null;
     String clientId = "didomi";
     String clientSecret = "";
-    for (int i = 0; i < args.length; i += 2) {
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("missing value for " + args[i]);
-      }
-      String value = args[i + 1];
-      switch (args[i]) {
+    var flags = new SandboxCommandLine(args);
+    while (flags.next()) {
+      String value = flags.value();
+      switch (flags.flag()) {
         case "--host" -> options.setHost(value);
         case "--port" -> options.setPort(Integer.parseInt(value));
         case "--organization" -> options.setOrganizationId(value);
@@ -59,7 +49,7 @@ public final class DidomiSandboxMain {
         case "--client-secret" -> clientSecret = value;
         case "--webhook-attempts" -> options.setWebhookMaxAttempts(Integer.parseInt(value));
         case "--webhook-retry-ms" -> options.setWebhookRetryDelay(Duration.ofMillis(Long.parseLong(value)));
-        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+        default -> throw flags.unknownFlag();
       }
     }
     if (webhookUrl != null) {

@@ -1,12 +1,12 @@
 package io.consentgateway.sandbox.didomi;
 
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.CallLog;
+import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.WebhookAttempt;
+import io.consentgateway.sandbox.WebhookDeliveryLog;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Everything the Didomi sandbox remembers: tokens, users with their merged consents, imported
@@ -34,127 +33,39 @@ final class DidomiSandboxState {
     }
   }
 
-  /** What the active faults do to one call. */
-  record FaultEffect(long latencyMs, int status, String retryAfter, boolean hang) {
-    static final FaultEffect NONE = new FaultEffect(0, 0, null, false);
-  }
-
-  static final class Call {
-    final long sequence;
-    final String method;
-    final String path;
-    final long receivedAtMs;
-    long endedAtMs;
-    int status;
-    String requestBody;
-    String responseBody;
-    boolean ended;
-
-    Call(long sequence, String method, String path) {
-      this.sequence = sequence;
-      this.method = method;
-      this.path = path;
-      this.receivedAtMs = System.currentTimeMillis();
-    }
-
-    RecordedCall snapshot() {
-      return new RecordedCall(sequence, method, path, receivedAtMs, endedAtMs, status, requestBody, responseBody);
-    }
-  }
-
   private final DidomiSandboxOptions options;
   private final Map<String, Long> tokenExpiryMs = new HashMap<>();
   private final Map<String, JsonObject> users = new LinkedHashMap<>();
   private final Set<String> importedEventIds = new HashSet<>();
   private long importedEvents;
-  private final Deque<Call> calls = new ArrayDeque<>();
-  private long nextSequence = 1;
-  private final List<FaultRule> faults = new ArrayList<>();
-  private final List<Integer> faultRemaining = new ArrayList<>();
-  private final Map<Long, WebhookDelivery> deliveries = new LinkedHashMap<>();
-  private long nextDelivery = 1;
+  private final CallLog<CallLog.Call> calls;
+  /** The injected faults; thread-safe on their own. */
+  final FaultInjection faults = new FaultInjection();
+  private final WebhookDeliveryLog<WebhookDelivery> deliveries = new WebhookDeliveryLog<>();
 
   DidomiSandboxState(DidomiSandboxOptions options) {
     this.options = options;
+    this.calls = new CallLog<>(CallLog.Call::new, options::maxRecordedCalls);
   }
 
   // ---- calls ----
 
-  synchronized Call begin(String method, String path) {
-    var call = new Call(nextSequence++, method, path);
-    calls.addLast(call);
-    while (calls.size() > options.maxRecordedCalls()) {
-      calls.pollFirst();
-    }
-    return call;
+  synchronized CallLog.Call begin(String method, String path) {
+    return calls.begin(method, path);
   }
 
-  synchronized void recordBody(Call call, String body) {
-    call.requestBody = body;
+  synchronized void recordBody(CallLog.Call call, String body) {
+    calls.recordBody(call, body);
   }
 
   /** Ends a call once; false when it had already ended. */
-  synchronized boolean end(Call call, int status, String responseBody) {
-    if (call.ended) {
-      return false;
-    }
-    call.ended = true;
-    call.endedAtMs = System.currentTimeMillis();
-    call.status = status;
-    call.responseBody = responseBody;
-    return true;
+  synchronized boolean end(CallLog.Call call, int status, String responseBody) {
+    return calls.end(call, status, responseBody);
   }
 
   synchronized List<RecordedCall> calls() {
-    return calls.stream().map(Call::snapshot).toList();
-  }
-
-  // ---- faults ----
-
-  synchronized void addFault(FaultRule rule) {
-    faults.add(rule);
-    faultRemaining.add(rule.count());
-  }
-
-  synchronized void clearFaults() {
-    faults.clear();
-    faultRemaining.clear();
-  }
-
-  synchronized List<FaultRule> faults() {
-    return List.copyOf(faults);
-  }
-
-  synchronized FaultEffect faultFor(String path) {
-    long latency = 0;
-    int status = 0;
-    String retryAfter = null;
-    boolean hang = false;
-    for (int i = 0; i < faults.size(); i++) {
-      FaultRule rule = faults.get(i);
-      int remaining = faultRemaining.get(i);
-      if (remaining == 0 || (rule.pathContains() != null && !path.contains(rule.pathContains()))) {
-        continue;
-      }
-      if (rule.ratio() < 1.0 && ThreadLocalRandom.current().nextDouble() >= rule.ratio()) {
-        continue;
-      }
-      boolean terminal = rule.hang() || rule.status() != 0;
-      if (terminal && (hang || status != 0)) {
-        continue; // the first terminal fault wins; later ones keep their budget
-      }
-      if (remaining > 0) {
-        faultRemaining.set(i, remaining - 1);
-      }
-      latency += rule.latencyMs();
-      if (rule.hang()) {
-        hang = true;
-      } else if (rule.status() != 0) {
-        status = rule.status();
-        retryAfter = rule.retryAfter();
-      }
-    }
-    return latency == 0 && status == 0 && !hang ? FaultEffect.NONE : new FaultEffect(latency, status, retryAfter, hang);
+    return List.copyOf(calls.snapshot(c -> new RecordedCall(c.sequence(), c.method(), c.path(), c.startedAtMs(),
+        c.endedAtMs(), c.status(), c.requestBody(), c.responseBody())));
   }
 
   // ---- tokens ----
@@ -287,21 +198,16 @@ final class DidomiSandboxState {
   // ---- emitted webhooks ----
 
   synchronized long newDelivery(String type, String organizationUserId, String eventId, String body) {
-    long sequence = nextDelivery++;
-    deliveries.put(sequence, new WebhookDelivery(sequence, type, organizationUserId, eventId, 0, 0, false, null, body));
-    return sequence;
+    return deliveries.add(
+        sequence -> new WebhookDelivery(sequence, type, organizationUserId, eventId, 0, 0, false, null, body));
   }
 
-  synchronized void attempted(long sequence, int status, boolean delivered, String error) {
-    WebhookDelivery d = deliveries.get(sequence);
-    if (d != null) {
-      deliveries.put(sequence, new WebhookDelivery(sequence, d.type(), d.organizationUserId(), d.eventId(),
-          d.attempts() + 1, status, delivered, error, d.body()));
-    }
+  synchronized void attempted(long sequence, WebhookAttempt attempt) {
+    deliveries.update(sequence, d -> d.after(attempt));
   }
 
   synchronized List<WebhookDelivery> deliveries() {
-    return List.copyOf(deliveries.values());
+    return deliveries.all();
   }
 
   synchronized void reset() {
@@ -309,8 +215,8 @@ final class DidomiSandboxState {
     users.clear();
     importedEventIds.clear();
     importedEvents = 0;
-    calls.removeIf(c -> c.ended);
+    calls.forgetEnded();
     deliveries.clear();
-    clearFaults();
+    faults.clear();
   }
 }

@@ -1,5 +1,6 @@
 package io.consentgateway.sandbox.didomi;
 
+import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -12,6 +13,12 @@ import io.vertx.core.json.JsonObject;
 public record WebhookDelivery(
     long sequence, String type, String organizationUserId, String eventId, int attempts, int status,
     boolean delivered, String error, String body) {
+
+  /** This delivery after one more attempt. */
+  WebhookDelivery after(WebhookAttempt attempt) {
+    return new WebhookDelivery(sequence, type, organizationUserId, eventId, attempts + 1, attempt.status(),
+        attempt.delivered(), attempt.error(), body);
+  }
 
   public JsonObject toJson() {
     return new JsonObject()

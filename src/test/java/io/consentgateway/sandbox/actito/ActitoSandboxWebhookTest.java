@@ -1,26 +1,24 @@
 package io.consentgateway.sandbox.actito;
 
+import static io.consentgateway.sandbox.Eventually.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.bidirectional.ActitoProfileChange;
 import io.consentgateway.bidirectional.ActitoWebhookParser;
+import io.consentgateway.sandbox.WebhookRecorder;
+import io.consentgateway.sandbox.WebhookRecorder.Received;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,30 +30,17 @@ class ActitoSandboxWebhookTest {
   private static final String P = "/profiles/v4/entity/acme/table/Customers";
   private static final String SECRET = "hook-s3cret";
 
-  private record Received(String authorization, JsonObject body) {}
-
   private Vertx vertx;
   private ActitoSandbox sandbox;
-  private HttpServer target;
-  private final Queue<Received> received = new ConcurrentLinkedQueue<>();
-  private final Queue<Integer> statuses = new ArrayDeque<>();
-  private volatile boolean hang;
+  private WebhookRecorder target;
+  private Queue<Received> received;
   private WebClient http;
 
   @BeforeEach
   void start(Vertx vertx) {
     this.vertx = vertx;
-    target = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-      received.add(new Received(request.getHeader("X-Authorization"), body.toJsonObject()));
-      if (hang) {
-        return; // never answered
-      }
-      Integer status;
-      synchronized (statuses) {
-        status = statuses.poll();
-      }
-      request.response().setStatusCode(status == null ? 200 : status).end();
-    })).listen(0, "127.0.0.1").await();
+    target = WebhookRecorder.start(vertx, "X-Authorization", Map.of());
+    received = target.received;
     http = WebClient.create(vertx);
   }
 
@@ -65,7 +50,7 @@ class ActitoSandboxWebhookTest {
     if (sandbox != null) {
       sandbox.stop().await();
     }
-    target.close().await();
+    target.close();
   }
 
   @Test
@@ -140,7 +125,7 @@ class ActitoSandboxWebhookTest {
 
   @Test
   void apiAnswerDoesNotWaitForAnUnansweringTarget() {
-    hang = true;
+    target.hang();
     startSandbox(withWebhook(false));
     long id = sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
 
@@ -156,7 +141,7 @@ class ActitoSandboxWebhookTest {
 
   @Test
   void refusedDeliveryIsRetriedUntilAccepted() {
-    statuses.add(503);
+    target.answer(503);
     startSandbox(withWebhook(false));
     sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
 
@@ -208,7 +193,7 @@ class ActitoSandboxWebhookTest {
   }
 
   private String targetUrl() {
-    return "http://127.0.0.1:" + target.actualPort() + "/webhooks/actito/acme";
+    return "http://127.0.0.1:" + target.port() + "/webhooks/actito/acme";
   }
 
   private HttpResponse<Buffer> api(HttpMethod method, String path, JsonObject body) {
@@ -224,26 +209,10 @@ class ActitoSandboxWebhookTest {
   }
 
   private List<Received> awaitWebhooks(int count) {
-    waitUntil(() -> received.size() >= count);
-    return List.copyOf(received);
+    return target.awaitWebhooks(count);
   }
 
   private static JsonObject sub(String name, boolean subscribe) {
     return new JsonObject().put("name", name).put("subscribe", subscribe);
-  }
-
-  private static void waitUntil(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      try {
-        Thread.sleep(10); // the JUnit thread, never an event loop
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 }

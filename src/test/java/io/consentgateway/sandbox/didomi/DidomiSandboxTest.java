@@ -2,6 +2,7 @@ package io.consentgateway.sandbox.didomi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.sandbox.WebhookRecorder;
 import io.consentgateway.sandbox.actito.FaultRule;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -134,7 +135,7 @@ class DidomiSandboxTest {
 
     var webhooks = receiver.awaitWebhooks(2);
 
-    assertThat(webhooks).extracting(WebhookReceiver.Received::authorization).containsOnly("Bearer " + WebhookReceiver.TOKEN);
+    assertThat(webhooks).extracting(WebhookRecorder.Received::authorization).containsOnly("Bearer " + WebhookReceiver.TOKEN);
     assertThat(webhooks.get(0).body().getString("type")).isEqualTo("user.created");
     JsonObject updated = webhooks.get(1).body();
     assertThat(updated.getString("type")).isEqualTo("user.updated");

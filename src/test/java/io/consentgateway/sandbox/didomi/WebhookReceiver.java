@@ -1,13 +1,13 @@
 package io.consentgateway.sandbox.didomi;
 
+import io.consentgateway.sandbox.Eventually;
+import io.consentgateway.sandbox.WebhookRecorder;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,77 +19,47 @@ final class WebhookReceiver implements AutoCloseable {
 
   static final String TOKEN = "gw-token";
 
-  record Received(String authorization, JsonObject body) {}
-
-  final Queue<Received> received = new ConcurrentLinkedQueue<>();
+  final Queue<WebhookRecorder.Received> received;
   final Queue<String> tokenForms = new ConcurrentLinkedQueue<>();
-  private final Queue<Integer> statuses = new ArrayDeque<>();
-  private final HttpServer server;
+  private final WebhookRecorder recorder;
 
-  private WebhookReceiver(HttpServer server) {
-    this.server = server;
+  private WebhookReceiver(Vertx vertx) {
+    this.recorder = WebhookRecorder.start(vertx, "Authorization", Map.of("/oauth/token", (request, body) -> {
+      String form = body.toString();
+      tokenForms.add(form);
+      boolean ok = form.contains("grant_type=client_credentials") && form.contains("client_id=didomi")
+          && form.contains("client_secret=hook-secret");
+      request.response().setStatusCode(ok ? 200 : 401).putHeader("Content-Type", "application/json")
+          .end(ok ? new JsonObject().put("access_token", TOKEN).put("token_type", "Bearer").put("expires_in", 3600).encode()
+              : "{\"error\":\"invalid_client\"}");
+    }));
+    this.received = recorder.received;
   }
 
   static WebhookReceiver start(Vertx vertx) {
-    var holder = new WebhookReceiver[1];
-    HttpServer server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-      WebhookReceiver self = holder[0];
-      if (request.path().equals("/oauth/token")) {
-        String form = body.toString();
-        self.tokenForms.add(form);
-        boolean ok = form.contains("grant_type=client_credentials") && form.contains("client_id=didomi")
-            && form.contains("client_secret=hook-secret");
-        request.response().setStatusCode(ok ? 200 : 401).putHeader("Content-Type", "application/json")
-            .end(ok ? new JsonObject().put("access_token", TOKEN).put("token_type", "Bearer").put("expires_in", 3600).encode()
-                : "{\"error\":\"invalid_client\"}");
-        return;
-      }
-      self.received.add(new Received(request.getHeader("Authorization"), body.toJsonObject()));
-      Integer status;
-      synchronized (self.statuses) {
-        status = self.statuses.poll();
-      }
-      request.response().setStatusCode(status == null ? 200 : status).end("{}");
-    }));
-    var receiver = new WebhookReceiver(server.listen(0, "127.0.0.1").await());
-    holder[0] = receiver;
-    return receiver;
+    return new WebhookReceiver(vertx);
   }
 
   /** The next webhooks are answered these statuses, in order. */
   void answer(Integer... next) {
-    synchronized (statuses) {
-      statuses.addAll(List.of(next));
-    }
+    recorder.answer(next);
   }
 
   DidomiWebhookTarget target() {
-    String base = "http://127.0.0.1:" + server.actualPort();
+    String base = "http://127.0.0.1:" + recorder.port();
     return new DidomiWebhookTarget(base + "/webhooks/didomi/acme", base + "/oauth/token", "didomi", "hook-secret");
   }
 
-  List<Received> awaitWebhooks(int count) {
-    waitUntil(() -> received.size() >= count);
-    return List.copyOf(received);
+  List<WebhookRecorder.Received> awaitWebhooks(int count) {
+    return recorder.awaitWebhooks(count);
   }
 
   static void waitUntil(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      try {
-        Thread.sleep(10); // the JUnit thread, never an event loop
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Eventually.waitUntil(condition);
   }
 
   @Override
   public void close() {
-    server.close().await();
+    recorder.close();
   }
 }

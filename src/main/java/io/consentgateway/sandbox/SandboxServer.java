@@ -1,0 +1,121 @@
+package io.consentgateway.sandbox;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The HTTP server a sandbox runs on: a verticle of its own (so it never shares an event loop with
+ * the caller's code) that listens on the configured host and port, hands every request to one
+ * handler, and owns the web client the sandbox sends its webhooks with. Once started it knows the
+ * port it actually listens on (the configured one may be 0) and the context it runs on.
+ */
+public final class SandboxServer {
+
+  private final Vertx vertx;
+  private final String host;
+  private final int configuredPort;
+  private final String userAgent;
+  private final Handler<HttpServerRequest> handler;
+  private volatile String deploymentId;
+  private volatile int port;
+  private volatile Context context;
+  private volatile WebClient web;
+
+  public SandboxServer(Vertx vertx, String host, int port, String userAgent, Handler<HttpServerRequest> handler) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.host = Objects.requireNonNull(host, "host");
+    this.configuredPort = port;
+    this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+    this.handler = Objects.requireNonNull(handler, "handler");
+  }
+
+  /** Deploys the server's verticle; completes once it listens. */
+  public Future<Void> start() {
+    return vertx.deployVerticle(new Verticle()).map(id -> {
+      deploymentId = id;
+      return null;
+    });
+  }
+
+  /** Undeploys it; nothing to do when it never started. */
+  public Future<Void> stop() {
+    String id = deploymentId;
+    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+  }
+
+  /** The port it listens on; 0 before it started. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code http://host:port}, what a client uses as the sandbox's base URL. */
+  public String baseUrl() {
+    return "http://" + host + ":" + port;
+  }
+
+  /** The context its requests are handled on; null before it started. */
+  public Context context() {
+    return context;
+  }
+
+  /** The client for the sandbox's own outgoing calls (webhooks); null before it started. */
+  public WebClient web() {
+    return web;
+  }
+
+  /** Runs {@code action} now when {@code delayMs} is not positive, else on a timer after it. */
+  public void after(long delayMs, Runnable action) {
+    if (delayMs <= 0) {
+      action.run();
+    } else {
+      vertx.setTimer(delayMs, id -> action.run());
+    }
+  }
+
+  /**
+   * Answers a call with a JSON body, unless the client went away or it was answered already; the
+   * sandbox ends the call in its log first, since the client may start its next call as soon as
+   * it reads this answer.
+   */
+  public static void answerJson(HttpServerResponse response, int status, String encoded) {
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+  }
+
+  /** Decodes one path segment: a {@code +} there is a plus sign, not a space. */
+  public static String decodeSegment(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private final class Verticle extends VerticleBase {
+    private HttpServer server;
+
+    @Override
+    public Future<?> start() {
+      SandboxServer.this.context = context; // VerticleBase.context: the one this verticle runs on
+      web = WebClient.create(vertx, new WebClientOptions().setUserAgent(userAgent));
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(configuredPort));
+      return server.requestHandler(handler).listen().onSuccess(s -> port = s.actualPort());
+    }
+
+    @Override
+    public Future<?> stop() {
+      web.close();
+      return server.close();
+    }
+  }
+}
