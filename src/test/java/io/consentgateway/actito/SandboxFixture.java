@@ -5,7 +5,7 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.Secret;
 import io.consentgateway.config.SubscriptionMapping;
-import io.consentgateway.sandbox.Eventually;
+import io.consentgateway.support.Eventually;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.sandbox.actito.SandboxOptions;

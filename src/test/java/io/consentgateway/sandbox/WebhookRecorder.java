@@ -1,5 +1,7 @@
 package io.consentgateway.sandbox;
 
+import io.consentgateway.support.Eventually;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;

@@ -17,6 +17,11 @@ public final class Eventually {
     }
   }
 
+  /** Ten seconds for {@code condition}, for the sandboxes' own tests. */
+  public static void waitUntil(BooleanSupplier condition) {
+    await(Duration.ofSeconds(10), "condition", condition);
+  }
+
   public static void await(Duration timeout, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -24,7 +29,7 @@ public final class Eventually {
         return;
       }
       try {
-        Thread.sleep(50);
+        Thread.sleep(10); // the test thread, never an event loop
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);

@@ -1,6 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
-import static io.consentgateway.sandbox.Eventually.waitUntil;
+import static io.consentgateway.support.Eventually.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.bidirectional.ActitoProfileChange;

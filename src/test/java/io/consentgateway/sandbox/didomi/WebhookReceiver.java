@@ -1,6 +1,6 @@
 package io.consentgateway.sandbox.didomi;
 
-import io.consentgateway.sandbox.Eventually;
+import io.consentgateway.support.Eventually;
 import io.consentgateway.sandbox.WebhookRecorder;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
