@@ -148,11 +148,6 @@ final class GroupCommitWriter {
     return queue.size();
   }
 
-  /** Webhook writes waiting: what {@code queueCapacity} bounds. */
-  int ingestQueued() {
-    return ingestQueued.get();
-  }
-
   boolean isAccepting() {
     return accepting;
   }

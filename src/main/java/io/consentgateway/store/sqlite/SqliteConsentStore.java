@@ -13,8 +13,6 @@ import io.consentgateway.store.IntegrationBacklog;
 import io.consentgateway.store.UserRecord;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
-import io.consentgateway.store.StoreUnavailableException;
-import io.consentgateway.store.StoreUnavailableException.Reason;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import java.nio.file.Files;
@@ -284,9 +282,5 @@ public final class SqliteConsentStore implements ConsentStore {
       checkpointer.close();
       return Future.succeededFuture();
     });
-  }
-
-  static StoreUnavailableException unavailable(Reason reason, String message, Throwable cause) {
-    return new StoreUnavailableException(reason, message, cause);
   }
 }
