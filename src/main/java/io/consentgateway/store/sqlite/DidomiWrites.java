@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +28,6 @@ final class DidomiWrites {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<TreeMap<String, Boolean>> SUBSCRIPTIONS = new TypeReference<>() {};
-
-  private static final String INSERT_INBOX =
-      "INSERT INTO webhook_inbox (integration, dedup_key, source, type, user_key, received_at, body)"
-          + " VALUES (?, ?, ?, 'actito.subscriptions', ?, ?, ?) ON CONFLICT (integration, dedup_key) DO NOTHING";
 
   private static final String READ_STATE =
       "SELECT desired, acknowledged, sending FROM user_state WHERE integration = ? AND user_key = ?";
@@ -67,14 +62,8 @@ final class DidomiWrites {
   private DidomiWrites() {}
 
   static IngestOutcome ingest(GroupCommitWriter.Session session, ActitoSubscriptionChange change) throws SQLException {
-    PreparedStatement inbox = session.statement(INSERT_INBOX);
-    inbox.setString(1, change.integration());
-    inbox.setString(2, "actito:" + change.deliveryKey());
-    inbox.setString(3, WebhookSource.ACTITO.name());
-    inbox.setString(4, change.userKey());
-    inbox.setLong(5, change.receivedAtMillis());
-    inbox.setBytes(6, change.body());
-    if (inbox.executeUpdate() == 0) {
+    if (!SqliteConsentStore.storeInInbox(session, change.integration(), "actito:" + change.deliveryKey(),
+        WebhookSource.ACTITO, "actito.subscriptions", change.userKey(), change.receivedAtMillis(), change.body())) {
       return IngestOutcome.DUPLICATE;
     }
     ConsentState desired = ConsentState.empty();
@@ -128,10 +117,10 @@ final class DidomiWrites {
     write.setString(2, change.userKey());
     write.setBytes(3, desired.encode());
     write.setBytes(4, acknowledged.encode());
-    setNullableLong(write, 5, change.profileId());
+    DispatchWrites.setNullableLong(write, 5, change.profileId());
     write.setInt(6, actitoBehind ? 1 : 0);
-    setNullableLong(write, 7, actitoBehind ? now : null);
-    setNullableLong(write, 8, actitoBehind ? now : null);
+    DispatchWrites.setNullableLong(write, 7, actitoBehind ? now : null);
+    DispatchWrites.setNullableLong(write, 8, actitoBehind ? now : null);
     write.setLong(9, now);
     write.executeUpdate();
 
@@ -139,7 +128,7 @@ final class DidomiWrites {
     queue.setString(1, change.integration());
     queue.setString(2, change.userKey());
     queue.setString(3, change.deliveryKey());
-    setNullableLong(queue, 4, change.profileId());
+    DispatchWrites.setNullableLong(queue, 4, change.profileId());
     queue.setString(5, encode(real));
     queue.setLong(6, now);
     queue.setLong(7, now);
@@ -172,7 +161,7 @@ final class DidomiWrites {
       GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight)
       throws SQLException {
     long now = System.currentTimeMillis();
-    String exclusion = inFlight.isEmpty() ? "" : " AND o.user_key NOT IN (" + "?,".repeat(inFlight.size() - 1) + "?)";
+    String exclusion = DispatchWrites.notIn("o.user_key", inFlight.size());
     PreparedStatement select = session.statement(String.format(SELECT_DUE, exclusion));
     int p = 1;
     select.setString(p++, integration);
@@ -258,11 +247,4 @@ final class DidomiWrites {
     }
   }
 
-  private static void setNullableLong(PreparedStatement statement, int index, Long value) throws SQLException {
-    if (value == null) {
-      statement.setNull(index, Types.INTEGER);
-    } else {
-      statement.setLong(index, value);
-    }
-  }
 }

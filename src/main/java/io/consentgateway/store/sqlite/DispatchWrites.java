@@ -69,7 +69,7 @@ final class DispatchWrites {
     List<ClaimedUser> claimed = new ArrayList<>();
     // A user whose dispatch is recording its outcome may look due already; leasing it again would
     // park it for a whole lease, so the scheduler's in-flight users are excluded.
-    String exclusion = inFlight.isEmpty() ? "" : " AND user_key NOT IN (" + "?,".repeat(inFlight.size() - 1) + "?)";
+    String exclusion = notIn("user_key", inFlight.size());
     PreparedStatement select = session.statement(String.format(SELECT_DUE, exclusion));
     int p = 1;
     select.setString(p++, integration);
@@ -197,11 +197,7 @@ final class DispatchWrites {
       String lastError, boolean deadLettered, long now) throws SQLException {
     PreparedStatement settle = session.statement(SETTLE);
     settle.setBytes(1, acknowledged == null ? null : acknowledged.encode());
-    if (profileId == null) {
-      settle.setNull(2, Types.INTEGER);
-    } else {
-      settle.setLong(2, profileId);
-    }
+    setNullableLong(settle, 2, profileId);
     settle.setString(3, lastError);
     settle.setInt(4, deadLettered ? 1 : 0);
     settle.setInt(5, user.pendingChanges());
@@ -246,6 +242,19 @@ final class DispatchWrites {
     setNullableInt(log, 6, status);
     log.setString(7, detail == null ? null : truncate(detail, 2000));
     log.executeUpdate();
+  }
+
+  /** {@code AND column NOT IN (?, ...)} for {@code count} parameters; empty for none. */
+  static String notIn(String column, int count) {
+    return count == 0 ? "" : " AND " + column + " NOT IN (" + "?,".repeat(count - 1) + "?)";
+  }
+
+  static void setNullableLong(PreparedStatement statement, int index, Long value) throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.INTEGER);
+    } else {
+      statement.setLong(index, value);
+    }
   }
 
   static void setNullableInt(PreparedStatement statement, int index, Integer value) throws SQLException {

@@ -11,6 +11,7 @@ import io.consentgateway.store.DeadLetterEntry;
 import io.consentgateway.store.DispatchOutcome;
 import io.consentgateway.store.IntegrationBacklog;
 import io.consentgateway.store.UserRecord;
+import io.consentgateway.store.WebhookSource;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -129,16 +130,26 @@ public final class SqliteConsentStore implements ConsentStore {
     return writer.submit(session -> insert(session, webhook));
   }
 
-  private static IngestOutcome insert(GroupCommitWriter.Session session, InboundWebhook webhook) throws SQLException {
+  /**
+   * Stores a webhook in the inbox under its delivery key; false when that key is already there (a
+   * redelivery). The one place where idempotency is decided, for both sources.
+   */
+  static boolean storeInInbox(GroupCommitWriter.Session session, String integration, String dedupKey,
+      WebhookSource source, String type, String userKey, long receivedAtMillis, byte[] body) throws SQLException {
     PreparedStatement insert = session.statement(INSERT_INBOX);
-    insert.setString(1, webhook.integration());
-    insert.setString(2, webhook.dedupKey());
-    insert.setString(3, webhook.source().name());
-    insert.setString(4, webhook.type());
-    insert.setString(5, webhook.userKey());
-    insert.setLong(6, webhook.receivedAtMillis());
-    insert.setBytes(7, webhook.body());
-    if (insert.executeUpdate() == 0) {
+    insert.setString(1, integration);
+    insert.setString(2, dedupKey);
+    insert.setString(3, source.name());
+    insert.setString(4, type);
+    insert.setString(5, userKey);
+    insert.setLong(6, receivedAtMillis);
+    insert.setBytes(7, body);
+    return insert.executeUpdate() > 0;
+  }
+
+  private static IngestOutcome insert(GroupCommitWriter.Session session, InboundWebhook webhook) throws SQLException {
+    if (!storeInInbox(session, webhook.integration(), webhook.dedupKey(), webhook.source(), webhook.type(),
+        webhook.userKey(), webhook.receivedAtMillis(), webhook.body())) {
       return IngestOutcome.DUPLICATE;
     }
     if (webhook.changes().isEmpty()) {
