@@ -3,7 +3,7 @@ package io.consentgateway.bidirectional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
-import io.consentgateway.support.Fixtures;
+import io.consentgateway.support.Examples;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.StoreFile;
 import io.consentgateway.support.TestConfig;
@@ -47,7 +47,7 @@ class ActitoWebhookIngestTest {
 
   @Test
   void singlePushFixtureIsStoredAndQueuedForDidomi() {
-    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, Fixtures.read("actito/updated-subscription.json"));
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, Examples.read("actito/updated-subscription.json"));
 
     assertThat(response.statusCode()).isEqualTo(202);
     assertThat(new JsonObject(response.body()).getInteger("accepted")).isEqualTo(1);
@@ -59,7 +59,7 @@ class ActitoWebhookIngestTest {
 
   @Test
   void bulkPushFixtureStoresEachProfileOnceEvenWhenRedelivered() {
-    String bulk = Fixtures.read("actito/updated-subscription.bulk.json");
+    String bulk = Examples.read("actito/updated-subscription.bulk.json");
 
     HttpResponse<String> first = http.postActito("acme", "X-Authorization", SECRET, bulk);
     HttpResponse<String> again = http.postActito("acme", "X-Authorization", SECRET, bulk);
@@ -67,16 +67,16 @@ class ActitoWebhookIngestTest {
     assertThat(new JsonObject(first.body()).getInteger("accepted")).isEqualTo(2);
     assertThat(new JsonObject(again.body()).getInteger("duplicates")).isEqualTo(2);
     assertThat(store.count("SELECT COUNT(*) FROM didomi_outbox WHERE user_key IN ('ann.martin@example.com', 'bob@example.com')"
-        + " AND delivery_key LIKE 'b7c8d9e0%'")).isEqualTo(2);
+        + " AND delivery_key LIKE 'd2e4f6a8%'")).isEqualTo(2);
   }
 
   @Test
   void wrongOrMissingSecretIsRefusedWith401AndStoresNothing() {
     long before = store.inboxRows();
 
-    assertThat(http.postActito("acme", "X-Authorization", "guess", Fixtures.read("actito/updated-subscription.json")).statusCode())
+    assertThat(http.postActito("acme", "X-Authorization", "guess", Examples.read("actito/updated-subscription.json")).statusCode())
         .isEqualTo(401);
-    assertThat(http.postActito("acme", "X-Authorization", null, Fixtures.read("actito/updated-subscription.json")).statusCode())
+    assertThat(http.postActito("acme", "X-Authorization", null, Examples.read("actito/updated-subscription.json")).statusCode())
         .isEqualTo(401);
     assertThat(store.inboxRows()).isEqualTo(before);
   }
@@ -107,7 +107,7 @@ class ActitoWebhookIngestTest {
 
   @Test
   void integrationWithoutTheBidirectionalFlowAnswers404() {
-    assertThat(http.postActito("globex", "X-Authorization", SECRET, Fixtures.read("actito/updated-subscription.json")).statusCode())
+    assertThat(http.postActito("globex", "X-Authorization", SECRET, Examples.read("actito/updated-subscription.json")).statusCode())
         .isEqualTo(404);
   }
 }

@@ -1,7 +1,7 @@
 package io.consentgateway.bidirectional;
 
-import static io.consentgateway.bidirectional.ActitoFixtures.actito;
-import static io.consentgateway.bidirectional.ActitoFixtures.utf8;
+import static io.consentgateway.support.Examples.actito;
+import static io.consentgateway.support.Examples.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,13 +19,13 @@ class ActitoWebhookParserTest {
   void singlePushFixtureGivesOneChangeWithTheKeyAsAPlainField() {
     ActitoWebhook webhook = parser.parse(actito("updated-subscription.json"));
 
-    assertThat(webhook.id()).isEqualTo("6f0b2d9a-4c1e-4f3a-9b7d-1e2f3a4b5c6d");
+    assertThat(webhook.id()).isEqualTo("a7c1f3e5-9b2d-4e6f-8a0c-2d4f6b8a0c11");
     assertThat(webhook.changes()).singleElement().satisfies(change -> {
       assertThat(change.index()).isZero();
-      assertThat(change.profileId()).isEqualTo(4211L);
+      assertThat(change.profileId()).isEqualTo(5102L);
       assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
       assertThat(change.subscriptions()).containsExactly(Map.entry("Newsletter", false));
-      assertThat(change.deliveryKey()).isEqualTo("6f0b2d9a-4c1e-4f3a-9b7d-1e2f3a4b5c6d:0");
+      assertThat(change.deliveryKey()).isEqualTo("a7c1f3e5-9b2d-4e6f-8a0c-2d4f6b8a0c11:0");
     });
   }
 
@@ -36,9 +36,9 @@ class ActitoWebhookParserTest {
     assertThat(webhook.changes()).extracting(ActitoProfileChange::index).containsExactly(0, 1);
     assertThat(webhook.changes()).extracting(ActitoProfileChange::organizationUserId)
         .containsExactly("ann.martin@example.com", "bob@example.com");
-    assertThat(webhook.changes()).extracting(ActitoProfileChange::profileId).containsExactly(4211L, 4377L);
+    assertThat(webhook.changes()).extracting(ActitoProfileChange::profileId).containsExactly(5102L, 5233L);
     assertThat(webhook.changes().get(0).subscriptions()).containsExactly(Map.entry("SmsOffers", true));
-    assertThat(webhook.changes().get(1).deliveryKey()).isEqualTo("b7c8d9e0-1f2a-4b3c-8d4e-5f6a7b8c9d0e:1");
+    assertThat(webhook.changes().get(1).deliveryKey()).isEqualTo("d2e4f6a8-0b1c-4d3e-9f5a-7b9c1d3e5f22:1");
   }
 
   @Test

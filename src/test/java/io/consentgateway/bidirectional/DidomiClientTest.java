@@ -285,7 +285,7 @@ class DidomiClientTest {
   void eventBuiltByTheReverseMapperIsAcceptedByDidomi() {
     client = client(settings());
     var mapper = new ReverseMapper(BidirectionalTestIntegrations.acme(sandbox.baseUrl()));
-    var change = new ActitoProfileChange(0, 4211L, ANN, Map.of("SmsOffers", true), "hook:0");
+    var change = new ActitoProfileChange(0, 5102L, ANN, Map.of("SmsOffers", true), "hook:0");
     DidomiConsentEvent event = mapper.map(change, null).event().orElseThrow();
 
     DidomiWriteResult result = client.writeConsentEvent(ORG, new JsonObject(event.json())).await();

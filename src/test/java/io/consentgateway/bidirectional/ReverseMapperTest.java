@@ -1,5 +1,6 @@
 package io.consentgateway.bidirectional;
 
+import io.consentgateway.support.Examples;
 import static io.consentgateway.bidirectional.BidirectionalTestIntegrations.known;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +23,7 @@ class ReverseMapperTest {
 
   @Test
   void purposeLevelUnsubscribeDisablesThePurpose() {
-    var change = parser.parse(ActitoFixtures.actito("updated-subscription.json")).changes().get(0);
+    var change = parser.parse(Examples.actito("updated-subscription.json")).changes().get(0);
 
     DidomiConsentEvent event = mapper.map(change, ConsentState.empty()).event().orElseThrow();
 

@@ -7,7 +7,7 @@ import io.consentgateway.sandbox.actito.FaultRule;
 import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.Eventually;
-import io.consentgateway.support.Fixtures;
+import io.consentgateway.support.Examples;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.TestConfig;
 import io.vertx.core.json.JsonObject;
@@ -67,7 +67,7 @@ class DispatchEndToEndTest {
     start(true);
 
     for (String fixture : FIXTURE_ORDER) {
-      assertThat(http.postDidomi("acme", token, Fixtures.read(fixture)).statusCode()).as(fixture).isBetween(200, 299);
+      assertThat(http.postDidomi("acme", token, Examples.read(fixture)).statusCode()).as(fixture).isBetween(200, 299);
     }
 
     awaitBacklogEmpty();
@@ -90,7 +90,7 @@ class DispatchEndToEndTest {
     actito.sandbox().seedProfile("bob@example.com", new JsonObject(), new JsonObject().put("Newsletter", false));
 
     for (String fixture : FIXTURE_ORDER) {
-      http.postDidomi("acme", token, Fixtures.read(fixture));
+      http.postDidomi("acme", token, Examples.read(fixture));
     }
 
     awaitBacklogEmpty();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
 import io.consentgateway.support.DidomiPayloads;
-import io.consentgateway.support.Fixtures;
+import io.consentgateway.support.Examples;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.StoreFile;
 import io.consentgateway.support.TestConfig;
@@ -45,7 +45,7 @@ class DidomiWebhookIngestTest {
   }
 
   static Iterable<Path> didomiFixtures() {
-    return Fixtures.didomi();
+    return Examples.didomiFiles();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,5 +1,6 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.support.Examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
@@ -30,7 +31,7 @@ class ActitoProfileUpdateTest {
   @Test
   void firstUpdateCarriesEveryDesiredFieldTheUniqueKeyAndTheChangeDate() throws Exception {
     // given the typical event merged into a new user's state, nothing acknowledged yet
-    ConsentState desired = stateAfter(Fixtures.didomi("event.created.json"));
+    ConsentState desired = stateAfter(Examples.didomi("event.created.json"));
     // when the update is built
     ActitoProfileUpdate update = mapper.updateFor(desired, ConsentState.empty());
     // then the body is DESIGN §2.2's, unique key first
@@ -52,10 +53,10 @@ class ActitoProfileUpdateTest {
   @Test
   void onlyFieldsThatDifferFromWhatActitoAcknowledgedAreSent() {
     // given Actito acknowledged the state after the typical event
-    ConsentState acknowledged = stateAfter(Fixtures.didomi("event.created.json"));
+    ConsentState acknowledged = stateAfter(Examples.didomi("event.created.json"));
     ConsentState desired = acknowledged.copy();
     // when the user's later update (newsletter off, sms off, tier platinum) is merged
-    desired.merge(mapper.changesFor(parser.parse(Fixtures.didomi("user.updated.json"))));
+    desired.merge(mapper.changesFor(parser.parse(Examples.didomi("user.updated.json"))));
     ActitoProfileUpdate update = mapper.updateFor(desired, acknowledged);
     // then only what changed is sent, with the unique key
     assertThat(update.subscriptions()).containsExactly(
@@ -67,7 +68,7 @@ class ActitoProfileUpdateTest {
 
   @Test
   void nothingToSendOnceActitoAcknowledgedTheDesiredState() {
-    ConsentState desired = stateAfter(Fixtures.didomi("event.created.json"));
+    ConsentState desired = stateAfter(Examples.didomi("event.created.json"));
 
     ActitoProfileUpdate update = mapper.updateFor(desired, desired.copy());
 
@@ -102,7 +103,7 @@ class ActitoProfileUpdateTest {
   @Test
   void fieldsNoLongerConfiguredAreNotSent() {
     // given a state built under a configuration that mapped more than today's
-    ConsentState desired = stateAfter(Fixtures.didomi("event.created.json"));
+    ConsentState desired = stateAfter(Examples.didomi("event.created.json"));
     ConsentMapper narrower = new ConsentMapper(TestIntegrations.acme("gdpr", MetadataAttributes.only(List.of("language")),
         OnUserDeleted.IGNORE, List.of(new SubscriptionMapping("Newsletter", "newsletter", null, null))));
     // when the update is built under today's
@@ -120,8 +121,8 @@ class ActitoProfileUpdateTest {
 
   @Test
   void statesOfDifferentUsersAreRefused() {
-    ConsentState ann = stateAfter(Fixtures.didomi("event.created.json"));
-    ConsentState bob = stateAfter(Fixtures.didomi("event.updated.confirmed.json"));
+    ConsentState ann = stateAfter(Examples.didomi("event.created.json"));
+    ConsentState bob = stateAfter(Examples.didomi("event.updated.confirmed.json"));
 
     assertThatThrownBy(() -> mapper.updateFor(ann, bob)).isInstanceOf(IllegalArgumentException.class);
   }

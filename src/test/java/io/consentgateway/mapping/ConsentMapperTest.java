@@ -1,6 +1,7 @@
 package io.consentgateway.mapping;
 
-import static io.consentgateway.mapping.Fixtures.didomi;
+import io.consentgateway.support.Examples;
+import static io.consentgateway.support.Examples.didomi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
@@ -284,8 +285,8 @@ class ConsentMapperTest {
         "user.updated.json", Map.of("Newsletter", false, "SmsOffers", false, "EmailOffers", true,
             "PostOffers", false, "Analytics", false));
 
-    assertThat(Fixtures.allDidomiNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
-    for (String name : Fixtures.allDidomiNames()) {
+    assertThat(Examples.didomiNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+    for (String name : Examples.didomiNames()) {
       assertThat(changesFor(didomi(name)).subscriptions()).as(name).isEqualTo(expected.get(name));
     }
   }

@@ -1,5 +1,6 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.support.Examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
@@ -111,7 +112,7 @@ class ConsentStateTest {
   @Test
   void redeliveredChangeChangesNothing() {
     ConsentState state = ConsentState.empty();
-    FieldChanges changes = mapper.changesFor(parser.parse(Fixtures.didomi("event.created.json")));
+    FieldChanges changes = mapper.changesFor(parser.parse(Examples.didomi("event.created.json")));
     assertThat(state.merge(changes)).isTrue();
 
     assertThat(state.merge(changes)).isFalse();

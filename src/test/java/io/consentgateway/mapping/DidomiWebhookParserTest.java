@@ -1,7 +1,8 @@
 package io.consentgateway.mapping;
 
-import static io.consentgateway.mapping.Fixtures.didomi;
-import static io.consentgateway.mapping.Fixtures.utf8;
+import io.consentgateway.support.Examples;
+import static io.consentgateway.support.Examples.didomi;
+import static io.consentgateway.support.Examples.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,13 +26,13 @@ class DidomiWebhookParserTest {
   }
 
   static Stream<String> everyFixture() {
-    return Fixtures.allDidomiNames().stream();
+    return Examples.didomiNames().stream();
   }
 
   @ParameterizedTest
   @MethodSource("everyFixture")
   void everySharedFixtureParsesAsTheTypeItsNameSays(String name) {
-    // given a shared Didomi sample named <type>[.variant].json
+    // given a Didomi example named <type>[.variant].json
     byte[] body = didomi(name);
     // when it is parsed
     DidomiChange change = parser.parse(body);
@@ -48,7 +49,7 @@ class DidomiWebhookParserTest {
     DidomiChange change = parser.parse(didomi("event.created.json"));
 
     assertThat(change.type()).isEqualTo(Type.EVENT_CREATED);
-    assertThat(change.entityId()).isEqualTo("0b6e9a52-3f0d-4c1e-8d8b-2f7f1a9c0e11");
+    assertThat(change.entityId()).isEqualTo("e1c0a7f2-6b3d-4f8e-9a21-0c5d7e3b4a10");
     assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
     assertThat(change.timestampMillis()).isEqualTo(at("2026-11-20T09:15:02.120Z"));
     assertThat(change.version()).isZero();
@@ -201,30 +202,30 @@ class DidomiWebhookParserTest {
 
   @Test
   void redeliveredWebhookHasTheSameDedupKey() {
-    for (String name : Fixtures.allDidomiNames()) {
+    for (String name : Examples.didomiNames()) {
       assertThat(parser.parse(didomi(name)).dedupKey()).as(name).isEqualTo(parser.parse(didomi(name)).dedupKey());
     }
   }
 
   @Test
   void everyDistinctFixtureHasADistinctDedupKey() {
-    List<String> keys = Fixtures.allDidomiNames().stream().map(n -> parser.parse(didomi(n)).dedupKey()).toList();
+    List<String> keys = Examples.didomiNames().stream().map(n -> parser.parse(didomi(n)).dedupKey()).toList();
 
     assertThat(keys).doesNotHaveDuplicates();
   }
 
   @Test
   void updateDedupKeyIsItsSourceId() {
-    assertThat(parser.parse(didomi("user.updated.json")).dedupKey()).isEqualTo("user.updated:src-91c3d0e4");
-    assertThat(parser.parse(didomi("event.updated.confirmed.json")).dedupKey()).isEqualTo("event.updated:src-7a0e5c1b");
+    assertThat(parser.parse(didomi("user.updated.json")).dedupKey()).isEqualTo("user.updated:chg-5c71d09a");
+    assertThat(parser.parse(didomi("event.updated.confirmed.json")).dedupKey()).isEqualTo("event.updated:chg-3e8f1a2b");
   }
 
   @Test
   void updateWithoutSourceIdIsKeyedByEntityVersionStampAndStatus() {
-    String body = new String(didomi("event.updated.confirmed.json")).replace("\"id\": \"src-7a0e5c1b\",", "");
+    String body = new String(didomi("event.updated.confirmed.json")).replace("\"id\": \"chg-3e8f1a2b\",", "");
 
     assertThat(parser.parse(utf8(body)).dedupKey())
-        .isEqualTo("event.updated:9d41d7c0-54a5-4f3f-a2f4-7c5b86a0d3aa:0:" + at("2026-11-20T10:07:31Z") + ":confirmed");
+        .isEqualTo("event.updated:p4a9b2c7-1d3e-4f5a-8b6c-7d8e9f0a1b22:0:" + at("2026-11-20T10:07:31Z") + ":confirmed");
   }
 
   @Test

@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * baseline of Jackson {@code readTree} of the same bytes. The merge starts from an empty state (a
  * user's first change), so the Actito body carries every field: the largest body for the payload.
  *
- * <p>Payloads: {@code small} one purpose, no metadata; {@code typical} the shared fixture {@code
+ * <p>Payloads: {@code small} one purpose, no metadata; {@code typical} the example {@code
  * didomi/event.created.json} (three purposes, one with a preference, three metadata keys); {@code
  * large} 50 purposes (25 with a preference selection) and 30 metadata keys.
  */
@@ -143,10 +143,10 @@ public class MappingHotPathBenchmark {
   }
 
   private static Path fixtures() {
-    Path dir = Path.of(System.getProperty("fixtures.dir", "../shared/fixtures"));
+    Path dir = Path.of(System.getProperty("examples.dir", "examples"));
     if (!Files.isDirectory(dir.resolve("didomi"))) {
-      throw new IllegalStateException("no fixtures at " + dir.toAbsolutePath()
-          + ": run from the checkout root or pass -Dfixtures.dir=/path/to/shared/fixtures");
+      throw new IllegalStateException("no examples at " + dir.toAbsolutePath()
+          + ": run from the checkout root or pass -Dexamples.dir=/path/to/examples");
     }
     return dir;
   }
@@ -165,7 +165,7 @@ public class MappingHotPathBenchmark {
 
   private static byte[] smallEvent() {
     return """
-        {"type":"event.created","parameters":{"entity":{"id":"0b6e9a52-3f0d-4c1e-8d8b-2f7f1a9c0e11",
+        {"type":"event.created","parameters":{"entity":{"id":"e1c0a7f2-6b3d-4f8e-9a21-0c5d7e3b4a10",
         "organization_id":"acme-org","created_at":"2026-11-20T09:15:02.120Z","status":"confirmed",
         "user":{"id":"5f1c2b7e-7d3a-4d6e-9c55-1a2b3c4d5e6f","organization_user_id":"ann.martin@example.com"},
         "consents":{"purposes":[{"id":"newsletter","enabled":true}]}}}}"""
@@ -174,7 +174,7 @@ public class MappingHotPathBenchmark {
 
   private static byte[] largeEvent() {
     StringBuilder json = new StringBuilder("""
-        {"type":"user.updated","parameters":{"source":{"id":"src-91c3d0e4","created_at":"2026-11-22T18:40:10Z"},
+        {"type":"user.updated","parameters":{"source":{"id":"chg-5c71d09a","created_at":"2026-11-22T18:40:10Z"},
         "new_entity":{"id":"5f1c2b7e-7d3a-4d6e-9c55-1a2b3c4d5e6f","organization_id":"acme-org",
         "organization_user_id":"ann.martin@example.com","organization_user_id_type":"email","version":4,
         "created_at":"2026-10-01T08:00:00Z","updated_at":"2026-11-22T18:40:10Z","country":"FR","metadata":{""");
