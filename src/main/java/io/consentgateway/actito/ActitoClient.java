@@ -94,8 +94,13 @@ public final class ActitoClient {
 
   /** {@code POST .../profile?allowUpdate=true}: creates or updates, attributes and subscriptions in one call. */
   public Future<Long> upsert(JsonObject profile) {
+    return upsert(profile.toBuffer());
+  }
+
+  /** As {@link #upsert(JsonObject)}, with the body as written: numbers reach Actito as they are. */
+  public Future<Long> upsert(Buffer profile) {
     return authorized(ActitoOperation.UPSERT, HttpMethod.POST, profilesBase + "/profile?allowUpdate=true",
-        profile.toBuffer()).map(r -> profileId(ActitoOperation.UPSERT, r));
+        profile).map(r -> profileId(ActitoOperation.UPSERT, r));
   }
 
   /** {@code GET .../profile/{userUniqueKey}={value}}: empty when Actito has no such profile. */
@@ -108,8 +113,13 @@ public final class ActitoClient {
 
   /** {@code PUT .../profile/{profileId}} with {@code {"attributes": [...]}}; NOT_FOUND when the id is gone. */
   public Future<Long> update(long profileId, JsonArray attributes) {
+    return update(profileId, new JsonObject().put("attributes", attributes).toBuffer());
+  }
+
+  /** As {@link #update(long, JsonArray)}, with the {@code {"attributes": [...]}} body as written. */
+  public Future<Long> update(long profileId, Buffer attributesBody) {
     return authorized(ActitoOperation.UPDATE, HttpMethod.PUT, profilesBase + "/profile/" + profileId,
-        new JsonObject().put("attributes", attributes).toBuffer()).map(r -> profileId);
+        attributesBody).map(r -> profileId);
   }
 
   /** {@code POST .../profile/{profileId}/subscription/{name}}. */

@@ -2,32 +2,31 @@ package io.consentgateway.actito;
 
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.mapping.ActitoProfileUpdate;
+import io.consentgateway.mapping.AttributeValue;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Sends one change — the DESIGN.md §2.2 profile body ({@code attributes}, {@code subscriptions},
- * {@code dataCollectionInformation}) the mapper built for a user — to Actito with as few calls as
- * the integration's mode allows, and says what became of it. The future always succeeds, with a
- * {@link SyncResult}; it never retries (the dispatcher does, per {@link Backoff}).
+ * Sends one change — the {@link ActitoProfileUpdate} the mapper built for a user — to Actito with
+ * as few calls as the integration's mode allows, and says what became of it. The future always
+ * succeeds, with a {@link SyncResult}; it never retries (the dispatcher does, per {@link Backoff}).
+ * Request bodies are written from the update itself, never re-parsed: numbers reach Actito exactly
+ * as Didomi wrote them ({@code 1.50} stays {@code 1.50}, {@code 1e400} stays {@code 1e400}).
  *
  * <p>Calls per change (the token, about one per 14 minutes per licence, aside):
  *
  * <ul>
  *   <li>{@code upsertMode: true}: 1 — {@code POST .../profile?allowUpdate=true} with everything.
- *   <li>{@code upsertMode: false}, profile id known: one {@code PUT .../profile/{id}} when the body
- *       has attributes besides the unique key, plus one subscribe/unsubscribe call per subscription
- *       in the body — Actito's {@code PUT} carries attributes only, and the upsert {@code POST}
- *       could create a profile, which this mode forbids. A 404 (id gone) falls back to the lookup
- *       path below, once.
+ *   <li>{@code upsertMode: false}, profile id known: one {@code PUT .../profile/{id}} when the update
+ *       has attributes, plus one subscribe/unsubscribe call per subscription in it. A 404 (id gone)
+ *       falls back to the lookup path below, once.
  *   <li>{@code upsertMode: false}, id unknown: 1 lookup by unique key; absent → {@link
  *       SyncResult.NotInActito} (1 call in all); present → only what differs from the looked-up
- *       profile: a {@code PUT} if an attribute changed, one call per subscription that changed
- *       (often 1 + 1).
+ *       profile.
  * </ul>
  *
  * Calls for one change run one after the other, so they never take more than one slot of the gate.
@@ -35,56 +34,47 @@ import java.util.Objects;
 public final class ProfileSync {
 
   private final ActitoClient client;
-  private final String uniqueKey;
   private final boolean upsertMode;
 
   public ProfileSync(ActitoClient client) {
     this.client = Objects.requireNonNull(client, "client");
-    this.uniqueKey = client.settings().userUniqueKey();
     this.upsertMode = client.settings().upsertMode();
   }
 
   /**
-   * @param organizationUserId the Didomi user's id, the value of the unique key attribute
-   * @param knownProfileId the Actito id remembered from a previous delivery, or null
-   * @param actitoProfileBody the JSON body built by the mapper
+   * @param knownProfileId the Actito id Actito gave for this user before, or null: never another
+   * @param update what to send, built by the mapper (it always carries the unique key)
    */
-  public Future<SyncResult> apply(String organizationUserId, Long knownProfileId, byte[] actitoProfileBody) {
-    Objects.requireNonNull(organizationUserId, "organizationUserId");
-    JsonObject body;
-    try {
-      body = Buffer.buffer(actitoProfileBody).toJsonObject();
-    } catch (RuntimeException e) {
-      return Future.succeededFuture(new SyncResult.Permanent(null, 0, "malformed Actito profile body: "
-          + e.getMessage(), "the change cannot be sent to Actito"));
-    }
+  public Future<SyncResult> apply(Long knownProfileId, ActitoProfileUpdate update) {
+    Objects.requireNonNull(update, "update");
     Future<SyncResult> result = upsertMode
-        ? client.upsert(withUniqueKey(body, organizationUserId)).map(id -> (SyncResult) new SyncResult.Delivered(id))
-        : updateOnly(organizationUserId, knownProfileId, body);
+        ? client.upsert(Buffer.buffer(update.toJson())).map(id -> (SyncResult) new SyncResult.Delivered(id))
+        : updateOnly(knownProfileId, update);
     return result.recover(err -> Future.succeededFuture(classify(err)));
   }
 
-  private Future<SyncResult> updateOnly(String userId, Long knownProfileId, JsonObject body) {
-    JsonArray attributes = attributesWithoutKey(body);
-    JsonArray subscriptions = body.getJsonArray("subscriptions", new JsonArray());
+  private Future<SyncResult> updateOnly(Long knownProfileId, ActitoProfileUpdate update) {
     if (knownProfileId == null) {
-      return lookupThenWrite(userId, attributes, subscriptions);
+      return lookupThenWrite(update);
     }
-    return write(knownProfileId, attributes, subscriptions)
+    return write(knownProfileId, update)
         .recover(err -> isNotFound(err)
             // the remembered id is stale (profile deleted or merged): find the profile again
-            ? lookupThenWrite(userId, attributes, subscriptions)
+            ? lookupThenWrite(update)
             : Future.failedFuture(err));
   }
 
-  private Future<SyncResult> lookupThenWrite(String userId, JsonArray attributes, JsonArray subscriptions) {
+  private Future<SyncResult> lookupThenWrite(ActitoProfileUpdate update) {
+    String userId = update.organizationUserId();
     return client.lookup(userId).compose(found -> {
       if (found.isEmpty()) {
         return Future.succeededFuture(new SyncResult.NotInActito(userId));
       }
       ActitoProfile profile = found.get();
-      return write(profile.profileId(), changedAttributes(attributes, profile.attributes()),
-          changedSubscriptions(subscriptions, profile.subscriptions()))
+      ActitoProfileUpdate changed = update.restrictedTo(
+          name -> !sameValue(profile.attributes(), name, update.attributes().get(name)),
+          name -> !update.subscriptions().get(name).equals(profile.subscriptions().get(name)));
+      return write(profile.profileId(), changed)
           .recover(err -> isNotFound(err)
               // deleted between lookup and write: it is not in Actito any more
               ? Future.succeededFuture(new SyncResult.NotInActito(userId))
@@ -92,67 +82,32 @@ public final class ProfileSync {
     });
   }
 
-  private Future<SyncResult> write(long profileId, JsonArray attributes, JsonArray subscriptions) {
-    Future<?> chain = attributes.isEmpty() ? Future.succeededFuture() : client.update(profileId, attributes);
-    for (int i = 0; i < subscriptions.size(); i++) {
-      JsonObject subscription = subscriptions.getJsonObject(i);
-      String name = subscription.getString("name");
-      boolean subscribe = Boolean.TRUE.equals(subscription.getBoolean("subscribe"));
+  private Future<SyncResult> write(long profileId, ActitoProfileUpdate update) {
+    Future<?> chain = update.attributes().isEmpty()
+        ? Future.succeededFuture()
+        : client.update(profileId, Buffer.buffer(update.attributesJson()));
+    for (Map.Entry<String, Boolean> subscription : update.subscriptions().entrySet()) {
+      String name = subscription.getKey();
+      boolean subscribe = subscription.getValue();
       chain = chain.compose(v -> subscribe ? client.subscribe(profileId, name) : client.unsubscribe(profileId, name));
     }
     return chain.map(v -> new SyncResult.Delivered(profileId));
   }
 
-  private JsonObject withUniqueKey(JsonObject body, String userId) {
-    JsonArray attributes = body.getJsonArray("attributes");
-    if (attributes == null) {
-      attributes = new JsonArray();
-      body.put("attributes", attributes);
+  // what a look-up returned is parsed JSON: numbers may come back as another Number type or scale
+  private static boolean sameValue(Map<String, Object> held, String name, AttributeValue wanted) {
+    if (!held.containsKey(name)) {
+      return false;
     }
-    for (int i = 0; i < attributes.size(); i++) {
-      if (uniqueKey.equals(attributes.getJsonObject(i).getString("name"))) {
-        return body;
+    Object current = held.get(name);
+    if (wanted.kind() == AttributeValue.Kind.NUMBER && current instanceof Number number) {
+      try {
+        return new BigDecimal(wanted.text()).compareTo(new BigDecimal(number.toString())) == 0;
+      } catch (NumberFormatException e) {
+        return false; // e.g. Infinity: not the same
       }
     }
-    attributes.add(new JsonObject().put("name", uniqueKey).put("value", userId));
-    return body;
-  }
-
-  private JsonArray attributesWithoutKey(JsonObject body) {
-    var out = new JsonArray();
-    JsonArray attributes = body.getJsonArray("attributes", new JsonArray());
-    for (int i = 0; i < attributes.size(); i++) {
-      JsonObject attribute = attributes.getJsonObject(i);
-      if (!uniqueKey.equals(attribute.getString("name"))) {
-        out.add(attribute);
-      }
-    }
-    return out;
-  }
-
-  private static JsonArray changedAttributes(JsonArray wanted, Map<String, Object> current) {
-    var out = new JsonArray();
-    for (int i = 0; i < wanted.size(); i++) {
-      JsonObject attribute = wanted.getJsonObject(i);
-      String name = attribute.getString("name");
-      Object value = attribute.getValue("value");
-      // numbers may come back as another Number type: compare their text
-      if (!current.containsKey(name) || !String.valueOf(current.get(name)).equals(String.valueOf(value))) {
-        out.add(attribute);
-      }
-    }
-    return out;
-  }
-
-  private static JsonArray changedSubscriptions(JsonArray wanted, Map<String, Boolean> current) {
-    var out = new JsonArray();
-    for (int i = 0; i < wanted.size(); i++) {
-      JsonObject subscription = wanted.getJsonObject(i);
-      if (!Objects.equals(current.get(subscription.getString("name")), subscription.getBoolean("subscribe"))) {
-        out.add(subscription);
-      }
-    }
-    return out;
+    return String.valueOf(current).equals(wanted.text());
   }
 
   private static boolean isNotFound(Throwable err) {

@@ -160,7 +160,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
       metrics.outcome("nothing_to_send");
       return store.record(user, nothing).map(nothing);
     }
-    return sync.apply(user.userKey(), user.profileId(), update.toJson())
+    return sync.apply(user.profileId(), update)
         .map(result -> outcome(user, result))
         .otherwise(error -> retry(user, null, null, "dispatch failed: " + error.getMessage(), true))
         .compose(outcome -> store.record(user, outcome).map(outcome));

@@ -3,6 +3,7 @@ package io.consentgateway.mapping;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The Actito profile update one user needs: the fields whose desired value differs from what
@@ -44,6 +45,20 @@ public final class ActitoProfileUpdate {
     this.subscribed = subscribed;
     this.subscriptionCount = subscriptionCount;
     this.changeMillis = changeMillis;
+  }
+
+  /** An update of the given fields, in the order given (tests, and callers outside the mapper). */
+  public static ActitoProfileUpdate of(String userUniqueKey, String organizationUserId,
+      Map<String, AttributeValue> attributes, Map<String, Boolean> subscriptions, long changeMillis) {
+    String[] attributeNames = attributes.keySet().toArray(new String[0]);
+    AttributeValue[] attributeValues = attributes.values().toArray(new AttributeValue[0]);
+    String[] subscriptionNames = subscriptions.keySet().toArray(new String[0]);
+    boolean[] subscribed = new boolean[subscriptionNames.length];
+    for (int i = 0; i < subscribed.length; i++) {
+      subscribed[i] = subscriptions.get(subscriptionNames[i]);
+    }
+    return new ActitoProfileUpdate(userUniqueKey, organizationUserId, attributeNames, attributeValues,
+        attributeNames.length, subscriptionNames, subscribed, subscribed.length, changeMillis);
   }
 
   /** True when Actito already holds every desired value: there is nothing to send. */
@@ -120,14 +135,7 @@ public final class ActitoProfileUpdate {
     out[at++] = '}';
     for (int i = 0; i < attributeCount; i++) {
       out[at++] = ',';
-      at = AsciiJson.writeRaw(out, at, NAME);
-      at = AsciiJson.writeString(out, at, attributeNames[i]);
-      at = AsciiJson.writeRaw(out, at, VALUE);
-      AttributeValue value = attributeValues[i];
-      at = value.kind() == AttributeValue.Kind.STRING
-          ? AsciiJson.writeString(out, at, value.text())
-          : AsciiJson.writeRaw(out, at, value.text());
-      out[at++] = '}';
+      at = writeAttribute(out, at, attributeNames[i], attributeValues[i]);
     }
     at = AsciiJson.writeRaw(out, at, SUBSCRIPTIONS);
     for (int i = 0; i < subscriptionCount; i++) {
@@ -145,6 +153,73 @@ public final class ActitoProfileUpdate {
       throw new IllegalStateException("Actito body size miscounted: " + at + " != " + size);
     }
     return out;
+  }
+
+  /** How many fields (attributes and subscriptions, the unique key aside) this update carries. */
+  public int fieldCount() {
+    return attributeCount + subscriptionCount;
+  }
+
+  /**
+   * This update restricted to the attributes and subscriptions the predicates keep (the unique key
+   * is always kept): a part of the change, sent on its own.
+   */
+  public ActitoProfileUpdate restrictedTo(Predicate<String> attribute, Predicate<String> subscription) {
+    String[] names = new String[attributeCount];
+    AttributeValue[] values = new AttributeValue[attributeCount];
+    int attributes = 0;
+    for (int i = 0; i < attributeCount; i++) {
+      if (attribute.test(attributeNames[i])) {
+        names[attributes] = attributeNames[i];
+        values[attributes++] = attributeValues[i];
+      }
+    }
+    String[] subscriptionNamesKept = new String[subscriptionCount];
+    boolean[] subscribedKept = new boolean[subscriptionCount];
+    int subscriptions = 0;
+    for (int i = 0; i < subscriptionCount; i++) {
+      if (subscription.test(subscriptionNames[i])) {
+        subscriptionNamesKept[subscriptions] = subscriptionNames[i];
+        subscribedKept[subscriptions++] = subscribed[i];
+      }
+    }
+    return new ActitoProfileUpdate(userUniqueKey, organizationUserId, names, values, attributes,
+        subscriptionNamesKept, subscribedKept, subscriptions, changeMillis);
+  }
+
+  private static final byte[] ATTRIBUTES_START = AsciiJson.ascii("{\"attributes\":[");
+  private static final byte[] ATTRIBUTES_END = AsciiJson.ascii("]}");
+
+  /**
+   * {@code {"attributes":[{"name":..,"value":..}]}} without the unique key: the body of an
+   * attributes-only update ({@code PUT .../profile/{id}}), numbers exactly as Didomi sent them.
+   */
+  public byte[] attributesJson() {
+    int size = ATTRIBUTES_START.length + ATTRIBUTES_END.length;
+    for (int i = 0; i < attributeCount; i++) {
+      size += (i == 0 ? 0 : 1) + attributeSize(attributeNames[i], valueSize(attributeValues[i]));
+    }
+    byte[] out = new byte[size];
+    int at = AsciiJson.writeRaw(out, 0, ATTRIBUTES_START);
+    for (int i = 0; i < attributeCount; i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      at = writeAttribute(out, at, attributeNames[i], attributeValues[i]);
+    }
+    AsciiJson.writeRaw(out, at, ATTRIBUTES_END);
+    return out;
+  }
+
+  private static int writeAttribute(byte[] out, int at, String name, AttributeValue value) {
+    at = AsciiJson.writeRaw(out, at, NAME);
+    at = AsciiJson.writeString(out, at, name);
+    at = AsciiJson.writeRaw(out, at, VALUE);
+    at = value.kind() == AttributeValue.Kind.STRING
+        ? AsciiJson.writeString(out, at, value.text())
+        : AsciiJson.writeRaw(out, at, value.text());
+    out[at++] = '}';
+    return at;
   }
 
   private static int attributeSize(String name, int valueSize) {

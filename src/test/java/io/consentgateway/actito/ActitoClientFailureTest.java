@@ -182,7 +182,7 @@ class ActitoClientFailureTest {
     List<SyncResult> results = new ArrayList<>();
 
     for (int i = 0; i < 8; i++) {
-      results.add(sync.apply("u1", profileId, SandboxFixture.body("u1", true, "Ann")).await());
+      results.add(sync.apply(profileId, SandboxFixture.body("u1", true, "Ann")).await());
     }
 
     assertThat(client.breakerState()).isEqualTo(CircuitBreakerState.OPEN);

@@ -81,7 +81,7 @@ class ActitoTokensTest {
     var sync = new ProfileSync(client);
 
     Throwable first = client.lookup("u1").transform(ar -> Future.succeededFuture(ar.cause())).await();
-    SyncResult second = sync.apply("u1", null, SandboxFixture.body("u1", true, null)).await();
+    SyncResult second = sync.apply(null, SandboxFixture.body("u1", true, null)).await();
 
     assertThat(first).isInstanceOf(ActitoCallException.class);
     assertThat(((ActitoCallException) first).kind()).isEqualTo(ActitoCallException.Kind.AUTH_FAILED);

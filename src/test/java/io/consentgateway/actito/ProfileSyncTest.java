@@ -29,7 +29,7 @@ class ProfileSyncTest {
   void upsertModeCreatesAMissingProfileInOneCall() {
     var sync = new ProfileSync(fixture.client(fixture.settings(true)));
 
-    SyncResult result = sync.apply("new-user", null, SandboxFixture.body("new-user", true, "Ann")).await();
+    SyncResult result = sync.apply(null, SandboxFixture.body("new-user", true, "Ann")).await();
 
     assertThat(result).isInstanceOf(SyncResult.Delivered.class);
     JsonObject held = fixture.sandbox.profile("new-user").orElseThrow();
@@ -39,20 +39,10 @@ class ProfileSyncTest {
   }
 
   @Test
-  void upsertModeAddsTheUniqueKeyWhenTheBodyLacksIt() {
-    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
-    byte[] body = new JsonObject().put("subscriptions", new io.vertx.core.json.JsonArray()).toBuffer().getBytes();
-
-    sync.apply("keyless", null, body).await();
-
-    assertThat(fixture.sandbox.profile("keyless")).isPresent();
-  }
-
-  @Test
   void updateOnlyModeReportsAMissingProfileAndNeverCreatesIt() {
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply("ghost", null, SandboxFixture.body("ghost", true, "Ann")).await();
+    SyncResult result = sync.apply(null, SandboxFixture.body("ghost", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.NotInActito("ghost"));
     assertThat(fixture.sandbox.profiles()).isEmpty();
@@ -66,7 +56,7 @@ class ProfileSyncTest {
     long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject().put("Newsletter", false));
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply("u1", id, SandboxFixture.body("u1", true, "Ann")).await();
+    SyncResult result = sync.apply(id, SandboxFixture.body("u1", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(id));
     assertThat(apiCalls()).containsExactly(
@@ -82,7 +72,7 @@ class ProfileSyncTest {
         new JsonObject().put("Newsletter", true));
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply("u1", null, SandboxFixture.body("u1", false, "Ann")).await();
+    SyncResult result = sync.apply(null, SandboxFixture.body("u1", false, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(id));
     assertThat(apiCalls()).containsExactly(
@@ -97,7 +87,7 @@ class ProfileSyncTest {
     long current = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply("u1", stale, SandboxFixture.body("u1", true, "Ann")).await();
+    SyncResult result = sync.apply(stale, SandboxFixture.body("u1", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(current));
     assertThat(fixture.sandbox.profile("u1").orElseThrow().encode()).contains("\"Ann\"");
@@ -110,20 +100,23 @@ class ProfileSyncTest {
     fixture.sandbox.seedProfile(userId, new JsonObject(), new JsonObject());
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(userId, null, SandboxFixture.body(userId, true, null)).await();
+    SyncResult result = sync.apply(null, SandboxFixture.body(userId, true, null)).await();
 
     assertThat(result).isInstanceOf(SyncResult.Delivered.class);
     assertThat(fixture.sandbox.profile(userId).orElseThrow().encode()).contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
   }
 
   @Test
-  void malformedBodyIsPermanent() {
-    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
+  void updateOnlyModeWritesNumbersExactlyAsTheUpdateCarriesThem() {
+    long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
+    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var update = io.consentgateway.mapping.ActitoProfileUpdate.of("customerId", "u1",
+        java.util.Map.of("price", io.consentgateway.mapping.AttributeValue.ofNumber("1.50")), java.util.Map.of(), 0);
 
-    SyncResult result = sync.apply("u1", null, "{oops".getBytes()).await();
+    assertThat(sync.apply(id, update).await()).isEqualTo(new SyncResult.Delivered(id));
 
-    assertThat(result).isInstanceOf(SyncResult.Permanent.class);
-    assertThat(fixture.sandbox.calls()).isEmpty();
+    assertThat(fixture.calls("PUT", "/profile/" + id)).singleElement()
+        .satisfies(call -> assertThat(call.requestBody()).isEqualTo("{\"attributes\":[{\"name\":\"price\",\"value\":1.50}]}"));
   }
 
   private java.util.List<String> apiCalls() {

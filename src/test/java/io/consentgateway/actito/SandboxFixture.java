@@ -1,5 +1,10 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.mapping.ActitoProfileUpdate;
+import io.consentgateway.mapping.AttributeValue;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import io.consentgateway.config.ActitoConfig;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
@@ -79,16 +84,12 @@ final class SandboxFixture implements AutoCloseable {
     return counter == null ? 0 : counter.count();
   }
 
-  static byte[] body(String userId, boolean newsletter, String firstName) {
-    var attributes = new JsonArray().add(new JsonObject().put("name", "customerId").put("value", userId));
+  static ActitoProfileUpdate body(String userId, boolean newsletter, String firstName) {
+    Map<String, AttributeValue> attributes = new LinkedHashMap<>();
     if (firstName != null) {
-      attributes.add(new JsonObject().put("name", "firstName").put("value", firstName));
+      attributes.put("firstName", AttributeValue.ofString(firstName));
     }
-    return new JsonObject()
-        .put("attributes", attributes)
-        .put("subscriptions", new JsonArray().add(new JsonObject().put("name", "Newsletter").put("subscribe", newsletter)))
-        .put("dataCollectionInformation", new JsonObject().put("date", "2024-01-01").put("source", "didomi").put("way", "webhook"))
-        .toBuffer().getBytes();
+    return ActitoProfileUpdate.of("customerId", userId, attributes, Map.of("Newsletter", newsletter), 1_704_067_200_000L);
   }
 
   static void waitUntil(BooleanSupplier condition) {

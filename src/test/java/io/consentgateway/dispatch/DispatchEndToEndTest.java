@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
 import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.Eventually;
@@ -200,6 +201,36 @@ class DispatchEndToEndTest {
     assertThat(view.getJsonArray("history").encode()).contains("webhook", "delivered");
     assertThat(admin.get("/admin/integrations/acme/users/nobody@example.com").statusCode()).isEqualTo(404);
     assertThat(admin.get("/admin/integrations/globex/status").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aUserWithoutARememberedProfileIdIsLookedUpNeverAddressedAsProfileZero() {
+    start(false);
+    long id = actito.sandbox().seedProfile("known@example.com", new JsonObject(), new JsonObject().put("Newsletter", false));
+
+    post("known@example.com", 1, true);
+    awaitBacklogEmpty();
+
+    // update-only: the first dispatch finds the profile by its unique key, then writes to the id Actito gave
+    assertThat(actito.subscriptions("known@example.com")).hasValue(Map.of("Newsletter", true));
+    assertThat(actito.sandbox().calls()).extracting(RecordedCall::path)
+        .filteredOn(path -> path.matches(".*/profile/\\d+(/.*)?"))
+        .isNotEmpty()
+        .allMatch(path -> path.contains("/profile/" + id), "addresses only the id Actito gave (" + id + ")");
+  }
+
+  @Test
+  void metadataNumbersReachActitoExactlyAsDidomiWroteThem() {
+    start(true);
+    String body = DidomiPayloads.eventWithSeq("numbers@example.com", 1, true)
+        .replace("\"metadata\":{\"seq\":\"1\"}", "\"metadata\":{\"huge\":1e400,\"price\":1.50,\"big\":12345678901234567890123}");
+    assertThat(http.postDidomi("acme", token, body).statusCode()).isEqualTo(202);
+
+    awaitBacklogEmpty();
+    assertThat(actito.callsFor("numbers@example.com")).extracting(RecordedCall::requestBody)
+        .anySatisfy(sent -> assertThat(sent)
+            .contains("\"value\":1e400", "\"value\":1.50", "\"value\":12345678901234567890123")
+            .doesNotContain("Infinity", "\"value\":1.5}"));
   }
 
   private void post(String user, int seq, boolean newsletter) {

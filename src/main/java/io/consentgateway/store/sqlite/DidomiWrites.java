@@ -173,8 +173,7 @@ final class DidomiWrites {
     List<ClaimedDidomiWrite> claimed = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
-        long profileId = rs.getLong(4);
-        Long profile = rs.wasNull() ? null : profileId;
+        Long profile = OperatorQueries.nullableLong(rs, 4);
         byte[] desired = rs.getBytes(8);
         claimed.add(new ClaimedDidomiWrite(rs.getLong(1), integration, rs.getString(2), rs.getString(3), profile,
             decode(rs.getString(5)), desired == null ? ConsentState.empty() : ConsentState.decode(desired),

@@ -82,13 +82,13 @@ final class DispatchWrites {
       while (rs.next()) {
         byte[] desired = rs.getBytes(2);
         byte[] acknowledged = rs.getBytes(3);
-        long profileId = rs.getLong(4);
+        Long profileId = OperatorQueries.nullableLong(rs, 4); // wasNull() right after its own column
         claimed.add(new ClaimedUser(
             integration,
             rs.getString(1),
             desired == null ? ConsentState.empty() : ConsentState.decode(desired),
             acknowledged == null ? ConsentState.empty() : ConsentState.decode(acknowledged),
-            rs.wasNull() ? null : profileId,
+            profileId,
             rs.getInt(5),
             rs.getInt(6),
             rs.getLong(7),
