@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.consentgateway.mapping.InvalidWebhookException;
+import io.consentgateway.mapping.StrictUtf8;
+import io.consentgateway.mapping.UserKeys;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -30,8 +32,9 @@ import java.util.Objects;
  * meaning none.
  *
  * <p>Rejected with {@link InvalidWebhookException} (a 4xx; the message names the field and
- * position, never a value, so it is safe to log and return): an empty body, not JSON, not an
- * object, {@code id} missing, not a string or blank, {@code data} missing or neither object nor
+ * position, never a value, so it is safe to log and return): an empty body, a body that is not
+ * strict UTF-8 ({@link StrictUtf8}), not JSON, not an object, a unique key value that cannot be a
+ * user key ({@link UserKeys}), {@code id} missing, not a string or blank, {@code data} missing or neither object nor
  * array, a bulk entry that is not an object, {@code attributes} neither array nor object or an
  * attribute entry without a string {@code name}, {@code subscriptions} not an array of {@code
  * {"name": non-blank string, "subscribe": boolean}}.
@@ -71,6 +74,7 @@ public final class ActitoWebhookParser {
     if (body.length == 0) {
       throw new InvalidWebhookException("empty body, expected a JSON object");
     }
+    StrictUtf8.requireJsonText(body);
     JsonNode root;
     try {
       root = json.readTree(body);
@@ -146,6 +150,7 @@ public final class ActitoWebhookParser {
     String plain = scalar(data.get(userUniqueKey));
     JsonNode attributes = data.get("attributes");
     String fromAttributes = null;
+    String fromAttributesPath = null;
     if (attributes != null && !attributes.isNull()) {
       if (attributes.isArray()) {
         for (int i = 0; i < attributes.size(); i++) {
@@ -156,15 +161,23 @@ public final class ActitoWebhookParser {
           }
           if (userUniqueKey.equals(name.textValue()) && fromAttributes == null) {
             fromAttributes = scalar(attribute.get("value"));
+            fromAttributesPath = where + ".attributes[" + i + "].value";
           }
         }
       } else if (attributes.isObject()) {
         fromAttributes = scalar(attributes.get(userUniqueKey));
+        fromAttributesPath = where + ".attributes." + userUniqueKey;
       } else {
         throw new InvalidWebhookException(where + ".attributes must be an array of {name, value} or an object");
       }
     }
-    return plain != null ? plain : fromAttributes;
+    String key = plain != null ? plain : fromAttributes;
+    String problem = key == null ? null : UserKeys.problem(key);
+    if (problem != null) {
+      throw new InvalidWebhookException(
+          (plain != null ? where + "." + userUniqueKey : fromAttributesPath) + " is not a usable user key: " + problem);
+    }
+    return key;
   }
 
   // a key value is text; numbers and booleans are accepted as their text, anything else is absent

@@ -25,8 +25,10 @@ import java.util.Objects;
  * <p>Rejected with {@link InvalidWebhookException}: not JSON, not an object, a missing or unknown
  * {@code type}, missing {@code parameters}, a missing entity ({@code entity}, or {@code new_entity}
  * for {@code *.updated}), a missing or unparseable timestamp the change needs, a non-integer user
- * {@code version}. A change without {@code organization_user_id} is not an error: it parses with a
- * null {@link DidomiChange#organizationUserId()}.
+ * {@code version}, a body that is not strict UTF-8 ({@link StrictUtf8}), an {@code
+ * organization_user_id} that cannot be a user key ({@link UserKeys}). A change without {@code
+ * organization_user_id}, or with a blank one, is not an error: it parses with a null {@link
+ * DidomiChange#organizationUserId()}.
  */
 public final class DidomiWebhookParser {
 
@@ -47,6 +49,7 @@ public final class DidomiWebhookParser {
     if (body.length == 0) {
       throw new InvalidWebhookException("empty body, expected a JSON object");
     }
+    StrictUtf8.requireJsonText(body);
     try (JsonParser p = factory.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidWebhookException("not a JSON object");
@@ -129,6 +132,13 @@ public final class DidomiWebhookParser {
     String userId = entity.organizationUserId != null ? entity.organizationUserId : entity.nestedOrganizationUserId;
     if (userId != null && userId.isBlank()) {
       userId = null;
+    }
+    if (userId != null) {
+      String problem = UserKeys.problem(userId);
+      if (problem != null) {
+        String field = entity.organizationUserId != null ? ".organization_user_id" : ".user.organization_user_id";
+        throw new InvalidWebhookException("'" + entityPath + field + "' is not a usable user key: " + problem);
+      }
     }
     Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
     return new DidomiChange(

@@ -140,6 +140,37 @@ class ActitoWebhookParserTest {
         .hasMessageContaining("empty body");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "unpaired surrogate         | {\"id\": \"w\", \"data\": {\"customerId\": \"\\ud800\"}}                                         | data.customerId",
+      "control character          | {\"id\": \"w\", \"data\": [{\"customerId\": \"ok\"}, {\"customerId\": \"a\\u0001b\"}]}          | data[1].customerId",
+      "in an attributes list      | {\"id\": \"w\", \"data\": {\"attributes\": [{\"name\": \"customerId\", \"value\": \"\\udfff\"}]}} | data.attributes[0].value",
+      "in an attributes object    | {\"id\": \"w\", \"data\": {\"attributes\": {\"customerId\": \"x\\u009fy\"}}}                        | data.attributes.customerId",
+  })
+  void unusableUserKeyIsRejectedNamingItsPath(String what, String body, String path) {
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining(path.trim());
+  }
+
+  @Test
+  void userKeyLongerThan255CodePointsIsRejected() {
+    assertThatThrownBy(() -> parser.parse(utf8("{\"id\": \"w\", \"data\": {\"customerId\": \"" + "k".repeat(256) + "\"}}")))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("255")
+        .message().doesNotContain("kkkk");
+  }
+
+  @Test
+  void bodyThatIsNotStrictUtf8IsRejected() {
+    byte[] body = utf8("{\"id\": \"w\", \"data\": {\"customerId\": \"a__b\"}}");
+    int at = new String(body, java.nio.charset.StandardCharsets.UTF_8).indexOf("__");
+    body[at] = (byte) 0xC0;
+    body[at + 1] = (byte) 0xAF;
+
+    assertThatThrownBy(() -> parser.parse(body)).isInstanceOf(InvalidWebhookException.class).hasMessageContaining("UTF-8");
+  }
+
   @Test
   void changeToStringLeavesTheUserIdOut() {
     var change = parser.parse(actito("updated-subscription.json")).changes().get(0);

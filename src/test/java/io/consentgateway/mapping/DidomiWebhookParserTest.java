@@ -302,6 +302,102 @@ class DidomiWebhookParserTest {
     assertThat(change.dedupKey()).isEqualTo("event.deleted:e:0:-:-");
   }
 
+  static Stream<Arguments> unusableUserKeys() {
+    return Stream.of(
+        Arguments.of("\\ud800", "unpaired surrogate"),
+        Arguments.of("ann\\udc00x", "unpaired surrogate"),
+        Arguments.of("ann\\u0000", "control character"),
+        Arguments.of("ann\\u001f", "control character"),
+        Arguments.of("ann\\u007f", "control character"),
+        Arguments.of("ann\\u0085", "control character"),
+        Arguments.of("a".repeat(256), "longer than 255"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("unusableUserKeys")
+  void unusableEventUserKeyIsRejectedNamingThePathNeverTheKey(String jsonKey, String problem) {
+    String body = eventWith("", "[]").replace("\"organization_user_id\":\"u1\"", "\"organization_user_id\":\"" + jsonKey + "\"");
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("parameters.entity.user.organization_user_id")
+        .hasMessageContaining(problem)
+        .message().doesNotContain("ann").doesNotContain("aaaa");
+  }
+
+  @Test
+  void unusableUserEntityKeyIsRejectedNamingItsPath() {
+    String body = """
+        {"type":"user.updated","parameters":{"new_entity":{"id":"u","organization_user_id":"\\udbff",
+          "updated_at":"2026-01-01T00:00:00Z","version":2}}}""";
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("parameters.new_entity.organization_user_id");
+  }
+
+  @Test
+  void userKeyOf255CodePointsIsAcceptedEvenWhenEachTakesTwoChars() {
+    String emoji = "\uD83D\uDE00".repeat(255);
+    String body = eventWith("", "[]").replace("\"u1\"", "\"" + emoji + "\"");
+
+    assertThat(parser.parse(utf8(body)).organizationUserId()).isEqualTo(emoji);
+  }
+
+  @Test
+  void userKeyIsKeptExactlyAsReceived() {
+    String key = " Ann.Martin+ü@example.com ";
+    String body = eventWith("", "[]").replace("\"u1\"", "\"" + key + "\"");
+
+    assertThat(parser.parse(utf8(body)).organizationUserId()).isEqualTo(key);
+  }
+
+  static Stream<Arguments> invalidUtf8() {
+    return Stream.of(
+        Arguments.of("overlong '/'", new byte[] {(byte) 0xC0, (byte) 0xAF}),
+        Arguments.of("overlong 3-byte", new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}),
+        Arguments.of("encoded surrogate", new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}),
+        Arguments.of("beyond U+10FFFF", new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}),
+        Arguments.of("invalid byte", new byte[] {(byte) 0xFF}),
+        Arguments.of("lone continuation", new byte[] {(byte) 0x80}),
+        Arguments.of("truncated sequence", new byte[] {(byte) 0xE2, (byte) 0x82}));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidUtf8")
+  void bodyThatIsNotStrictUtf8IsRejected(String what, byte[] bad) {
+    byte[] body = eventWithRawUserKey(bad);
+
+    assertThatThrownBy(() -> parser.parse(body))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("UTF-8");
+  }
+
+  @Test
+  void bodyInUtf16IsRejectedRatherThanDecodedAsUtf16() {
+    byte[] body = eventWith("", "[]").getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+
+    assertThatThrownBy(() -> parser.parse(body)).isInstanceOf(InvalidWebhookException.class);
+  }
+
+  @Test
+  void multiByteUtf8IsAccepted() {
+    byte[] body = eventWithRawUserKey("zoë-日本-\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(parser.parse(body).organizationUserId()).isEqualTo("zoë-日本-\uD83D\uDE00");
+  }
+
+  private static byte[] eventWithRawUserKey(byte[] key) {
+    String[] around = eventWith("", "[]").split("u1", 2);
+    byte[] head = utf8(around[0]);
+    byte[] tail = utf8(around[1]);
+    byte[] body = new byte[head.length + key.length + tail.length];
+    System.arraycopy(head, 0, body, 0, head.length);
+    System.arraycopy(key, 0, body, head.length, key.length);
+    System.arraycopy(tail, 0, body, head.length + key.length, tail.length);
+    return body;
+  }
+
   private static String eventWith(String extraEntityField, String purposesJson) {
     return "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e1\",\"created_at\":\"2026-01-01T00:00:00Z\","
         + (extraEntityField.isEmpty() ? "" : extraEntityField + ",")
