@@ -70,8 +70,16 @@ public final class DidomiChange {
     }
   }
 
-  /** What the dedup key is made of; the key itself is built only when asked for. */
-  record DedupParts(String sourceId, long entityVersion, boolean hasStamp, long stampMillis) {}
+  /**
+   * What the dedup key is made of, the key itself being built only when asked for: the id people
+   * recognise it by ({@code source.id} of an update, else the entity id; null when neither) and
+   * the {@link DeliveryDigest} of the body's exact bytes.
+   */
+  record DedupParts(String readableId, String bodyDigest) {
+    DedupParts {
+      Objects.requireNonNull(bodyDigest, "bodyDigest");
+    }
+  }
 
   private final Type type;
   private final DedupParts dedupParts;
@@ -122,22 +130,17 @@ public final class DidomiChange {
   }
 
   /**
-   * Identifies the delivery for idempotent ingest: a redelivered identical webhook has the same key,
-   * a different change a different one. {@code <type>:<source.id>} for an {@code *.updated} that
-   * carries a source id, else {@code <type>:<entity id>:<version>:<updated_at or created_at
-   * millis>:<status>}. Scope it by integration when storing it.
+   * Identifies the delivery for idempotent ingest (DESIGN.md §3.2): a byte-identical redelivery has
+   * the same key, and no two different bodies ever share one. {@code <type>:<id>:<digest>}: the
+   * {@code source.id} of an {@code *.updated} that carries one, else the entity id, else {@code -}
+   * (printable ASCII, at most 64 characters, for people reading the inbox), then the {@link
+   * DeliveryDigest} of the exact body bytes, which alone makes the key unique. Scope it by
+   * integration when storing it.
    */
   public String dedupKey() {
     String key = dedupKey;
     if (key == null) {
-      DedupParts parts = dedupParts;
-      if (parts.sourceId() != null) {
-        key = type.wireName() + ':' + parts.sourceId();
-      } else {
-        key = type.wireName() + ':' + (entityId == null ? "-" : entityId) + ':' + parts.entityVersion() + ':'
-            + (parts.hasStamp() ? Long.toString(parts.stampMillis()) : "-") + ':'
-            + (status == null ? "-" : status);
-      }
+      key = type.wireName() + ':' + DeliveryDigest.readable(dedupParts.readableId()) + ':' + dedupParts.bodyDigest();
       dedupKey = key;
     }
     return key;

@@ -76,7 +76,7 @@ public final class DidomiWebhookParser {
       if (p.nextToken() != null) {
         throw new InvalidWebhookException("trailing content after the JSON object");
       }
-      return build(typeName, parameters);
+      return build(typeName, parameters, body);
     } catch (JsonProcessingException e) {
       // the location only: Jackson's own message may quote the payload
       throw new InvalidWebhookException("not valid JSON" + where(e.getLocation()));
@@ -85,7 +85,7 @@ public final class DidomiWebhookParser {
     }
   }
 
-  private static DidomiChange build(String typeName, Parameters parameters) {
+  private static DidomiChange build(String typeName, Parameters parameters, byte[] body) {
     if (typeName == null) {
       throw new InvalidWebhookException("missing 'type'");
     }
@@ -125,9 +125,8 @@ public final class DidomiWebhookParser {
       }
     }
 
-    long keyStamp = entity.updatedAt != ABSENT ? entity.updatedAt : entity.createdAt;
     DidomiChange.DedupParts dedup = new DidomiChange.DedupParts(
-        isUpdate ? parameters.sourceId : null, entity.version, keyStamp != ABSENT, keyStamp);
+        isUpdate && parameters.sourceId != null ? parameters.sourceId : entity.id, DeliveryDigest.of(body));
 
     String userId = entity.organizationUserId != null ? entity.organizationUserId : entity.nestedOrganizationUserId;
     if (userId != null && userId.isBlank()) {

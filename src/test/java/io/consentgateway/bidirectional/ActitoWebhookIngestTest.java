@@ -139,6 +139,19 @@ class ActitoWebhookIngestTest {
   }
 
   @Test
+  void reusedWebhookIdForAnotherUserIsStoredNotTakenForADuplicate() {
+    String ann = """
+        {"id": "reused-0000-4000-8000-000000000001", "data": {"profileId": 11, "customerId": "reuse-ann@example.com",
+          "subscriptions": [{"name": "Newsletter", "subscribe": true}]}}""";
+    String bob = ann.replace("reuse-ann", "reuse-bob").replace("11", "12");
+
+    assertThat(new JsonObject(http.postActito("acme", "X-Authorization", SECRET, ann).body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(new JsonObject(http.postActito("acme", "X-Authorization", SECRET, bob).body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key IN ('reuse-ann@example.com', 'reuse-bob@example.com')"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void integrationWithoutTheBidirectionalFlowAnswers404() {
     assertThat(http.postActito("globex", "X-Authorization", SECRET, Examples.read("actito/updated-subscription.json")).statusCode())
         .isEqualTo(404);

@@ -149,6 +149,19 @@ class DidomiWebhookIngestTest {
     assertThat(response.body()).contains("\"error\"");
   }
 
+  @Test
+  void eventsOfTwoUsersWithoutAnEntityIdAtTheSameInstantAreBothStored() {
+    // given two users' events without an entity id, at the same instant (the old keys collided)
+    String ann = "anon-ann-" + UUID.randomUUID() + "@example.com";
+    String bob = "anon-bob-" + UUID.randomUUID() + "@example.com";
+    // when both are posted, then both are accepted and stored, each under its user
+    assertThat(http.postDidomi("acme", token, eventWithoutId(ann)).statusCode()).isEqualTo(202);
+    assertThat(http.postDidomi("acme", token, eventWithoutId(bob)).statusCode()).isEqualTo(202);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key IN ('" + ann + "', '" + bob + "')")).isEqualTo(2);
+    // and a byte-identical redelivery is still a duplicate
+    assertThat(http.postDidomi("acme", token, eventWithoutId(ann)).body()).contains("duplicate");
+  }
+
   static Stream<Arguments> unusableUserKeys() {
     return Stream.of(
         Arguments.of("unpaired surrogate", utf8(eventWithKey("\\ud800")), "organization_user_id"),
@@ -196,6 +209,14 @@ class DidomiWebhookIngestTest {
     assertThat(question.statusCode()).isEqualTo(202);
     assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = '?'")).isEqualTo(1);
     assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = '?'")).isEqualTo(1);
+  }
+
+  private static String eventWithoutId(String user) {
+    return """
+        {"type":"event.created","parameters":{"entity":{"organization_id":"acme-org",
+          "created_at":"2026-11-20T09:00:00Z","updated_at":"2026-11-20T09:00:00Z","status":"confirmed",
+          "user":{"organization_user_id":"%s"},"consents":{"purposes":[{"id":"newsletter","enabled":true}]}}}}"""
+        .formatted(user);
   }
 
   /** A fresh event whose {@code organization_user_id} is {@code jsonKey}, as JSON string content. */

@@ -215,17 +215,33 @@ class DidomiWebhookParserTest {
   }
 
   @Test
-  void updateDedupKeyIsItsSourceId() {
-    assertThat(parser.parse(didomi("user.updated.json")).dedupKey()).isEqualTo("user.updated:chg-5c71d09a");
-    assertThat(parser.parse(didomi("event.updated.confirmed.json")).dedupKey()).isEqualTo("event.updated:chg-3e8f1a2b");
+  void updateDedupKeyIsReadByItsSourceIdAndEndsWithTheBodyDigest() {
+    assertThat(parser.parse(didomi("user.updated.json")).dedupKey()).matches("user\\.updated:chg-5c71d09a:[0-9a-f]{32}");
+    assertThat(parser.parse(didomi("event.updated.confirmed.json")).dedupKey()).matches("event\\.updated:chg-3e8f1a2b:[0-9a-f]{32}");
   }
 
   @Test
-  void updateWithoutSourceIdIsKeyedByEntityVersionStampAndStatus() {
+  void updateWithoutSourceIdIsReadByItsEntityId() {
     String body = new String(didomi("event.updated.confirmed.json")).replace("\"id\": \"chg-3e8f1a2b\",", "");
 
-    assertThat(parser.parse(utf8(body)).dedupKey())
-        .isEqualTo("event.updated:p4a9b2c7-1d3e-4f5a-8b6c-7d8e9f0a1b22:0:" + at("2026-11-20T10:07:31Z") + ":confirmed");
+    assertThat(parser.parse(utf8(body)).dedupKey()).matches("event\\.updated:p4a9b2c7-1d3e-4f5a-8b6c-7d8e9f0a1b22:[0-9a-f]{32}");
+  }
+
+  @Test
+  void dedupKeyDigestIsTheTruncatedSha256OfTheExactBytes() throws Exception {
+    byte[] body = didomi("event.created.json");
+    byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+
+    assertThat(parser.parse(body).dedupKey()).endsWith(":" + java.util.HexFormat.of().formatHex(sha, 0, 16));
+  }
+
+  @Test
+  void readablePartOfTheKeyIsPrintableAsciiAndBounded() {
+    String body = eventWith("", "[]").replace("\"id\":\"e1\"", "\"id\":\"" + "x\\n\\u00e9".repeat(50) + "\"");
+
+    String key = parser.parse(utf8(body)).dedupKey();
+
+    assertThat(key).matches("event\\.created:[!-~]{64}:[0-9a-f]{32}").startsWith("event.created:x__x__");
   }
 
   @Test
@@ -299,7 +315,32 @@ class DidomiWebhookParserTest {
     DidomiChange change = parser.parse(utf8("{\"type\":\"event.deleted\",\"parameters\":{\"entity\":{\"id\":\"e\"}}}"));
 
     assertThat(change.type()).isEqualTo(Type.EVENT_DELETED);
-    assertThat(change.dedupKey()).isEqualTo("event.deleted:e:0:-:-");
+    assertThat(change.dedupKey()).startsWith("event.deleted:e:");
+  }
+
+  @Test
+  void eventsOfTwoUsersWithoutAnEntityIdAtTheSameInstantHaveDistinctKeys() {
+    // given two users' events that carry no entity id and share every timestamp
+    String ann = anonymousEvent("ann@example.com");
+    String bob = anonymousEvent("bob@example.com");
+    // when both are parsed, then their delivery keys differ
+    assertThat(parser.parse(utf8(ann)).dedupKey()).isNotEqualTo(parser.parse(utf8(bob)).dedupKey());
+  }
+
+  @Test
+  void eventsDifferingOnlyInTheirConsentsHaveDistinctKeys() {
+    String on = eventWith("", "[{\"id\":\"newsletter\",\"enabled\":true}]");
+    String off = eventWith("", "[{\"id\":\"newsletter\",\"enabled\":false}]");
+
+    assertThat(parser.parse(utf8(on)).dedupKey()).isNotEqualTo(parser.parse(utf8(off)).dedupKey());
+  }
+
+  @Test
+  void updatesSharingASourceIdButNotTheirBodyHaveDistinctKeys() {
+    String body = new String(didomi("user.updated.json"), java.nio.charset.StandardCharsets.UTF_8);
+    String otherUser = body.replace("ann.martin@example.com", "bob@example.com");
+
+    assertThat(parser.parse(utf8(body)).dedupKey()).isNotEqualTo(parser.parse(utf8(otherUser)).dedupKey());
   }
 
   static Stream<Arguments> unusableUserKeys() {
@@ -385,6 +426,14 @@ class DidomiWebhookParserTest {
     byte[] body = eventWithRawUserKey("zoë-日本-\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     assertThat(parser.parse(body).organizationUserId()).isEqualTo("zoë-日本-\uD83D\uDE00");
+  }
+
+  private static String anonymousEvent(String user) {
+    return """
+        {"type":"event.created","parameters":{"entity":{"organization_id":"acme-org",
+          "created_at":"2026-11-20T09:00:00Z","updated_at":"2026-11-20T09:00:00Z","status":"confirmed",
+          "user":{"organization_user_id":"%s"},"consents":{"purposes":[{"id":"newsletter","enabled":true}]}}}}"""
+        .formatted(user);
   }
 
   private static byte[] eventWithRawUserKey(byte[] key) {
