@@ -160,7 +160,10 @@ public final class DidomiChange {
     return organizationUserId;
   }
 
-  /** Lower-case regulation, {@value #DEFAULT_REGULATION} when the entity names none. */
+  /**
+   * Lower-case regulation the change belongs to: the envelope's {@code regulation} when present
+   * (it wins over the entity's), else the entity's, else {@value #DEFAULT_REGULATION}.
+   */
   public String regulation() {
     return regulation;
   }

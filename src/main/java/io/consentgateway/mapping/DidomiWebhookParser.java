@@ -22,6 +22,10 @@ import java.util.Objects;
  * without building a tree: fields may come in any order, unknown fields are skipped, vendors are
  * never materialised. Thread-safe; share one instance.
  *
+ * <p>The change's regulation is the envelope's {@code regulation} when it has one, which wins over
+ * the entity's (Didomi names there the regulation the event belongs to), else the entity's, else
+ * {@value DidomiChange#DEFAULT_REGULATION}.
+ *
  * <p>Rejected with {@link InvalidWebhookException}: not JSON, not an object, a missing or unknown
  * {@code type}, missing {@code parameters}, a missing entity ({@code entity}, or {@code new_entity}
  * for {@code *.updated}), a missing or unparseable timestamp the change needs, a non-integer user
@@ -55,6 +59,7 @@ public final class DidomiWebhookParser {
         throw new InvalidWebhookException("not a JSON object");
       }
       String typeName = null;
+      String regulation = null;
       Parameters parameters = null;
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
         String field = p.currentName();
@@ -69,6 +74,8 @@ public final class DidomiWebhookParser {
             throw new InvalidWebhookException("'parameters' must be an object");
           }
           parameters = readParameters(p);
+        } else if (field.equals("regulation")) {
+          regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
         } else {
           p.skipChildren();
         }
@@ -76,7 +83,7 @@ public final class DidomiWebhookParser {
       if (p.nextToken() != null) {
         throw new InvalidWebhookException("trailing content after the JSON object");
       }
-      return build(typeName, parameters, body);
+      return build(typeName, regulation, parameters, body);
     } catch (JsonProcessingException e) {
       // the location only: Jackson's own message may quote the payload
       throw new InvalidWebhookException("not valid JSON" + where(e.getLocation()));
@@ -85,7 +92,7 @@ public final class DidomiWebhookParser {
     }
   }
 
-  private static DidomiChange build(String typeName, Parameters parameters, byte[] body) {
+  private static DidomiChange build(String typeName, String envelopeRegulation, Parameters parameters, byte[] body) {
     if (typeName == null) {
       throw new InvalidWebhookException("missing 'type'");
     }
@@ -140,15 +147,15 @@ public final class DidomiWebhookParser {
       }
     }
     Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
+    // the envelope names the regulation the event belongs to (DESIGN.md §2.1): it wins over the entity's
+    String regulation = envelopeRegulation != null ? envelopeRegulation : entity.regulation;
     return new DidomiChange(
         type,
         dedup,
         entity.id,
         entity.organizationId,
         userId,
-        entity.regulation == null || entity.regulation == DidomiChange.DEFAULT_REGULATION
-            ? entity.regulation
-            : entity.regulation.toLowerCase(Locale.ROOT),
+        regulation == null || regulation == DidomiChange.DEFAULT_REGULATION ? regulation : regulation.toLowerCase(Locale.ROOT),
         entity.status,
         timestamp,
         version,

@@ -428,6 +428,29 @@ class DidomiWebhookParserTest {
     assertThat(parser.parse(body).organizationUserId()).isEqualTo("zoë-日本-\uD83D\uDE00");
   }
 
+  @Test
+  void envelopeRegulationIsTheChangesRegulation() {
+    assertThat(parser.parse(didomi("event.created.envelope-cpra.json")).regulation()).isEqualTo("cpra");
+    assertThat(parser.parse(didomi("user.updated.envelope-cpra.json")).regulation()).isEqualTo("cpra");
+  }
+
+  @Test
+  void envelopeRegulationWinsOverTheEntitysAndIsLowerCased() {
+    String body = eventWith("\"regulation\":\"gdpr\"", "[]").replaceFirst("\\{", "{\"regulation\":\"CPRA\",");
+    String entityOnly = eventWith("\"regulation\":\"cpra\"", "[]");
+
+    assertThat(parser.parse(utf8(body)).regulation()).isEqualTo("cpra");
+    assertThat(parser.parse(utf8(entityOnly)).regulation()).isEqualTo("cpra");
+  }
+
+  @Test
+  void envelopeRegulationAfterTheParametersStillCounts() {
+    String body = eventWith("", "[]");
+    body = body.substring(0, body.length() - 1) + ",\"regulation\":\"cpra\"}";
+
+    assertThat(parser.parse(utf8(body)).regulation()).isEqualTo("cpra");
+  }
+
   private static String anonymousEvent(String user) {
     return """
         {"type":"event.created","parameters":{"entity":{"organization_id":"acme-org",
