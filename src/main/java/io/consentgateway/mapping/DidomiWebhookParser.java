@@ -22,13 +22,19 @@ import java.util.Objects;
  * without building a tree: fields may come in any order, unknown fields are skipped, vendors are
  * never materialised. Thread-safe; share one instance.
  *
+ * <p>Didomi's flattened format (paths joined with {@code __}, DESIGN.md §2.1) gives the same change
+ * as the nested one: an entity with such a field name is read again, nested again by {@code
+ * FlattenedWebhook}, and for {@code *.updated} a flat {@code parameters.entity} is the new entity.
+ *
  * <p>The change's regulation is the envelope's {@code regulation} when it has one, which wins over
  * the entity's (Didomi names there the regulation the event belongs to), else the entity's, else
  * {@value DidomiChange#DEFAULT_REGULATION}.
  *
  * <p>Rejected with {@link InvalidWebhookException}: not JSON, not an object, a missing or unknown
  * {@code type}, missing {@code parameters}, a missing entity ({@code entity}, or {@code new_entity}
- * for {@code *.updated}), a missing or unparseable timestamp the change needs, a non-integer user
+ * for {@code *.updated}), an entity with none of the fields of a Didomi entity, an {@code
+ * organization_user_id} under a name the gateway does not read ({@code "user.organization_user_id"}),
+ * a missing or unparseable timestamp the change needs, a non-integer user
  * {@code version}, a body that is not strict UTF-8 ({@link StrictUtf8}), an {@code
  * organization_user_id} that cannot be a user key ({@link UserKeys}). A change without {@code
  * organization_user_id}, or with a blank one, is not an error: it parses with a null {@link
@@ -38,14 +44,17 @@ public final class DidomiWebhookParser {
 
   private static final long ABSENT = Long.MIN_VALUE;
   private static final int MAX_QUOTED = 64;
+  private static final int MAX_DEPTH = 64;
 
   private final JsonFactory factory;
+  private final FlattenedWebhook flattened;
 
   public DidomiWebhookParser() {
     // Didomi bodies are small; a deep nesting bomb is rejected long before it costs anything
     this.factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
         .build();
+    this.flattened = new FlattenedWebhook(factory, MAX_DEPTH);
   }
 
   public DidomiChange parse(byte[] body) {
@@ -54,36 +63,13 @@ public final class DidomiWebhookParser {
       throw new InvalidWebhookException("empty body, expected a JSON object");
     }
     StrictUtf8.requireJsonText(body);
-    try (JsonParser p = factory.createParser(body)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new InvalidWebhookException("not a JSON object");
+    try {
+      Envelope envelope = read(body);
+      if (envelope.parameters != null && envelope.parameters.flattened()) {
+        // Didomi's flattened format: read again, nested; the nested path never pays for this
+        envelope = read(flattened.nested(body));
       }
-      String typeName = null;
-      String regulation = null;
-      Parameters parameters = null;
-      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        if (field.equals("type")) {
-          if (value != JsonToken.VALUE_STRING) {
-            throw new InvalidWebhookException("'type' must be a string");
-          }
-          typeName = p.getText();
-        } else if (field.equals("parameters")) {
-          if (value != JsonToken.START_OBJECT) {
-            throw new InvalidWebhookException("'parameters' must be an object");
-          }
-          parameters = readParameters(p);
-        } else if (field.equals("regulation")) {
-          regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
-        } else {
-          p.skipChildren();
-        }
-      }
-      if (p.nextToken() != null) {
-        throw new InvalidWebhookException("trailing content after the JSON object");
-      }
-      return build(typeName, regulation, parameters, body);
+      return build(envelope, body);
     } catch (JsonProcessingException e) {
       // the location only: Jackson's own message may quote the payload
       throw new InvalidWebhookException("not valid JSON" + where(e.getLocation()));
@@ -92,7 +78,41 @@ public final class DidomiWebhookParser {
     }
   }
 
-  private static DidomiChange build(String typeName, String envelopeRegulation, Parameters parameters, byte[] body) {
+  private Envelope read(byte[] body) throws IOException {
+    try (JsonParser p = factory.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidWebhookException("not a JSON object");
+      }
+      Envelope envelope = new Envelope();
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("type")) {
+          if (value != JsonToken.VALUE_STRING) {
+            throw new InvalidWebhookException("'type' must be a string");
+          }
+          envelope.typeName = p.getText();
+        } else if (field.equals("parameters")) {
+          if (value != JsonToken.START_OBJECT) {
+            throw new InvalidWebhookException("'parameters' must be an object");
+          }
+          envelope.parameters = readParameters(p);
+        } else if (field.equals("regulation")) {
+          envelope.regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new InvalidWebhookException("trailing content after the JSON object");
+      }
+      return envelope;
+    }
+  }
+
+  private static DidomiChange build(Envelope envelope, byte[] body) {
+    String typeName = envelope.typeName;
+    Parameters parameters = envelope.parameters;
     if (typeName == null) {
       throw new InvalidWebhookException("missing 'type'");
     }
@@ -104,10 +124,17 @@ public final class DidomiWebhookParser {
       throw new InvalidWebhookException("missing 'parameters'");
     }
     boolean isUpdate = type == Type.EVENT_UPDATED || type == Type.USER_UPDATED;
-    Entity entity = isUpdate ? parameters.newEntity : parameters.entity;
-    String entityPath = isUpdate ? "parameters.new_entity" : "parameters.entity";
+    // the flattened format merges an update's new_entity into entity
+    boolean newEntity = isUpdate && (parameters.newEntity != null || parameters.entity == null);
+    Entity entity = newEntity ? parameters.newEntity : parameters.entity;
+    String entityPath = newEntity ? "parameters.new_entity" : "parameters.entity";
     if (entity == null) {
       throw new InvalidWebhookException("missing '" + entityPath + "'");
+    }
+    if (!entity.known) {
+      // never acknowledge what could not be read as a change
+      throw new InvalidWebhookException("'" + entityPath + "' has none of the fields of a Didomi entity"
+          + " (id, organization_user_id, user, consents, created_at, updated_at, ...)");
     }
 
     boolean confirmsPending = false;
@@ -139,6 +166,10 @@ public final class DidomiWebhookParser {
     if (userId != null && userId.isBlank()) {
       userId = null;
     }
+    if (userId == null && entity.unreadUserIdField != null) {
+      throw new InvalidWebhookException("'" + entityPath + "' carries " + quote(entity.unreadUserIdField)
+          + ", an organization_user_id in a form the gateway does not read");
+    }
     if (userId != null) {
       String problem = UserKeys.problem(userId);
       if (problem != null) {
@@ -148,7 +179,7 @@ public final class DidomiWebhookParser {
     }
     Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
     // the envelope names the regulation the event belongs to (DESIGN.md §2.1): it wins over the entity's
-    String regulation = envelopeRegulation != null ? envelopeRegulation : entity.regulation;
+    String regulation = envelope.regulation != null ? envelope.regulation : entity.regulation;
     return new DidomiChange(
         type,
         dedup,
@@ -209,8 +240,17 @@ public final class DidomiWebhookParser {
         case "metadata" -> e.metadata = readMetadata(p, value);
         case "user" -> readEventUser(p, value, e);
         case "consents" -> readConsents(p, value, e);
-        default -> p.skipChildren();
+        default -> {
+          if (FlattenedWebhook.isFlattenedPath(field)) {
+            e.flattened = true;
+          } else if (field.endsWith("organization_user_id")) {
+            e.unreadUserIdField = field;
+          }
+          p.skipChildren();
+          continue;
+        }
       }
+      e.known |= value != JsonToken.VALUE_NULL;
     }
     return e;
   }
@@ -227,7 +267,12 @@ public final class DidomiWebhookParser {
       switch (field) {
         case "organization_user_id" -> e.nestedOrganizationUserId = scalarText(p, value);
         case "metadata" -> e.nestedMetadata = readMetadata(p, value);
-        default -> p.skipChildren();
+        default -> {
+          if (field.endsWith("organization_user_id")) {
+            e.unreadUserIdField = "user." + field;
+          }
+          p.skipChildren();
+        }
       }
     }
   }
@@ -495,11 +540,21 @@ public final class DidomiWebhookParser {
     return out.append('\'').toString();
   }
 
+  private static final class Envelope {
+    String typeName;
+    String regulation;
+    Parameters parameters;
+  }
+
   private static final class Parameters {
     Entity entity;
     Entity newEntity;
     String oldStatus;
     String sourceId;
+
+    boolean flattened() {
+      return entity != null && entity.flattened || newEntity != null && newEntity.flattened;
+    }
   }
 
   /** Scratch fields of one entity while it is read; an event's and a user's entities share it. */
@@ -516,6 +571,9 @@ public final class DidomiWebhookParser {
     List<Purpose> purposes = List.of();
     Metadata metadata;
     Metadata nestedMetadata;
+    boolean known; // a field of a Didomi entity was there, not null
+    boolean flattened; // a field name was a flattened path: read the body again, nested
+    String unreadUserIdField; // e.g. "user.organization_user_id": a key the gateway cannot read
 
     record Metadata(Map<String, AttributeValue> values, List<String> dropped) {}
   }

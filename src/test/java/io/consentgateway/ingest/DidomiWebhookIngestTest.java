@@ -1,5 +1,6 @@
 package io.consentgateway.ingest;
 
+import io.consentgateway.support.FlattenedDidomi;
 import org.junit.jupiter.params.provider.Arguments;
 import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -209,6 +210,36 @@ class DidomiWebhookIngestTest {
     assertThat(question.statusCode()).isEqualTo(202);
     assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = '?'")).isEqualTo(1);
     assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = '?'")).isEqualTo(1);
+  }
+
+  @Test
+  void flattenedWebhookIsStoredUnderItsUser() {
+    // given a flattened event for a fresh user, arrays by index
+    String user = "flat-" + UUID.randomUUID() + "@example.com";
+    byte[] nested = utf8(DidomiPayloads.eventCreated(UUID.randomUUID().toString(), user, "2026-11-20T09:00:00Z", true));
+    byte[] flat = FlattenedDidomi.flatten(nested, FlattenedDidomi.Arrays.BY_INDEX, false);
+    // when it is posted, then it is accepted and stored under that user, with its consent merged
+    HttpResponse<String> response = http.postDidomi("acme", token, flat);
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = '" + user + "'")).isEqualTo(1);
+    assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = '" + user + "'")).isEqualTo(1);
+  }
+
+  @Test
+  void entityTheGatewayCannotReadIsRefusedWith400NotSkipped() {
+    long before = store.inboxRows();
+
+    HttpResponse<String> unknownShape = http.postDidomi("acme", token,
+        "{\"type\":\"event.deleted\",\"parameters\":{\"entity\":{\"EventId\":\"e\",\"When\":\"now\"}}}");
+    HttpResponse<String> otherSeparator = http.postDidomi("acme", token,
+        "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e-sep\",\"created_at\":\"2026-11-20T09:00:00Z\","
+            + "\"user.organization_user_id\":\"dotted@example.com\"}}}");
+
+    assertThat(unknownShape.statusCode()).isEqualTo(400);
+    assertThat(unknownShape.body()).contains("invalid_webhook");
+    assertThat(otherSeparator.statusCode()).isEqualTo(400);
+    assertThat(store.inboxRows()).isEqualTo(before);
   }
 
   private static String eventWithoutId(String user) {

@@ -296,18 +296,23 @@ class ConsentMapperTest {
 
   @Test
   void everyFixtureMapsToTheChangeItCallsFor() {
+    Map<String, Boolean> eventCreated = Map.of("Newsletter", true, "SmsOffers", true, "EmailOffers", true, "PostOffers", false);
+    Map<String, Boolean> userUpdated = Map.of("Newsletter", false, "SmsOffers", false, "EmailOffers", true,
+        "PostOffers", false, "Analytics", false);
     Map<String, Map<String, Boolean>> expected = Map.ofEntries(
-        entry("event.created.json", Map.of("Newsletter", true, "SmsOffers", true, "EmailOffers", true, "PostOffers", false)),
+        entry("event.created.json", eventCreated),
+        entry("event.created.flattened.json", eventCreated),
         entry("event.created.cpra.json", Map.of()),
         entry("event.created.envelope-cpra.json", Map.of()),
         entry("event.created.no-organization-user-id.json", Map.of()),
         entry("event.created.pending.json", Map.of()),
         entry("event.deleted.json", Map.of()),
         entry("event.updated.confirmed.json", Map.of("Newsletter", true)),
+        entry("event.updated.confirmed.flattened.json", Map.of("Newsletter", true)),
         entry("user.created.json", Map.of()),
         entry("user.deleted.json", Map.of()),
-        entry("user.updated.json", Map.of("Newsletter", false, "SmsOffers", false, "EmailOffers", true,
-            "PostOffers", false, "Analytics", false)),
+        entry("user.updated.json", userUpdated),
+        entry("user.updated.flattened-by-index.json", userUpdated),
         entry("user.updated.envelope-cpra.json", Map.of()));
 
     assertThat(Examples.didomiNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());

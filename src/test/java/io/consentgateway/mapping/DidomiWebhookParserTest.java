@@ -1,5 +1,6 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.support.FlattenedDidomi;
 import io.consentgateway.support.Examples;
 import static io.consentgateway.support.Examples.didomi;
 import static io.consentgateway.support.Examples.utf8;
@@ -265,8 +266,12 @@ class DidomiWebhookParserTest {
         Arguments.of("{\"type\":\"event.created\"}", "missing 'parameters'"),
         Arguments.of("{\"type\":\"event.created\",\"parameters\":[]}", "'parameters' must be an object"),
         Arguments.of("{\"type\":\"event.created\",\"parameters\":{}}", "missing 'parameters.entity'"),
-        Arguments.of("{\"type\":\"user.updated\",\"parameters\":{\"entity\":{\"updated_at\":\"2026-01-01T00:00:00Z\"}}}",
+        Arguments.of("{\"type\":\"user.updated\",\"parameters\":{\"source\":{\"id\":\"s\"}}}",
             "missing 'parameters.new_entity'"),
+        Arguments.of("{\"type\":\"event.updated\",\"parameters\":{\"entity\":{}}}",
+            "'parameters.entity' has none of the fields of a Didomi entity"),
+        Arguments.of("{\"type\":\"user.created\",\"parameters\":{\"entity\":{\"id\":null,\"other\":1}}}",
+            "'parameters.entity' has none of the fields of a Didomi entity"),
         Arguments.of("{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e\"}}}",
             "missing 'parameters.entity.created_at'"),
         Arguments.of("{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"created_at\":\"last tuesday\"}}}",
@@ -449,6 +454,150 @@ class DidomiWebhookParserTest {
     body = body.substring(0, body.length() - 1) + ",\"regulation\":\"cpra\"}";
 
     assertThat(parser.parse(utf8(body)).regulation()).isEqualTo("cpra");
+  }
+
+  static Stream<Arguments> everyExampleFlattened() {
+    return Examples.didomiNames().stream().filter(n -> !n.contains("flattened")).flatMap(name -> Stream.of(
+        Arguments.of(name, FlattenedDidomi.Arrays.KEPT, false),
+        Arguments.of(name, FlattenedDidomi.Arrays.BY_INDEX, false),
+        Arguments.of(name, FlattenedDidomi.Arrays.KEPT, true),
+        Arguments.of(name, FlattenedDidomi.Arrays.BY_INDEX, true)));
+  }
+
+  @ParameterizedTest(name = "{0}, arrays {1}, old entity flat: {2}")
+  @MethodSource("everyExampleFlattened")
+  void flattenedWebhookParsesToTheSameChangeAsTheNestedOne(String name, FlattenedDidomi.Arrays arrays, boolean flatOld) {
+    // given an example and its flattened form
+    byte[] nested = didomi(name);
+    byte[] flat = FlattenedDidomi.flatten(nested, arrays, flatOld);
+    // when both are parsed, then every accessor agrees (the delivery key too, up to the body digest)
+    assertSameChange(parser.parse(flat), parser.parse(nested));
+  }
+
+  @Test
+  void flattenedExamplesParseToTheirNestedCounterparts() {
+    assertSameChange(parser.parse(didomi("event.created.flattened.json")), parser.parse(didomi("event.created.json")));
+    assertSameChange(parser.parse(didomi("user.updated.flattened-by-index.json")), parser.parse(didomi("user.updated.json")));
+    assertSameChange(parser.parse(didomi("event.updated.confirmed.flattened.json")),
+        parser.parse(didomi("event.updated.confirmed.json")));
+  }
+
+  @Test
+  void flattenedPurposesByIndexAreReadInIndexOrder() {
+    String body = """
+        {"type":"event.created","parameters":{"entity":{"id":"e","created_at":"2026-01-01T00:00:00Z",
+          "user__organization_user_id":"u1",
+          "consents__purposes__10__id":"p10","consents__purposes__2__id":"p2","consents__purposes__2__enabled":true,
+          "consents__purposes__0__id":"p0","consents__purposes__0__values__channels__value":"sms"}}}""";
+
+    DidomiChange change = parser.parse(utf8(body));
+
+    assertThat(change.purposes()).containsExactly(
+        new Purpose("p0", null, Map.of("channels", "sms")), new Purpose("p2", true, Map.of()), new Purpose("p10", null, Map.of()));
+  }
+
+  @Test
+  void entityWithNoneOfTheFieldsOfADidomiEntityIsRejected() {
+    String body = "{\"type\":\"event.deleted\",\"parameters\":{\"entity\":{\"something\":\"else\",\"n\":1}}}";
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("parameters.entity");
+  }
+
+  @Test
+  void userKeyUnderANameTheGatewayDoesNotReadIsRejectedNotSkipped() {
+    String body = """
+        {"type":"event.created","parameters":{"entity":{"id":"e","created_at":"2026-01-01T00:00:00Z",
+          "user.organization_user_id":"ann@example.com"}}}""";
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("organization_user_id")
+        .message().doesNotContain("ann@example.com");
+  }
+
+  @Test
+  void flatEntityOfAnUpdateIsItsNewEntity() {
+    String body = """
+        {"type":"user.updated","parameters":{"source":{"id":"s1"},
+          "old_entity":{"id":"u","organization_user_id":"ann@example.com","updated_at":"2026-01-01T00:00:00Z","version":1},
+          "entity":{"id":"u","organization_user_id":"ann@example.com","updated_at":"2026-02-01T00:00:00Z","version":2,
+            "metadata__tier":"gold"}}}""";
+
+    DidomiChange change = parser.parse(utf8(body));
+
+    assertThat(change.timestampMillis()).isEqualTo(at("2026-02-01T00:00:00Z"));
+    assertThat(change.version()).isEqualTo(2);
+    assertThat(change.metadata()).containsExactly(Map.entry("tier", AttributeValue.ofString("gold")));
+  }
+
+  @Test
+  void flattenedBodyKeepsNumbersEscapesAndUnpairedSurrogatesExactly() {
+    String nested = """
+        {"type":"user.created","parameters":{"entity":{"id":"u","organization_user_id":"ann@example.com",
+          "updated_at":"2026-01-01T00:00:00Z","version":1,
+          "metadata":{"score":1.50,"big":1e400,"odd":"\\ud800 \\"q\\" \\u00e9","0":"zero"}}}}""";
+
+    String flatBody = """
+        {"type":"user.created","parameters":{"entity":{"id":"u","organization_user_id":"ann@example.com",
+          "updated_at":"2026-01-01T00:00:00Z","version":1,
+          "metadata__score":1.50,"metadata__big":1e400,"metadata__odd":"\\ud800 \\"q\\" \\u00e9","metadata__0":"zero"}}}""";
+
+    DidomiChange flat = parser.parse(utf8(flatBody));
+
+    assertSameChange(flat, parser.parse(utf8(nested)));
+    assertThat(flat.metadata()).containsEntry("score", AttributeValue.ofNumber("1.50")).containsEntry("0", AttributeValue.ofString("zero"));
+  }
+
+  @Test
+  void flattenedUserKeyIsCheckedLikeANestedOne() {
+    String body = """
+        {"type":"event.created","parameters":{"entity":{"id":"e","created_at":"2026-01-01T00:00:00Z",
+          "user__organization_user_id":"\\ud800"}}}""";
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("organization_user_id").hasMessageContaining("unpaired surrogate");
+  }
+
+  @Test
+  void flattenedPathDeeperThanTheParserAllowsIsRejected() {
+    String body = "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e\",\"created_at\":\"2026-01-01T00:00:00Z\","
+        + "\"" + "a__".repeat(100) + "b\":1}}}";
+
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("parameters.entity");
+  }
+
+  @Test
+  void flattenedEntityWithoutAUserKeyParsesWithNoUser() {
+    byte[] flat = FlattenedDidomi.flatten(didomi("event.created.no-organization-user-id.json"), FlattenedDidomi.Arrays.BY_INDEX, false);
+
+    assertThat(parser.parse(flat).organizationUserId()).isNull();
+  }
+
+  static void assertSameChange(DidomiChange actual, DidomiChange expected) {
+    assertThat(actual.type()).isEqualTo(expected.type());
+    assertThat(actual.entityId()).isEqualTo(expected.entityId());
+    assertThat(actual.organizationId()).isEqualTo(expected.organizationId());
+    assertThat(actual.organizationUserId()).isEqualTo(expected.organizationUserId());
+    assertThat(actual.regulation()).isEqualTo(expected.regulation());
+    assertThat(actual.status()).isEqualTo(expected.status());
+    assertThat(actual.isPending()).isEqualTo(expected.isPending());
+    assertThat(actual.timestampMillis()).isEqualTo(expected.timestampMillis());
+    assertThat(actual.version()).isEqualTo(expected.version());
+    assertThat(actual.confirmsPending()).isEqualTo(expected.confirmsPending());
+    assertThat(actual.purposes()).isEqualTo(expected.purposes());
+    assertThat(List.copyOf(actual.metadata().entrySet())).isEqualTo(List.copyOf(expected.metadata().entrySet()));
+    assertThat(actual.droppedMetadataKeys()).isEqualTo(expected.droppedMetadataKeys());
+    assertThat(readablePart(actual.dedupKey())).isEqualTo(readablePart(expected.dedupKey()));
+  }
+
+  /** The delivery key without its last part, the digest of the body's bytes. */
+  private static String readablePart(String dedupKey) {
+    return dedupKey.substring(0, dedupKey.lastIndexOf(':'));
   }
 
   private static String anonymousEvent(String user) {
