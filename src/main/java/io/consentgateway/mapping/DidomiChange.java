@@ -71,6 +71,18 @@ public final class DidomiChange {
   }
 
   /**
+   * The user as it was before a {@code user.updated}, from its {@code old_entity}: stamped like a
+   * user change ({@code updated_at}, else {@code created_at}; {@code version}), with the purposes
+   * and metadata scalars it held then, read as the current entity's are.
+   */
+  public record Previous(long timestampMillis, long version, List<Purpose> purposes, Map<String, AttributeValue> metadata) {
+    public Previous {
+      Objects.requireNonNull(purposes, "purposes");
+      Objects.requireNonNull(metadata, "metadata");
+    }
+  }
+
+  /**
    * What the dedup key is made of, the key itself being built only when asked for: the id people
    * recognise it by ({@code source.id} of an update, else the entity id; null when neither) and
    * the {@link DeliveryDigest} of the body's exact bytes.
@@ -95,6 +107,7 @@ public final class DidomiChange {
   private final List<Purpose> purposes;
   private final Map<String, AttributeValue> metadata;
   private final List<String> droppedMetadataKeys;
+  private final Previous previous;
 
   DidomiChange(
       Type type,
@@ -109,7 +122,8 @@ public final class DidomiChange {
       boolean confirmsPending,
       List<Purpose> purposes,
       Map<String, AttributeValue> metadata,
-      List<String> droppedMetadataKeys) {
+      List<String> droppedMetadataKeys,
+      Previous previous) {
     this.type = Objects.requireNonNull(type, "type");
     this.dedupParts = Objects.requireNonNull(dedupParts, "dedupParts");
     this.entityId = entityId;
@@ -123,6 +137,7 @@ public final class DidomiChange {
     this.purposes = purposes;
     this.metadata = metadata;
     this.droppedMetadataKeys = droppedMetadataKeys;
+    this.previous = previous;
   }
 
   public Type type() {
@@ -204,6 +219,15 @@ public final class DidomiChange {
   /** Metadata keys whose value was an object or an array: never sent to Actito. */
   public List<String> droppedMetadataKeys() {
     return droppedMetadataKeys;
+  }
+
+  /**
+   * For a {@code user.updated}, the user before the change; null for every other type, and when the
+   * webhook's {@code old_entity} is absent or unusable (no timestamp, one that does not parse, a
+   * version that is not an integer) — never an error.
+   */
+  public Previous previous() {
+    return previous;
   }
 
   @Override

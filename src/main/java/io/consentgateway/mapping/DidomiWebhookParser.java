@@ -143,8 +143,9 @@ public final class DidomiWebhookParser {
     switch (type) {
       case EVENT_CREATED -> timestamp = required(entity.createdAt, entityPath + ".created_at");
       case EVENT_UPDATED -> {
-        confirmsPending = parameters.oldStatus != null
-            && parameters.oldStatus.equals(DidomiChange.STATUS_PENDING_APPROVAL)
+        String oldStatus = parameters.oldEntity == null ? null : parameters.oldEntity.status;
+        confirmsPending = oldStatus != null
+            && oldStatus.equals(DidomiChange.STATUS_PENDING_APPROVAL)
             && DidomiChange.STATUS_CONFIRMED.equals(entity.status);
         timestamp = confirmsPending
             ? required(entity.updatedAt, entityPath + ".updated_at")
@@ -177,7 +178,7 @@ public final class DidomiWebhookParser {
         throw new InvalidWebhookException("'" + entityPath + field + "' is not a usable user key: " + problem);
       }
     }
-    Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
+    Entity.Metadata metadata = entity.effectiveMetadata();
     // the envelope names the regulation the event belongs to (DESIGN.md §2.1): it wins over the entity's
     String regulation = envelope.regulation != null ? envelope.regulation : entity.regulation;
     return new DidomiChange(
@@ -193,7 +194,21 @@ public final class DidomiWebhookParser {
         confirmsPending,
         entity.purposes,
         metadata == null ? Map.of() : metadata.values(),
-        metadata == null ? List.of() : metadata.dropped());
+        metadata == null ? List.of() : metadata.dropped(),
+        type == Type.USER_UPDATED ? previous(parameters.oldEntity) : null);
+  }
+
+  /** The user before a {@code user.updated}; null when its old entity is absent or unusable. */
+  private static DidomiChange.Previous previous(Entity old) {
+    if (old == null || old.unusable) {
+      return null;
+    }
+    long timestamp = old.updatedAt != ABSENT ? old.updatedAt : old.createdAt;
+    if (timestamp == ABSENT) {
+      return null;
+    }
+    Entity.Metadata metadata = old.effectiveMetadata();
+    return new DidomiChange.Previous(timestamp, old.version, old.purposes, metadata == null ? Map.of() : metadata.values());
   }
 
   private static long required(long millis, String path) {
@@ -209,9 +224,10 @@ public final class DidomiWebhookParser {
       String field = p.currentName();
       JsonToken value = p.nextToken();
       switch (field) {
-        case "entity" -> parameters.entity = readEntity(p, value, "parameters.entity");
-        case "new_entity" -> parameters.newEntity = readEntity(p, value, "parameters.new_entity");
-        case "old_entity" -> parameters.oldStatus = readStatusOnly(p, value);
+        case "entity" -> parameters.entity = readEntity(p, value, "parameters.entity", false);
+        case "new_entity" -> parameters.newEntity = readEntity(p, value, "parameters.new_entity", false);
+        // read whole (a user's previous state) but never an error: at worst there is no previous state
+        case "old_entity" -> parameters.oldEntity = readEntity(p, value, "parameters.old_entity", true);
         case "source" -> parameters.sourceId = readSourceId(p, value);
         default -> p.skipChildren();
       }
@@ -219,12 +235,13 @@ public final class DidomiWebhookParser {
     return parameters;
   }
 
-  private static Entity readEntity(JsonParser p, JsonToken start, String path) throws IOException {
+  /** {@code lenient}: a field that cannot be read marks the entity unusable instead of failing the webhook. */
+  private static Entity readEntity(JsonParser p, JsonToken start, String path, boolean lenient) throws IOException {
     if (start != JsonToken.START_OBJECT) {
       p.skipChildren();
       return null;
     }
-    Entity e = new Entity();
+    Entity e = new Entity(lenient);
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -232,11 +249,11 @@ public final class DidomiWebhookParser {
         case "id" -> e.id = scalarText(p, value);
         case "organization_id" -> e.organizationId = scalarText(p, value);
         case "organization_user_id" -> e.organizationUserId = scalarText(p, value);
-        case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at");
-        case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at");
+        case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at", e);
+        case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at", e);
         case "status" -> e.status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
         case "regulation" -> e.regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
-        case "version" -> e.version = version(p, value, path + ".version");
+        case "version" -> e.version = version(p, value, path + ".version", e);
         case "metadata" -> e.metadata = readMetadata(p, value);
         case "user" -> readEventUser(p, value, e);
         case "consents" -> readConsents(p, value, e);
@@ -409,23 +426,6 @@ public final class DidomiWebhookParser {
         dropped == null ? List.of() : Collections.unmodifiableList(dropped));
   }
 
-  private static String readStatusOnly(JsonParser p, JsonToken start) throws IOException {
-    if (start != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return null;
-    }
-    String status = null;
-    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-      JsonToken value = p.nextToken();
-      if (p.currentName().equals("status")) {
-        status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
-      } else {
-        p.skipChildren();
-      }
-    }
-    return status;
-  }
-
   private static String readSourceId(JsonParser p, JsonToken start) throws IOException {
     if (start != JsonToken.START_OBJECT) {
       p.skipChildren();
@@ -483,22 +483,22 @@ public final class DidomiWebhookParser {
     return true;
   }
 
-  private static long timestamp(JsonParser p, JsonToken value, String path) throws IOException {
+  private static long timestamp(JsonParser p, JsonToken value, String path, Entity entity) throws IOException {
     if (value == JsonToken.VALUE_NULL) {
       return ABSENT;
     }
     if (value != JsonToken.VALUE_STRING) {
       p.skipChildren();
-      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp");
+      return entity.unreadable("'" + path + "' is not an ISO-8601 timestamp");
     }
     long millis = IsoTimestamps.parseMillis(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     if (millis == IsoTimestamps.INVALID) {
-      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp: " + quote(p.getText()));
+      return entity.unreadable("'" + path + "' is not an ISO-8601 timestamp: " + quote(p.getText()));
     }
     return millis;
   }
 
-  private static long version(JsonParser p, JsonToken value, String path) throws IOException {
+  private static long version(JsonParser p, JsonToken value, String path, Entity entity) throws IOException {
     if (value == JsonToken.VALUE_NULL) {
       return 0;
     }
@@ -506,7 +506,7 @@ public final class DidomiWebhookParser {
       try {
         return p.getLongValue();
       } catch (IOException e) {
-        throw new InvalidWebhookException("'" + path + "' is out of range");
+        return entity.unreadable("'" + path + "' is out of range");
       }
     }
     if (value == JsonToken.VALUE_STRING) {
@@ -517,7 +517,7 @@ public final class DidomiWebhookParser {
       }
     }
     p.skipChildren();
-    throw new InvalidWebhookException("'" + path + "' must be an integer");
+    return entity.unreadable("'" + path + "' must be an integer");
   }
 
   private static String where(JsonLocation location) {
@@ -549,16 +549,19 @@ public final class DidomiWebhookParser {
   private static final class Parameters {
     Entity entity;
     Entity newEntity;
-    String oldStatus;
+    Entity oldEntity;
     String sourceId;
 
     boolean flattened() {
-      return entity != null && entity.flattened || newEntity != null && newEntity.flattened;
+      return entity != null && entity.flattened || newEntity != null && newEntity.flattened
+          || oldEntity != null && oldEntity.flattened;
     }
   }
 
   /** Scratch fields of one entity while it is read; an event's and a user's entities share it. */
   private static final class Entity {
+    final boolean lenient;
+    boolean unusable; // lenient only: a field could not be read
     String id;
     String organizationId;
     String organizationUserId;
@@ -574,6 +577,23 @@ public final class DidomiWebhookParser {
     boolean known; // a field of a Didomi entity was there, not null
     boolean flattened; // a field name was a flattened path: read the body again, nested
     String unreadUserIdField; // e.g. "user.organization_user_id": a key the gateway cannot read
+
+    Entity(boolean lenient) {
+      this.lenient = lenient;
+    }
+
+    /** A field that cannot be read: the webhook's error, or for a lenient entity, the entity's end of use. */
+    long unreadable(String message) {
+      if (!lenient) {
+        throw new InvalidWebhookException(message);
+      }
+      unusable = true;
+      return ABSENT;
+    }
+
+    Metadata effectiveMetadata() {
+      return metadata != null ? metadata : nestedMetadata;
+    }
 
     record Metadata(Map<String, AttributeValue> values, List<String> dropped) {}
   }

@@ -578,6 +578,70 @@ class DidomiWebhookParserTest {
     assertThat(parser.parse(flat).organizationUserId()).isNull();
   }
 
+  // --- the previous entity of user.updated ---
+
+  @Test
+  void userUpdatedCarriesTheUserBeforeTheChange() {
+    DidomiChange change = parser.parse(didomi("user.updated.json"));
+
+    assertThat(change.previous()).isNotNull();
+    assertThat(change.previous().timestampMillis()).isEqualTo(at("2026-11-20T09:15:02.120Z"));
+    assertThat(change.previous().version()).isEqualTo(3);
+    assertThat(change.previous().purposes()).containsExactly(
+        new Purpose("newsletter", true, Map.of()),
+        new Purpose("marketing", true, Map.of("channels", "email,sms")),
+        new Purpose("analytics", false, Map.of()));
+    assertThat(change.previous().metadata()).containsExactly(
+        Map.entry("first_name", AttributeValue.ofString("Ann")),
+        Map.entry("language", AttributeValue.ofString("fr")),
+        Map.entry("loyalty_tier", AttributeValue.ofString("gold")));
+  }
+
+  @Test
+  void onlyUserUpdatedHasAPreviousEntity() {
+    for (String name : Examples.didomiNames()) {
+      if (!name.startsWith("user.updated")) {
+        assertThat(parser.parse(didomi(name)).previous()).as(name).isNull();
+      }
+    }
+  }
+
+  @Test
+  void previousEntityWithoutUpdatedAtCountsAtItsCreatedAt() {
+    DidomiChange change = parser.parse(utf8(userUpdatedWithOld("""
+        {"created_at":"2026-01-01T00:00:00Z","version":"2","metadata":{"tier":"gold"}}""")));
+
+    assertThat(change.previous()).isEqualTo(new DidomiChange.Previous(
+        at("2026-01-01T00:00:00Z"), 2, List.of(), Map.of("tier", AttributeValue.ofString("gold"))));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "\"gone\"", "null", "{}", "{\"version\":3}", "{\"updated_at\":\"yesterday\",\"version\":3}",
+      "{\"updated_at\":42}", "{\"updated_at\":\"2026-01-01T00:00:00Z\",\"version\":\"three\"}",
+      "{\"updated_at\":\"2026-01-01T00:00:00Z\",\"version\":99999999999999999999}"})
+  void unusablePreviousEntityIsNoPreviousNeverAnError(String oldEntity) {
+    DidomiChange change = parser.parse(utf8(userUpdatedWithOld(oldEntity)));
+
+    assertThat(change.previous()).isNull();
+    assertThat(change.version()).isEqualTo(5);
+  }
+
+  @Test
+  void userUpdatedWithoutOldEntityHasNoPrevious() {
+    String body = new String(didomi("user.updated.json"), java.nio.charset.StandardCharsets.UTF_8);
+    String withoutOld = body.substring(0, body.indexOf("\"old_entity\"")) + body.substring(body.indexOf("\"new_entity\""));
+
+    assertThat(parser.parse(utf8(withoutOld)).previous()).isNull();
+  }
+
+  private static String userUpdatedWithOld(String oldEntity) {
+    return """
+        {"type":"user.updated","parameters":{"old_entity":%s,
+          "new_entity":{"id":"u","organization_user_id":"ann@example.com","updated_at":"2026-02-01T00:00:00Z","version":5}}}"""
+        .formatted(oldEntity);
+  }
+
   static void assertSameChange(DidomiChange actual, DidomiChange expected) {
     assertThat(actual.type()).isEqualTo(expected.type());
     assertThat(actual.entityId()).isEqualTo(expected.entityId());
@@ -593,6 +657,7 @@ class DidomiWebhookParserTest {
     assertThat(List.copyOf(actual.metadata().entrySet())).isEqualTo(List.copyOf(expected.metadata().entrySet()));
     assertThat(actual.droppedMetadataKeys()).isEqualTo(expected.droppedMetadataKeys());
     assertThat(readablePart(actual.dedupKey())).isEqualTo(readablePart(expected.dedupKey()));
+    assertThat(actual.previous()).isEqualTo(expected.previous());
   }
 
   /** The delivery key without its last part, the digest of the body's bytes. */
