@@ -1,5 +1,7 @@
 package io.consentgateway.bidirectional;
 
+import io.consentgateway.mapping.DeliveryDigest;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -15,8 +17,9 @@ import java.util.Objects;
  *       error: the caller skips and counts such a change).
  *   <li>{@code subscriptions}: every subscription the payload carried, name → subscribed, in
  *       payload order (the last entry wins for a repeated name); mapped or not.
- *   <li>{@code deliveryKey}: {@code webhookId:index}, the same for every redelivery of this
- *       webhook: the idempotency key of this change.
+ *   <li>{@code deliveryKey}: the idempotency key of this change, the same for every redelivery of
+ *       this webhook and never shared by two distinct changes (see {@link #deliveryKey(String,
+ *       int, String, byte[])}).
  * </ul>
  *
  * Immutable. {@link #toString()} leaves the user id out: it is personal data.
@@ -30,9 +33,20 @@ public record ActitoProfileChange(
     subscriptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subscriptions));
   }
 
-  /** The delivery key of change {@code index} of webhook {@code webhookId}. */
-  public static String deliveryKey(String webhookId, int index) {
-    return webhookId + ":" + index;
+  /**
+   * The delivery key of change {@code index}, for {@code userKey} (null when absent), of a webhook
+   * whose envelope {@code id} is {@code webhookId} and whose exact bytes are {@code body}: {@code
+   * <webhookId>:<index>:<digest of webhookId and userKey>} — an id Actito reuses for another
+   * user still gives another key — or, when the webhook has no id, {@code -:<index>:<digest of
+   * body and userKey>}, so that only a byte-identical redelivery shares it. The readable id is cut
+   * to printable ASCII and 64 characters ({@link DeliveryDigest#readable}); the digest covers it
+   * whole. The user key enters only the digest: this key appears in logs.
+   */
+  public static String deliveryKey(String webhookId, int index, String userKey, byte[] body) {
+    String digest = webhookId != null
+        ? DeliveryDigest.of(webhookId.getBytes(StandardCharsets.UTF_8), userKey)
+        : DeliveryDigest.of(body, userKey);
+    return DeliveryDigest.readable(webhookId) + ':' + index + ':' + digest;
   }
 
   public boolean hasUserKey() {

@@ -1,17 +1,15 @@
 package io.consentgateway.bidirectional;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
- * One parsed Actito webhook (DESIGN.md §2.3): its envelope {@code id} and one {@link
- * ActitoProfileChange} per pushed profile — one for a single push, as many as {@code data} holds
- * for a bulk push, in payload order. Immutable.
+ * One parsed Actito webhook (DESIGN.md §2.3): its envelope {@code id} (null when Actito sent none)
+ * and one {@link ActitoProfileChange} per pushed profile — one for a single push, as many as
+ * {@code data} holds for a bulk push, in payload order. Immutable.
  */
 public record ActitoWebhook(String id, List<ActitoProfileChange> changes) {
 
   public ActitoWebhook {
-    Objects.requireNonNull(id, "id");
     changes = List.copyOf(changes);
   }
 

@@ -70,8 +70,28 @@ public final class DidomiChange {
     }
   }
 
-  /** What the dedup key is made of; the key itself is built only when asked for. */
-  record DedupParts(String sourceId, long entityVersion, boolean hasStamp, long stampMillis) {}
+  /**
+   * The user as it was before a {@code user.updated}, from its {@code old_entity}: stamped like a
+   * user change ({@code updated_at}, else {@code created_at}; {@code version}), with the purposes
+   * and metadata scalars it held then, read as the current entity's are.
+   */
+  public record Previous(long timestampMillis, long version, List<Purpose> purposes, Map<String, AttributeValue> metadata) {
+    public Previous {
+      Objects.requireNonNull(purposes, "purposes");
+      Objects.requireNonNull(metadata, "metadata");
+    }
+  }
+
+  /**
+   * What the dedup key is made of, the key itself being built only when asked for: the id people
+   * recognise it by ({@code source.id} of an update, else the entity id; null when neither) and
+   * the {@link DeliveryDigest} of the body's exact bytes.
+   */
+  record DedupParts(String readableId, String bodyDigest) {
+    DedupParts {
+      Objects.requireNonNull(bodyDigest, "bodyDigest");
+    }
+  }
 
   private final Type type;
   private final DedupParts dedupParts;
@@ -87,6 +107,7 @@ public final class DidomiChange {
   private final List<Purpose> purposes;
   private final Map<String, AttributeValue> metadata;
   private final List<String> droppedMetadataKeys;
+  private final Previous previous;
 
   DidomiChange(
       Type type,
@@ -101,7 +122,8 @@ public final class DidomiChange {
       boolean confirmsPending,
       List<Purpose> purposes,
       Map<String, AttributeValue> metadata,
-      List<String> droppedMetadataKeys) {
+      List<String> droppedMetadataKeys,
+      Previous previous) {
     this.type = Objects.requireNonNull(type, "type");
     this.dedupParts = Objects.requireNonNull(dedupParts, "dedupParts");
     this.entityId = entityId;
@@ -115,6 +137,7 @@ public final class DidomiChange {
     this.purposes = purposes;
     this.metadata = metadata;
     this.droppedMetadataKeys = droppedMetadataKeys;
+    this.previous = previous;
   }
 
   public Type type() {
@@ -122,22 +145,17 @@ public final class DidomiChange {
   }
 
   /**
-   * Identifies the delivery for idempotent ingest: a redelivered identical webhook has the same key,
-   * a different change a different one. {@code <type>:<source.id>} for an {@code *.updated} that
-   * carries a source id, else {@code <type>:<entity id>:<version>:<updated_at or created_at
-   * millis>:<status>}. Scope it by integration when storing it.
+   * Identifies the delivery for idempotent ingest (DESIGN.md §3.2): a byte-identical redelivery has
+   * the same key, and no two different bodies ever share one. {@code <type>:<id>:<digest>}: the
+   * {@code source.id} of an {@code *.updated} that carries one, else the entity id, else {@code -}
+   * (printable ASCII, at most 64 characters, for people reading the inbox), then the {@link
+   * DeliveryDigest} of the exact body bytes, which alone makes the key unique. Scope it by
+   * integration when storing it.
    */
   public String dedupKey() {
     String key = dedupKey;
     if (key == null) {
-      DedupParts parts = dedupParts;
-      if (parts.sourceId() != null) {
-        key = type.wireName() + ':' + parts.sourceId();
-      } else {
-        key = type.wireName() + ':' + (entityId == null ? "-" : entityId) + ':' + parts.entityVersion() + ':'
-            + (parts.hasStamp() ? Long.toString(parts.stampMillis()) : "-") + ':'
-            + (status == null ? "-" : status);
-      }
+      key = type.wireName() + ':' + DeliveryDigest.readable(dedupParts.readableId()) + ':' + dedupParts.bodyDigest();
       dedupKey = key;
     }
     return key;
@@ -157,7 +175,10 @@ public final class DidomiChange {
     return organizationUserId;
   }
 
-  /** Lower-case regulation, {@value #DEFAULT_REGULATION} when the entity names none. */
+  /**
+   * Lower-case regulation the change belongs to: the envelope's {@code regulation} when present
+   * (it wins over the entity's), else the entity's, else {@value #DEFAULT_REGULATION}.
+   */
   public String regulation() {
     return regulation;
   }
@@ -198,6 +219,15 @@ public final class DidomiChange {
   /** Metadata keys whose value was an object or an array: never sent to Actito. */
   public List<String> droppedMetadataKeys() {
     return droppedMetadataKeys;
+  }
+
+  /**
+   * For a {@code user.updated}, the user before the change; null for every other type, and when the
+   * webhook's {@code old_entity} is absent or unusable (no timestamp, one that does not parse, a
+   * version that is not an integer) — never an error.
+   */
+  public Previous previous() {
+    return previous;
   }
 
   @Override

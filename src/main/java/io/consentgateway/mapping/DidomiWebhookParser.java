@@ -22,24 +22,39 @@ import java.util.Objects;
  * without building a tree: fields may come in any order, unknown fields are skipped, vendors are
  * never materialised. Thread-safe; share one instance.
  *
+ * <p>Didomi's flattened format (paths joined with {@code __}, DESIGN.md §2.1) gives the same change
+ * as the nested one: an entity with such a field name is read again, nested again by {@code
+ * FlattenedWebhook}, and for {@code *.updated} a flat {@code parameters.entity} is the new entity.
+ *
+ * <p>The change's regulation is the envelope's {@code regulation} when it has one, which wins over
+ * the entity's (Didomi names there the regulation the event belongs to), else the entity's, else
+ * {@value DidomiChange#DEFAULT_REGULATION}.
+ *
  * <p>Rejected with {@link InvalidWebhookException}: not JSON, not an object, a missing or unknown
  * {@code type}, missing {@code parameters}, a missing entity ({@code entity}, or {@code new_entity}
- * for {@code *.updated}), a missing or unparseable timestamp the change needs, a non-integer user
- * {@code version}. A change without {@code organization_user_id} is not an error: it parses with a
- * null {@link DidomiChange#organizationUserId()}.
+ * for {@code *.updated}), an entity with none of the fields of a Didomi entity, an {@code
+ * organization_user_id} under a name the gateway does not read ({@code "user.organization_user_id"}),
+ * a missing or unparseable timestamp the change needs, a non-integer user
+ * {@code version}, a body that is not strict UTF-8 ({@link StrictUtf8}), an {@code
+ * organization_user_id} that cannot be a user key ({@link UserKeys}). A change without {@code
+ * organization_user_id}, or with a blank one, is not an error: it parses with a null {@link
+ * DidomiChange#organizationUserId()}.
  */
 public final class DidomiWebhookParser {
 
   private static final long ABSENT = Long.MIN_VALUE;
   private static final int MAX_QUOTED = 64;
+  private static final int MAX_DEPTH = 64;
 
   private final JsonFactory factory;
+  private final FlattenedWebhook flattened;
 
   public DidomiWebhookParser() {
     // Didomi bodies are small; a deep nesting bomb is rejected long before it costs anything
     this.factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
         .build();
+    this.flattened = new FlattenedWebhook(factory, MAX_DEPTH);
   }
 
   public DidomiChange parse(byte[] body) {
@@ -47,33 +62,14 @@ public final class DidomiWebhookParser {
     if (body.length == 0) {
       throw new InvalidWebhookException("empty body, expected a JSON object");
     }
-    try (JsonParser p = factory.createParser(body)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new InvalidWebhookException("not a JSON object");
+    StrictUtf8.requireJsonText(body);
+    try {
+      Envelope envelope = read(body);
+      if (envelope.parameters != null && envelope.parameters.flattened()) {
+        // Didomi's flattened format: read again, nested; the nested path never pays for this
+        envelope = read(flattened.nested(body));
       }
-      String typeName = null;
-      Parameters parameters = null;
-      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        if (field.equals("type")) {
-          if (value != JsonToken.VALUE_STRING) {
-            throw new InvalidWebhookException("'type' must be a string");
-          }
-          typeName = p.getText();
-        } else if (field.equals("parameters")) {
-          if (value != JsonToken.START_OBJECT) {
-            throw new InvalidWebhookException("'parameters' must be an object");
-          }
-          parameters = readParameters(p);
-        } else {
-          p.skipChildren();
-        }
-      }
-      if (p.nextToken() != null) {
-        throw new InvalidWebhookException("trailing content after the JSON object");
-      }
-      return build(typeName, parameters);
+      return build(envelope, body);
     } catch (JsonProcessingException e) {
       // the location only: Jackson's own message may quote the payload
       throw new InvalidWebhookException("not valid JSON" + where(e.getLocation()));
@@ -82,7 +78,41 @@ public final class DidomiWebhookParser {
     }
   }
 
-  private static DidomiChange build(String typeName, Parameters parameters) {
+  private Envelope read(byte[] body) throws IOException {
+    try (JsonParser p = factory.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidWebhookException("not a JSON object");
+      }
+      Envelope envelope = new Envelope();
+      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("type")) {
+          if (value != JsonToken.VALUE_STRING) {
+            throw new InvalidWebhookException("'type' must be a string");
+          }
+          envelope.typeName = p.getText();
+        } else if (field.equals("parameters")) {
+          if (value != JsonToken.START_OBJECT) {
+            throw new InvalidWebhookException("'parameters' must be an object");
+          }
+          envelope.parameters = readParameters(p);
+        } else if (field.equals("regulation")) {
+          envelope.regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new InvalidWebhookException("trailing content after the JSON object");
+      }
+      return envelope;
+    }
+  }
+
+  private static DidomiChange build(Envelope envelope, byte[] body) {
+    String typeName = envelope.typeName;
+    Parameters parameters = envelope.parameters;
     if (typeName == null) {
       throw new InvalidWebhookException("missing 'type'");
     }
@@ -94,10 +124,17 @@ public final class DidomiWebhookParser {
       throw new InvalidWebhookException("missing 'parameters'");
     }
     boolean isUpdate = type == Type.EVENT_UPDATED || type == Type.USER_UPDATED;
-    Entity entity = isUpdate ? parameters.newEntity : parameters.entity;
-    String entityPath = isUpdate ? "parameters.new_entity" : "parameters.entity";
+    // the flattened format merges an update's new_entity into entity
+    boolean newEntity = isUpdate && (parameters.newEntity != null || parameters.entity == null);
+    Entity entity = newEntity ? parameters.newEntity : parameters.entity;
+    String entityPath = newEntity ? "parameters.new_entity" : "parameters.entity";
     if (entity == null) {
       throw new InvalidWebhookException("missing '" + entityPath + "'");
+    }
+    if (!entity.known) {
+      // never acknowledge what could not be read as a change
+      throw new InvalidWebhookException("'" + entityPath + "' has none of the fields of a Didomi entity"
+          + " (id, organization_user_id, user, consents, created_at, updated_at, ...)");
     }
 
     boolean confirmsPending = false;
@@ -106,8 +143,9 @@ public final class DidomiWebhookParser {
     switch (type) {
       case EVENT_CREATED -> timestamp = required(entity.createdAt, entityPath + ".created_at");
       case EVENT_UPDATED -> {
-        confirmsPending = parameters.oldStatus != null
-            && parameters.oldStatus.equals(DidomiChange.STATUS_PENDING_APPROVAL)
+        String oldStatus = parameters.oldEntity == null ? null : parameters.oldEntity.status;
+        confirmsPending = oldStatus != null
+            && oldStatus.equals(DidomiChange.STATUS_PENDING_APPROVAL)
             && DidomiChange.STATUS_CONFIRMED.equals(entity.status);
         timestamp = confirmsPending
             ? required(entity.updatedAt, entityPath + ".updated_at")
@@ -122,31 +160,55 @@ public final class DidomiWebhookParser {
       }
     }
 
-    long keyStamp = entity.updatedAt != ABSENT ? entity.updatedAt : entity.createdAt;
     DidomiChange.DedupParts dedup = new DidomiChange.DedupParts(
-        isUpdate ? parameters.sourceId : null, entity.version, keyStamp != ABSENT, keyStamp);
+        isUpdate && parameters.sourceId != null ? parameters.sourceId : entity.id, DeliveryDigest.of(body));
 
     String userId = entity.organizationUserId != null ? entity.organizationUserId : entity.nestedOrganizationUserId;
     if (userId != null && userId.isBlank()) {
       userId = null;
     }
-    Entity.Metadata metadata = entity.metadata != null ? entity.metadata : entity.nestedMetadata;
+    if (userId == null && entity.unreadUserIdField != null) {
+      throw new InvalidWebhookException("'" + entityPath + "' carries " + quote(entity.unreadUserIdField)
+          + ", an organization_user_id in a form the gateway does not read");
+    }
+    if (userId != null) {
+      String problem = UserKeys.problem(userId);
+      if (problem != null) {
+        String field = entity.organizationUserId != null ? ".organization_user_id" : ".user.organization_user_id";
+        throw new InvalidWebhookException("'" + entityPath + field + "' is not a usable user key: " + problem);
+      }
+    }
+    Entity.Metadata metadata = entity.effectiveMetadata();
+    // the envelope names the regulation the event belongs to (DESIGN.md §2.1): it wins over the entity's
+    String regulation = envelope.regulation != null ? envelope.regulation : entity.regulation;
     return new DidomiChange(
         type,
         dedup,
         entity.id,
         entity.organizationId,
         userId,
-        entity.regulation == null || entity.regulation == DidomiChange.DEFAULT_REGULATION
-            ? entity.regulation
-            : entity.regulation.toLowerCase(Locale.ROOT),
+        regulation == null || regulation == DidomiChange.DEFAULT_REGULATION ? regulation : regulation.toLowerCase(Locale.ROOT),
         entity.status,
         timestamp,
         version,
         confirmsPending,
         entity.purposes,
         metadata == null ? Map.of() : metadata.values(),
-        metadata == null ? List.of() : metadata.dropped());
+        metadata == null ? List.of() : metadata.dropped(),
+        type == Type.USER_UPDATED ? previous(parameters.oldEntity) : null);
+  }
+
+  /** The user before a {@code user.updated}; null when its old entity is absent or unusable. */
+  private static DidomiChange.Previous previous(Entity old) {
+    if (old == null || old.unusable) {
+      return null;
+    }
+    long timestamp = old.updatedAt != ABSENT ? old.updatedAt : old.createdAt;
+    if (timestamp == ABSENT) {
+      return null;
+    }
+    Entity.Metadata metadata = old.effectiveMetadata();
+    return new DidomiChange.Previous(timestamp, old.version, old.purposes, metadata == null ? Map.of() : metadata.values());
   }
 
   private static long required(long millis, String path) {
@@ -162,9 +224,10 @@ public final class DidomiWebhookParser {
       String field = p.currentName();
       JsonToken value = p.nextToken();
       switch (field) {
-        case "entity" -> parameters.entity = readEntity(p, value, "parameters.entity");
-        case "new_entity" -> parameters.newEntity = readEntity(p, value, "parameters.new_entity");
-        case "old_entity" -> parameters.oldStatus = readStatusOnly(p, value);
+        case "entity" -> parameters.entity = readEntity(p, value, "parameters.entity", false);
+        case "new_entity" -> parameters.newEntity = readEntity(p, value, "parameters.new_entity", false);
+        // read whole (a user's previous state) but never an error: at worst there is no previous state
+        case "old_entity" -> parameters.oldEntity = readEntity(p, value, "parameters.old_entity", true);
         case "source" -> parameters.sourceId = readSourceId(p, value);
         default -> p.skipChildren();
       }
@@ -172,12 +235,13 @@ public final class DidomiWebhookParser {
     return parameters;
   }
 
-  private static Entity readEntity(JsonParser p, JsonToken start, String path) throws IOException {
+  /** {@code lenient}: a field that cannot be read marks the entity unusable instead of failing the webhook. */
+  private static Entity readEntity(JsonParser p, JsonToken start, String path, boolean lenient) throws IOException {
     if (start != JsonToken.START_OBJECT) {
       p.skipChildren();
       return null;
     }
-    Entity e = new Entity();
+    Entity e = new Entity(lenient);
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -185,16 +249,25 @@ public final class DidomiWebhookParser {
         case "id" -> e.id = scalarText(p, value);
         case "organization_id" -> e.organizationId = scalarText(p, value);
         case "organization_user_id" -> e.organizationUserId = scalarText(p, value);
-        case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at");
-        case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at");
+        case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at", e);
+        case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at", e);
         case "status" -> e.status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
         case "regulation" -> e.regulation = knownText(p, value, DidomiChange.DEFAULT_REGULATION, null);
-        case "version" -> e.version = version(p, value, path + ".version");
+        case "version" -> e.version = version(p, value, path + ".version", e);
         case "metadata" -> e.metadata = readMetadata(p, value);
         case "user" -> readEventUser(p, value, e);
         case "consents" -> readConsents(p, value, e);
-        default -> p.skipChildren();
+        default -> {
+          if (FlattenedWebhook.isFlattenedPath(field)) {
+            e.flattened = true;
+          } else if (field.endsWith("organization_user_id")) {
+            e.unreadUserIdField = field;
+          }
+          p.skipChildren();
+          continue;
+        }
       }
+      e.known |= value != JsonToken.VALUE_NULL;
     }
     return e;
   }
@@ -211,7 +284,12 @@ public final class DidomiWebhookParser {
       switch (field) {
         case "organization_user_id" -> e.nestedOrganizationUserId = scalarText(p, value);
         case "metadata" -> e.nestedMetadata = readMetadata(p, value);
-        default -> p.skipChildren();
+        default -> {
+          if (field.endsWith("organization_user_id")) {
+            e.unreadUserIdField = "user." + field;
+          }
+          p.skipChildren();
+        }
       }
     }
   }
@@ -348,23 +426,6 @@ public final class DidomiWebhookParser {
         dropped == null ? List.of() : Collections.unmodifiableList(dropped));
   }
 
-  private static String readStatusOnly(JsonParser p, JsonToken start) throws IOException {
-    if (start != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return null;
-    }
-    String status = null;
-    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-      JsonToken value = p.nextToken();
-      if (p.currentName().equals("status")) {
-        status = knownText(p, value, DidomiChange.STATUS_CONFIRMED, DidomiChange.STATUS_PENDING_APPROVAL);
-      } else {
-        p.skipChildren();
-      }
-    }
-    return status;
-  }
-
   private static String readSourceId(JsonParser p, JsonToken start) throws IOException {
     if (start != JsonToken.START_OBJECT) {
       p.skipChildren();
@@ -422,22 +483,22 @@ public final class DidomiWebhookParser {
     return true;
   }
 
-  private static long timestamp(JsonParser p, JsonToken value, String path) throws IOException {
+  private static long timestamp(JsonParser p, JsonToken value, String path, Entity entity) throws IOException {
     if (value == JsonToken.VALUE_NULL) {
       return ABSENT;
     }
     if (value != JsonToken.VALUE_STRING) {
       p.skipChildren();
-      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp");
+      return entity.unreadable("'" + path + "' is not an ISO-8601 timestamp");
     }
     long millis = IsoTimestamps.parseMillis(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     if (millis == IsoTimestamps.INVALID) {
-      throw new InvalidWebhookException("'" + path + "' is not an ISO-8601 timestamp: " + quote(p.getText()));
+      return entity.unreadable("'" + path + "' is not an ISO-8601 timestamp: " + quote(p.getText()));
     }
     return millis;
   }
 
-  private static long version(JsonParser p, JsonToken value, String path) throws IOException {
+  private static long version(JsonParser p, JsonToken value, String path, Entity entity) throws IOException {
     if (value == JsonToken.VALUE_NULL) {
       return 0;
     }
@@ -445,7 +506,7 @@ public final class DidomiWebhookParser {
       try {
         return p.getLongValue();
       } catch (IOException e) {
-        throw new InvalidWebhookException("'" + path + "' is out of range");
+        return entity.unreadable("'" + path + "' is out of range");
       }
     }
     if (value == JsonToken.VALUE_STRING) {
@@ -456,7 +517,7 @@ public final class DidomiWebhookParser {
       }
     }
     p.skipChildren();
-    throw new InvalidWebhookException("'" + path + "' must be an integer");
+    return entity.unreadable("'" + path + "' must be an integer");
   }
 
   private static String where(JsonLocation location) {
@@ -479,15 +540,28 @@ public final class DidomiWebhookParser {
     return out.append('\'').toString();
   }
 
+  private static final class Envelope {
+    String typeName;
+    String regulation;
+    Parameters parameters;
+  }
+
   private static final class Parameters {
     Entity entity;
     Entity newEntity;
-    String oldStatus;
+    Entity oldEntity;
     String sourceId;
+
+    boolean flattened() {
+      return entity != null && entity.flattened || newEntity != null && newEntity.flattened
+          || oldEntity != null && oldEntity.flattened;
+    }
   }
 
   /** Scratch fields of one entity while it is read; an event's and a user's entities share it. */
   private static final class Entity {
+    final boolean lenient;
+    boolean unusable; // lenient only: a field could not be read
     String id;
     String organizationId;
     String organizationUserId;
@@ -500,6 +574,26 @@ public final class DidomiWebhookParser {
     List<Purpose> purposes = List.of();
     Metadata metadata;
     Metadata nestedMetadata;
+    boolean known; // a field of a Didomi entity was there, not null
+    boolean flattened; // a field name was a flattened path: read the body again, nested
+    String unreadUserIdField; // e.g. "user.organization_user_id": a key the gateway cannot read
+
+    Entity(boolean lenient) {
+      this.lenient = lenient;
+    }
+
+    /** A field that cannot be read: the webhook's error, or for a lenient entity, the entity's end of use. */
+    long unreadable(String message) {
+      if (!lenient) {
+        throw new InvalidWebhookException(message);
+      }
+      unusable = true;
+      return ABSENT;
+    }
+
+    Metadata effectiveMetadata() {
+      return metadata != null ? metadata : nestedMetadata;
+    }
 
     record Metadata(Map<String, AttributeValue> values, List<String> dropped) {}
   }

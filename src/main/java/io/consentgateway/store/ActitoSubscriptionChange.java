@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One profile's subscription change reported by an Actito webhook, authenticated and reduced to
- * the mapped subscriptions. {@code deliveryKey} ({@code webhookId:index}) identifies it for
+ * the mapped subscriptions. {@code deliveryKey} ({@code ActitoProfileChange#deliveryKey}) identifies it for
  * idempotency; {@code body} is the raw webhook, kept for audit.
  */
 public record ActitoSubscriptionChange(

@@ -106,6 +106,52 @@ class ActitoWebhookIngestTest {
   }
 
   @Test
+  void unusableUserKeyIsRefusedWith400AndNothingOfTheBulkIsStored() {
+    long before = store.inboxRows();
+    String body = """
+        {"id": "bad-key-0000-4000-8000-000000000001", "data": [
+          {"profileId": 1, "customerId": "fine@example.com", "subscriptions": [{"name": "Newsletter", "subscribe": true}]},
+          {"profileId": 2, "customerId": "\\ud800", "subscriptions": [{"name": "Newsletter", "subscribe": true}]}
+        ]}""";
+
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, body);
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_webhook\"").contains("data[1].customerId");
+    assertThat(store.inboxRows()).isEqualTo(before);
+    String fine = """
+        {"id": "after-bad-key-0000-4000-8000-000000000002", "data": {"profileId": 3, "customerId": "after-bad-key@example.com",
+          "subscriptions": [{"name": "Newsletter", "subscribe": true}]}}""";
+    assertThat(http.postActito("acme", "X-Authorization", SECRET, fine).statusCode()).as("the gateway keeps serving").isEqualTo(202);
+  }
+
+  @Test
+  void invalidUtf8IsRefusedWith400() {
+    byte[] body = Examples.actito("updated-subscription.json");
+    int at = new String(body, java.nio.charset.StandardCharsets.UTF_8).indexOf("ann.martin");
+    body[at] = (byte) 0xC0;
+    body[at + 1] = (byte) 0xAF;
+
+    HttpResponse<String> response = http.postActito("acme", "X-Authorization", SECRET, body);
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("UTF-8");
+  }
+
+  @Test
+  void reusedWebhookIdForAnotherUserIsStoredNotTakenForADuplicate() {
+    String ann = """
+        {"id": "reused-0000-4000-8000-000000000001", "data": {"profileId": 11, "customerId": "reuse-ann@example.com",
+          "subscriptions": [{"name": "Newsletter", "subscribe": true}]}}""";
+    String bob = ann.replace("reuse-ann", "reuse-bob").replace("11", "12");
+
+    assertThat(new JsonObject(http.postActito("acme", "X-Authorization", SECRET, ann).body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(new JsonObject(http.postActito("acme", "X-Authorization", SECRET, bob).body()).getInteger("accepted")).isEqualTo(1);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key IN ('reuse-ann@example.com', 'reuse-bob@example.com')"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void integrationWithoutTheBidirectionalFlowAnswers404() {
     assertThat(http.postActito("globex", "X-Authorization", SECRET, Examples.read("actito/updated-subscription.json")).statusCode())
         .isEqualTo(404);

@@ -25,7 +25,7 @@ class ActitoWebhookParserTest {
       assertThat(change.profileId()).isEqualTo(5102L);
       assertThat(change.organizationUserId()).isEqualTo("ann.martin@example.com");
       assertThat(change.subscriptions()).containsExactly(Map.entry("Newsletter", false));
-      assertThat(change.deliveryKey()).isEqualTo("a7c1f3e5-9b2d-4e6f-8a0c-2d4f6b8a0c11:0");
+      assertThat(change.deliveryKey()).matches("a7c1f3e5-9b2d-4e6f-8a0c-2d4f6b8a0c11:0:[0-9a-f]{32}");
     });
   }
 
@@ -38,7 +38,7 @@ class ActitoWebhookParserTest {
         .containsExactly("ann.martin@example.com", "bob@example.com");
     assertThat(webhook.changes()).extracting(ActitoProfileChange::profileId).containsExactly(5102L, 5233L);
     assertThat(webhook.changes().get(0).subscriptions()).containsExactly(Map.entry("SmsOffers", true));
-    assertThat(webhook.changes().get(1).deliveryKey()).isEqualTo("d2e4f6a8-0b1c-4d3e-9f5a-7b9c1d3e5f22:1");
+    assertThat(webhook.changes().get(1).deliveryKey()).matches("d2e4f6a8-0b1c-4d3e-9f5a-7b9c1d3e5f22:1:[0-9a-f]{32}");
   }
 
   @Test
@@ -104,7 +104,8 @@ class ActitoWebhookParserTest {
   @CsvSource(delimiter = '|', value = {
       "{not json                                                         | not valid JSON",
       "[1, 2]                                                            | not a JSON object",
-      "{\"data\": {}}                                                    | 'id' is missing",
+      "{\"id\": \"w\", \"data\": {}}                                    | data is an empty object",
+      "{\"data\": {}}                                                    | data is an empty object",
       "{\"id\": \"  \", \"data\": {}}                                    | 'id' must be a non-blank string",
       "{\"id\": 42, \"data\": {}}                                        | 'id' must be a non-blank string",
       "{\"id\": \"w\"}                                                   | 'data' is missing",
@@ -138,6 +139,64 @@ class ActitoWebhookParserTest {
   void emptyBodyIsRejected() {
     assertThatThrownBy(() -> parser.parse(new byte[0])).isInstanceOf(InvalidWebhookException.class)
         .hasMessageContaining("empty body");
+  }
+
+  @Test
+  void sameWebhookIdForTwoUsersGivesDistinctDeliveryKeys() {
+    // given two pushes that reuse one id, each for another user
+    var ann = parser.parse(utf8("{\"id\": \"reused\", \"data\": {\"customerId\": \"ann@example.com\"}}"));
+    var bob = parser.parse(utf8("{\"id\": \"reused\", \"data\": {\"customerId\": \"bob@example.com\"}}"));
+    // then their changes never share a delivery key
+    assertThat(ann.changes().get(0).deliveryKey()).isNotEqualTo(bob.changes().get(0).deliveryKey());
+  }
+
+  @Test
+  void webhookWithoutAnIdIsKeyedByItsBody() {
+    // given two id-less pushes for one user that differ in what they report
+    String on = "{\"data\": {\"customerId\": \"ann@example.com\", \"subscriptions\": [{\"name\": \"Newsletter\", \"subscribe\": true}]}}";
+    String off = on.replace("true", "false");
+    // when parsed, then each has its own key, and a byte-identical redelivery the same one
+    String onKey = parser.parse(utf8(on)).changes().get(0).deliveryKey();
+    assertThat(parser.parse(utf8(off)).changes().get(0).deliveryKey()).isNotEqualTo(onKey);
+    assertThat(parser.parse(utf8(on)).changes().get(0).deliveryKey()).isEqualTo(onKey);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "unpaired surrogate         | {\"id\": \"w\", \"data\": {\"customerId\": \"\\ud800\"}}                                         | data.customerId",
+      "control character          | {\"id\": \"w\", \"data\": [{\"customerId\": \"ok\"}, {\"customerId\": \"a\\u0001b\"}]}          | data[1].customerId",
+      "in an attributes list      | {\"id\": \"w\", \"data\": {\"attributes\": [{\"name\": \"customerId\", \"value\": \"\\udfff\"}]}} | data.attributes[0].value",
+      "in an attributes object    | {\"id\": \"w\", \"data\": {\"attributes\": {\"customerId\": \"x\\u009fy\"}}}                        | data.attributes.customerId",
+  })
+  void unusableUserKeyIsRejectedNamingItsPath(String what, String body, String path) {
+    assertThatThrownBy(() -> parser.parse(utf8(body)))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining(path.trim());
+  }
+
+  @Test
+  void userKeyLongerThan255CodePointsIsRejected() {
+    assertThatThrownBy(() -> parser.parse(utf8("{\"id\": \"w\", \"data\": {\"customerId\": \"" + "k".repeat(256) + "\"}}")))
+        .isInstanceOf(InvalidWebhookException.class)
+        .hasMessageContaining("255")
+        .message().doesNotContain("kkkk");
+  }
+
+  @Test
+  void bodyThatIsNotStrictUtf8IsRejected() {
+    byte[] body = utf8("{\"id\": \"w\", \"data\": {\"customerId\": \"a__b\"}}");
+    int at = new String(body, java.nio.charset.StandardCharsets.UTF_8).indexOf("__");
+    body[at] = (byte) 0xC0;
+    body[at + 1] = (byte) 0xAF;
+
+    assertThatThrownBy(() -> parser.parse(body)).isInstanceOf(InvalidWebhookException.class).hasMessageContaining("UTF-8");
+  }
+
+  @Test
+  void deliveryKeyLeavesTheUserKeyOut() {
+    var change = parser.parse(actito("updated-subscription.json")).changes().get(0);
+
+    assertThat(change.deliveryKey()).doesNotContain("ann.martin");
   }
 
   @Test

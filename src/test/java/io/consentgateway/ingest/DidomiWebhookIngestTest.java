@@ -1,5 +1,8 @@
 package io.consentgateway.ingest;
 
+import io.consentgateway.support.FlattenedDidomi;
+import org.junit.jupiter.params.provider.Arguments;
+import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
@@ -145,6 +148,127 @@ class DidomiWebhookIngestTest {
         URI.create("http://127.0.0.1:" + gateway.ingestPort() + "/webhooks/didomi/acme")).GET().build());
     assertThat(response.statusCode()).isBetween(400, 499);
     assertThat(response.body()).contains("\"error\"");
+  }
+
+  @Test
+  void eventsOfTwoUsersWithoutAnEntityIdAtTheSameInstantAreBothStored() {
+    // given two users' events without an entity id, at the same instant (the old keys collided)
+    String ann = "anon-ann-" + UUID.randomUUID() + "@example.com";
+    String bob = "anon-bob-" + UUID.randomUUID() + "@example.com";
+    // when both are posted, then both are accepted and stored, each under its user
+    assertThat(http.postDidomi("acme", token, eventWithoutId(ann)).statusCode()).isEqualTo(202);
+    assertThat(http.postDidomi("acme", token, eventWithoutId(bob)).statusCode()).isEqualTo(202);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key IN ('" + ann + "', '" + bob + "')")).isEqualTo(2);
+    // and a byte-identical redelivery is still a duplicate
+    assertThat(http.postDidomi("acme", token, eventWithoutId(ann)).body()).contains("duplicate");
+  }
+
+  static Stream<Arguments> unusableUserKeys() {
+    return Stream.of(
+        Arguments.of("unpaired surrogate", utf8(eventWithKey("\\ud800")), "organization_user_id"),
+        Arguments.of("control character", utf8(eventWithKey("ann\\u0007@example.com")), "organization_user_id"),
+        Arguments.of("C1 control character", utf8(eventWithKey("ann\u0085@example.com")), "organization_user_id"),
+        Arguments.of("256 code points", utf8(eventWithKey("k".repeat(256))), "organization_user_id"),
+        Arguments.of("overlong UTF-8", eventWithRawKey(new byte[] {'a', (byte) 0xC0, (byte) 0xAF}), "UTF-8"),
+        Arguments.of("encoded surrogate", eventWithRawKey(new byte[] {'a', (byte) 0xED, (byte) 0xB0, (byte) 0x80}), "UTF-8"),
+        Arguments.of("invalid byte", eventWithRawKey(new byte[] {'a', (byte) 0xFE}), "UTF-8"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unusableUserKeys")
+  void unusableUserKeyIsRefusedWith400AndNothingIsStored(String what, byte[] body, String detail) {
+    long inbox = store.inboxRows();
+    long users = store.count("SELECT COUNT(*) FROM user_state");
+
+    HttpResponse<String> response = http.postDidomi("acme", token, body);
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_webhook\"").contains(detail);
+    assertThat(store.inboxRows()).isEqualTo(inbox);
+    assertThat(store.count("SELECT COUNT(*) FROM user_state")).isEqualTo(users);
+    assertThat(http.postDidomi("acme", token, validBody().replace("rejected@", "after-" + UUID.randomUUID() + "@")).statusCode())
+        .as("the gateway keeps serving").isEqualTo(202);
+  }
+
+  @Test
+  void refusalNamesTheFieldPathButNeverTheKey() {
+    HttpResponse<String> response = http.postDidomi("acme", token, eventWithKey("secret-\\udc01-key"));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("parameters.entity.user.organization_user_id").doesNotContain("secret");
+  }
+
+  @Test
+  void keysThatOnceAllBecameQuestionMarksNeverShareARow() {
+    // given three keys SQLite once stored alike
+    HttpResponse<String> high = http.postDidomi("acme", token, eventWithKey("\\ud800"));
+    HttpResponse<String> low = http.postDidomi("acme", token, eventWithKey("\\ud801"));
+    HttpResponse<String> question = http.postDidomi("acme", token, eventWithKey("?"));
+    // then the two unpaired surrogates are refused, and '?' has a row of its own
+    assertThat(high.statusCode()).isEqualTo(400);
+    assertThat(low.statusCode()).isEqualTo(400);
+    assertThat(question.statusCode()).isEqualTo(202);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = '?'")).isEqualTo(1);
+    assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = '?'")).isEqualTo(1);
+  }
+
+  @Test
+  void flattenedWebhookIsStoredUnderItsUser() {
+    // given a flattened event for a fresh user, arrays by index
+    String user = "flat-" + UUID.randomUUID() + "@example.com";
+    byte[] nested = utf8(DidomiPayloads.eventCreated(UUID.randomUUID().toString(), user, "2026-11-20T09:00:00Z", true));
+    byte[] flat = FlattenedDidomi.flatten(nested, FlattenedDidomi.Arrays.BY_INDEX, false);
+    // when it is posted, then it is accepted and stored under that user, with its consent merged
+    HttpResponse<String> response = http.postDidomi("acme", token, flat);
+
+    assertThat(response.statusCode()).isEqualTo(202);
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE user_key = '" + user + "'")).isEqualTo(1);
+    assertThat(store.count("SELECT pending_changes FROM user_state WHERE user_key = '" + user + "'")).isEqualTo(1);
+  }
+
+  @Test
+  void entityTheGatewayCannotReadIsRefusedWith400NotSkipped() {
+    long before = store.inboxRows();
+
+    HttpResponse<String> unknownShape = http.postDidomi("acme", token,
+        "{\"type\":\"event.deleted\",\"parameters\":{\"entity\":{\"EventId\":\"e\",\"When\":\"now\"}}}");
+    HttpResponse<String> otherSeparator = http.postDidomi("acme", token,
+        "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e-sep\",\"created_at\":\"2026-11-20T09:00:00Z\","
+            + "\"user.organization_user_id\":\"dotted@example.com\"}}}");
+
+    assertThat(unknownShape.statusCode()).isEqualTo(400);
+    assertThat(unknownShape.body()).contains("invalid_webhook");
+    assertThat(otherSeparator.statusCode()).isEqualTo(400);
+    assertThat(store.inboxRows()).isEqualTo(before);
+  }
+
+  private static String eventWithoutId(String user) {
+    return """
+        {"type":"event.created","parameters":{"entity":{"organization_id":"acme-org",
+          "created_at":"2026-11-20T09:00:00Z","updated_at":"2026-11-20T09:00:00Z","status":"confirmed",
+          "user":{"organization_user_id":"%s"},"consents":{"purposes":[{"id":"newsletter","enabled":true}]}}}}"""
+        .formatted(user);
+  }
+
+  /** A fresh event whose {@code organization_user_id} is {@code jsonKey}, as JSON string content. */
+  private static String eventWithKey(String jsonKey) {
+    return DidomiPayloads.eventCreated(UUID.randomUUID().toString(), "KEY-PLACEHOLDER", "2026-11-20T09:00:00Z", true)
+        .replace("KEY-PLACEHOLDER", jsonKey);
+  }
+
+  private static byte[] eventWithRawKey(byte[] key) {
+    String[] around = eventWithKey("KEY").split("KEY", 2);
+    byte[] head = utf8(around[0]);
+    byte[] tail = utf8(around[1]);
+    byte[] body = new byte[head.length + key.length + tail.length];
+    System.arraycopy(head, 0, body, 0, head.length);
+    System.arraycopy(key, 0, body, head.length, key.length);
+    System.arraycopy(tail, 0, body, head.length + key.length, tail.length);
+    return body;
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void assertRejected(HttpResponse<String> response, int status, String error) {

@@ -163,6 +163,29 @@ class ConsentMapperTest {
   }
 
   @Test
+  void envelopeRegulationDecidesWhichIntegrationAppliesTheChange() {
+    ConsentMapper cpra = new ConsentMapper(TestIntegrations.acme("cpra", MetadataAttributes.ALL, OnUserDeleted.IGNORE));
+
+    assertThat(changesFor(didomi("event.created.envelope-cpra.json")).isEmpty()).isTrue();
+    assertThat(changesFor(didomi("user.updated.envelope-cpra.json")).isEmpty()).isTrue();
+    assertThat(cpra.changesFor(parser.parse(didomi("event.created.envelope-cpra.json"))).subscriptions())
+        .containsExactly(entry("Newsletter", false));
+  }
+
+  @Test
+  void userDeletedUnderUnsubscribeAllAppliesWhateverTheEnvelopesRegulation() {
+    // deliberate: a deleted user is deleted for every regulation
+    ConsentMapper unsubscribing = new ConsentMapper(
+        TestIntegrations.acme("gdpr", MetadataAttributes.ALL, OnUserDeleted.UNSUBSCRIBEALL));
+    String cpraDeletion = new String(didomi("user.deleted.json"), java.nio.charset.StandardCharsets.UTF_8)
+        .replaceFirst("\\{", "{\"regulation\": \"cpra\",");
+
+    FieldChanges changes = unsubscribing.changesFor(parser.parse(cpraDeletion.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+    assertThat(changes.subscriptions()).containsEntry("Newsletter", false).hasSize(5);
+  }
+
+  @Test
   void eventDeletedChangesNothing() {
     assertThat(changesFor(didomi("event.deleted.json")).isEmpty()).isTrue();
   }
@@ -273,17 +296,24 @@ class ConsentMapperTest {
 
   @Test
   void everyFixtureMapsToTheChangeItCallsFor() {
-    Map<String, Map<String, Boolean>> expected = Map.of(
-        "event.created.json", Map.of("Newsletter", true, "SmsOffers", true, "EmailOffers", true, "PostOffers", false),
-        "event.created.cpra.json", Map.of(),
-        "event.created.no-organization-user-id.json", Map.of(),
-        "event.created.pending.json", Map.of(),
-        "event.deleted.json", Map.of(),
-        "event.updated.confirmed.json", Map.of("Newsletter", true),
-        "user.created.json", Map.of(),
-        "user.deleted.json", Map.of(),
-        "user.updated.json", Map.of("Newsletter", false, "SmsOffers", false, "EmailOffers", true,
-            "PostOffers", false, "Analytics", false));
+    Map<String, Boolean> eventCreated = Map.of("Newsletter", true, "SmsOffers", true, "EmailOffers", true, "PostOffers", false);
+    Map<String, Boolean> userUpdated = Map.of("Newsletter", false, "SmsOffers", false, "EmailOffers", true,
+        "PostOffers", false, "Analytics", false);
+    Map<String, Map<String, Boolean>> expected = Map.ofEntries(
+        entry("event.created.json", eventCreated),
+        entry("event.created.flattened.json", eventCreated),
+        entry("event.created.cpra.json", Map.of()),
+        entry("event.created.envelope-cpra.json", Map.of()),
+        entry("event.created.no-organization-user-id.json", Map.of()),
+        entry("event.created.pending.json", Map.of()),
+        entry("event.deleted.json", Map.of()),
+        entry("event.updated.confirmed.json", Map.of("Newsletter", true)),
+        entry("event.updated.confirmed.flattened.json", Map.of("Newsletter", true)),
+        entry("user.created.json", Map.of()),
+        entry("user.deleted.json", Map.of()),
+        entry("user.updated.json", userUpdated),
+        entry("user.updated.flattened-by-index.json", userUpdated),
+        entry("user.updated.envelope-cpra.json", Map.of()));
 
     assertThat(Examples.didomiNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
     for (String name : Examples.didomiNames()) {

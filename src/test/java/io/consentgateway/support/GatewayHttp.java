@@ -59,15 +59,24 @@ public final class GatewayHttp {
     return send(didomiRequest(integration, token, body));
   }
 
+  /** As {@link #postDidomi(String, String, String)}, with the body's exact bytes (which may not be UTF-8). */
+  public HttpResponse<String> postDidomi(String integration, String token, byte[] body) {
+    return send(didomiRequest(integration, token, HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   public CompletableFuture<HttpResponse<String>> postDidomiAsync(String integration, String token, String body) {
     return client.sendAsync(didomiRequest(integration, token, body), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpRequest didomiRequest(String integration, String token, String body) {
+    return didomiRequest(integration, token, HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  private HttpRequest didomiRequest(String integration, String token, HttpRequest.BodyPublisher body) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + "/webhooks/didomi/" + integration))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+        .POST(body);
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
     }
@@ -75,10 +84,19 @@ public final class GatewayHttp {
   }
 
   public HttpResponse<String> postActito(String integration, String header, String secret, String body) {
+    return postActito(integration, header, secret, HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  /** As {@link #postActito(String, String, String, String)}, with the body's exact bytes. */
+  public HttpResponse<String> postActito(String integration, String header, String secret, byte[] body) {
+    return postActito(integration, header, secret, HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private HttpResponse<String> postActito(String integration, String header, String secret, HttpRequest.BodyPublisher body) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + "/webhooks/actito/" + integration))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+        .POST(body);
     if (secret != null) {
       builder.header(header, secret);
     }

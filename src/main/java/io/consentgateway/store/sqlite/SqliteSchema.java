@@ -1,13 +1,25 @@
 package io.consentgateway.store.sqlite;
 
+import io.consentgateway.bidirectional.ActitoWebhookParser;
+import io.consentgateway.mapping.DidomiWebhookParser;
+import io.consentgateway.mapping.InvalidWebhookException;
+import io.consentgateway.store.WebhookSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Creates and upgrades the store's tables; versioned with {@code PRAGMA user_version}. */
 final class SqliteSchema {
 
-  static final int VERSION = 1;
+  private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
+
+  static final int VERSION = 2;
 
   private SqliteSchema() {}
 
@@ -110,7 +122,81 @@ final class SqliteSchema {
             )""");
         statement.execute("PRAGMA user_version = 1");
       }
+      if (version < 2) {
+        rekeyInbox(connection);
+        statement.execute("PRAGMA user_version = 2");
+      }
       connection.commit();
     }
+  }
+
+  /**
+   * Version 2's delivery keys (DESIGN.md §3.2: two distinct changes never share one) for every
+   * webhook already in the inbox, recomputed from its stored body as today's parsers key it, so
+   * that a redelivery of a webhook stored before the upgrade is still a duplicate after it. An
+   * Actito row takes its profile's index from its old key ({@code actito:<webhookId>:<index>}) and
+   * its user key from the row. A body that no longer parses keeps its old key (its redelivery
+   * would be refused anyway), and so does a row whose new key another row already holds.
+   */
+  private static void rekeyInbox(Connection connection) throws SQLException {
+    DidomiWebhookParser didomi = new DidomiWebhookParser();
+    int rekeyed = 0;
+    int kept = 0;
+    long after = 0;
+    // a page at a time, read before it is written: SQLite leaves a scan over rows it updates undefined
+    try (PreparedStatement page = connection.prepareStatement(
+            "SELECT id, source, dedup_key, user_key, body FROM webhook_inbox WHERE id > ? ORDER BY id LIMIT 500");
+        PreparedStatement update = connection.prepareStatement(
+            "UPDATE OR IGNORE webhook_inbox SET dedup_key = ? WHERE id = ?")) {
+      while (true) {
+        page.setLong(1, after);
+        List<InboxRow> rows = new ArrayList<>();
+        try (ResultSet rs = page.executeQuery()) {
+          while (rs.next()) {
+            rows.add(new InboxRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBytes(5)));
+          }
+        }
+        if (rows.isEmpty()) {
+          break;
+        }
+        for (InboxRow row : rows) {
+          after = row.id();
+          String key = versionTwoKey(didomi, row);
+          if (key == null) {
+            kept++;
+            continue;
+          }
+          update.setString(1, key);
+          update.setLong(2, after);
+          if (update.executeUpdate() == 1) {
+            rekeyed++;
+          } else {
+            kept++;
+          }
+        }
+      }
+    }
+    if (rekeyed + kept > 0) {
+      log.info("store schema 2: {} inbox delivery keys recomputed, {} kept as they were", rekeyed, kept);
+    }
+  }
+
+  private record InboxRow(long id, String source, String dedupKey, String userKey, byte[] body) {}
+
+  /** The version-2 key of one inbox row; null when it cannot be computed. */
+  private static String versionTwoKey(DidomiWebhookParser didomi, InboxRow row) {
+    try {
+      if (WebhookSource.DIDOMI.name().equals(row.source())) {
+        return didomi.parse(row.body()).dedupKey();
+      }
+      // DidomiWrites stores an Actito change under "actito:" + its delivery key
+      if (WebhookSource.ACTITO.name().equals(row.source()) && row.dedupKey().startsWith("actito:")) {
+        int index = Integer.parseInt(row.dedupKey().substring(row.dedupKey().lastIndexOf(':') + 1));
+        return "actito:" + ActitoWebhookParser.deliveryKeyOf(row.body(), index, row.userKey());
+      }
+    } catch (InvalidWebhookException | NumberFormatException e) {
+      // kept under its old key
+    }
+    return null;
   }
 }
