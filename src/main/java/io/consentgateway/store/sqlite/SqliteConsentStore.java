@@ -98,6 +98,7 @@ public final class SqliteConsentStore implements ConsentStore {
       SqliteReader reader = new SqliteReader(connect(path));
       WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();
+      StoreDiskMetrics.register(registry, path, writer::isAccepting);
       log.info("store open: {} (WAL, fsync before acknowledgement, queue {}, batch {})", path, queueCapacity, maxBatch);
       return new SqliteConsentStore(path, writer, reader, checkpointer);
     } catch (Exception e) {
