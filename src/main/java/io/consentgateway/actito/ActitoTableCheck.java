@@ -8,11 +8,9 @@ import io.consentgateway.sandbox.actito.SandboxOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,13 +72,13 @@ public final class ActitoTableCheck {
   private static CheckReport report(IntegrationConfig integration, JsonObject structure, Collection<String> metadataKeys) {
     var actito = integration.actito();
     var problems = new ArrayList<String>();
-    JsonObject table = findTable(structure, actito.table());
+    TableStructure table = TableStructure.find(structure, actito.table()).orElse(null);
     if (table == null) {
       return new CheckReport(integration.id(), false, List.of("entity " + actito.entity() + " has no profile table "
-          + actito.table() + " (tables: " + String.join(", ", tableNames(structure)) + ")"));
+          + actito.table() + " (tables: " + String.join(", ", TableStructure.tableNames(structure)) + ")"));
     }
-    Map<String, JsonObject> attributes = byName(table.getJsonArray("attributes", new JsonArray()));
-    Set<String> subscriptions = byName(table.getJsonArray("subscriptions", new JsonArray())).keySet();
+    Map<String, JsonObject> attributes = table.attributes();
+    Set<String> subscriptions = table.subscriptions();
 
     JsonObject key = attributes.get(actito.userUniqueKey());
     if (key == null) {
@@ -111,49 +109,5 @@ public final class ActitoTableCheck {
     }
     lines.addAll(problems);
     return new CheckReport(integration.id(), problems.isEmpty(), lines);
-  }
-
-  private static JsonObject findTable(JsonObject structure, String name) {
-    for (Object o : tables(structure)) {
-      if (o instanceof JsonObject table && name.equals(table.getString("name"))) {
-        return table;
-      }
-    }
-    return null;
-  }
-
-  private static JsonArray tables(JsonObject structure) {
-    // tolerate the list under another key than profileTables
-    JsonArray tables = structure.getJsonArray("profileTables");
-    if (tables == null) {
-      for (String field : structure.fieldNames()) {
-        if (structure.getValue(field) instanceof JsonArray array) {
-          return array;
-        }
-      }
-    }
-    return tables == null ? new JsonArray() : tables;
-  }
-
-  private static List<String> tableNames(JsonObject structure) {
-    var names = new ArrayList<String>();
-    for (Object o : tables(structure)) {
-      if (o instanceof JsonObject table) {
-        names.add(String.valueOf(table.getValue("name")));
-      }
-    }
-    return names;
-  }
-
-  private static Map<String, JsonObject> byName(JsonArray items) {
-    var out = new HashMap<String, JsonObject>();
-    for (Object o : items) {
-      if (o instanceof JsonObject item && item.getString("name") != null) {
-        out.put(item.getString("name"), item);
-      } else if (o instanceof String name) {
-        out.put(name, new JsonObject().put("name", name));
-      }
-    }
-    return out;
   }
 }

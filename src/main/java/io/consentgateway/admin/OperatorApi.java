@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -67,11 +68,12 @@ public final class OperatorApi implements Consumer<Router> {
 
   private void user(RoutingContext ctx, IntegrationDispatch integration) {
     String userKey = ctx.pathParam("user");
-    answer(ctx, store.user(integration.id(), userKey, HISTORY).map(found -> found.map(this::userJson).orElse(null)),
+    answer(ctx, store.user(integration.id(), userKey, HISTORY)
+            .map(found -> found.map(user -> userJson(user, integration)).orElse(null)),
         "no webhook was ever stored for user '" + userKey + "'");
   }
 
-  private JsonObject userJson(UserRecord user) {
+  private JsonObject userJson(UserRecord user, IntegrationDispatch integration) {
     JsonArray history = new JsonArray();
     for (UserRecord.HistoryEntry entry : user.history()) {
       history.add(new JsonObject()
@@ -93,6 +95,8 @@ public final class OperatorApi implements Consumer<Router> {
         .put("nextAttempt", time(user.nextAttemptMillis()))
         .put("attempts", user.attempts())
         .put("lastError", user.lastError())
+        // metadata keys the Actito table has no attribute for: kept, never sent (guarantee 11)
+        .put("skippedMetadata", new JsonArray(List.copyOf(integration.skippedMetadata(user.desired()))))
         .put("deadLetters", new JsonArray(user.deadLetters().stream().map(OperatorApi::deadLetterJson).toList()))
         .put("pendingDidomiWrites", new JsonArray(user.pendingDidomiWrites().stream().map(write -> new JsonObject()
             .put("deliveryKey", write.deliveryKey())
@@ -101,7 +105,8 @@ public final class OperatorApi implements Consumer<Router> {
             .put("nextAttempt", write.dead() ? null : time(write.nextAttemptMillis()))
             .put("attempts", write.attempts())
             .put("lastError", write.lastError())
-            .put("deadLetter", write.dead())).toList()))
+            .put("deadLetter", write.dead())
+            .put("awaitsActitoCheck", write.verify())).toList()))
         .put("history", history);
   }
 
@@ -142,6 +147,8 @@ public final class OperatorApi implements Consumer<Router> {
     return new JsonObject()
         .put("organizationUserId", entry.userKey())
         .put("direction", entry.direction())
+        .put("field", entry.field())
+        .put("value", entry.value())
         .put("at", time(entry.createdAtMillis()))
         .put("reason", entry.reason())
         .put("actitoStatus", entry.status())

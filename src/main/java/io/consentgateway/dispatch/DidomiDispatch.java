@@ -9,6 +9,7 @@ import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
 import io.consentgateway.bidirectional.ReverseMapper;
 import io.consentgateway.bidirectional.ReverseMapping;
 import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.mapping.WriteBackRules;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DidomiWriteOutcome;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * The write-back lane of one integration: each user's Actito subscription changes, oldest first,
  * written to Didomi's Consents API as consent events whose id derives from the Actito delivery, so
  * a retry never imports twice. A value that a newer change has overtaken since Actito reported it
- * is not written: the newer value wins in both systems; nor is a value Actito no longer holds (a
- * late echo of an older update, which Actito's time-less webhooks cannot tell from a change).
+ * is not written: the newer value wins in both systems (guarantee 3). An ordinary write-back costs
+ * one Didomi call and no Actito call. A report that may be the late echo of the gateway's own
+ * write ({@code verify}) first costs one paced Actito look-up, made once no Actito call of the user
+ * is in flight; the store then settles what counts ({@link io.consentgateway.mapping.ActitoReportRules}).
  */
 public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
 
@@ -108,40 +111,33 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   }
 
   private Future<DidomiWriteOutcome> send(ClaimedDidomiWrite write) {
-    Map<String, Boolean> current = new TreeMap<>();
-    write.subscriptions().forEach((name, value) -> {
-      if (value.equals(write.desired().subscription(name))) {
-        current.put(name, value);
-      }
-    });
-    if (current.isEmpty()) {
-      return record(write, new DidomiWriteOutcome.Superseded("a newer change overtook " + write.subscriptions().keySet()));
+    if (write.verify()) {
+      return verify(write);
     }
-    // Actito's webhook carries no time: a late echo of an older update can look like a change made
-    // in Actito. Only what Actito holds now is written to Didomi (one paced look-up per write).
+    Map<String, Boolean> current = WriteBackRules.current(write.subscriptions(), write.createdAtMillis(), write.desired());
+    if (current.isEmpty()) {
+      return record(write, new DidomiWriteOutcome.Superseded("a newer change overtook " + write.subscriptions()
+          + ": not written"));
+    }
+    return write(write, current);
+  }
+
+  // Actito's webhook carries no time: one that may be the late echo of the gateway's own write is
+  // settled by reading what Actito holds now (one paced look-up)
+  private Future<DidomiWriteOutcome> verify(ClaimedDidomiWrite write) {
     return actito.client().lookup(write.userKey())
-        .map(profile -> {
-          Map<String, Boolean> held = new TreeMap<>();
-          profile.ifPresent(p -> current.forEach((name, value) -> {
-            if (value.equals(p.subscriptions().get(name))) {
-              held.put(name, value);
-            }
-          }));
-          return held;
-        })
+        .map(profile -> profile.map(p -> p.subscriptions()).orElse(Map.of()))
         .transform(looked -> {
-          if (looked.failed()) {
-            Throwable error = looked.cause();
-            boolean counts = !(error instanceof ActitoCallException e)
-                || (e.retryReason() != ActitoCallException.RetryReason.BREAKER_OPEN
-                    && e.retryReason() != ActitoCallException.RetryReason.QUEUE_FULL && e.kind() != ActitoCallException.Kind.AUTH_FAILED);
-            return record(write, retry(write, null, null, "cannot read the Actito profile: " + error.getMessage(), counts));
+          if (looked.succeeded()) {
+            return record(write, new DidomiWriteOutcome.Checked(looked.result()));
           }
-          Map<String, Boolean> held = looked.result();
-          if (held.isEmpty()) {
-            return record(write, new DidomiWriteOutcome.Superseded("Actito no longer holds " + current));
-          }
-          return write(write, held);
+          Throwable error = looked.cause();
+          boolean counts = !(error instanceof ActitoCallException e)
+              || (e.retryReason() != ActitoCallException.RetryReason.BREAKER_OPEN
+                  && e.retryReason() != ActitoCallException.RetryReason.QUEUE_FULL
+                  && e.kind() != ActitoCallException.Kind.AUTH_FAILED);
+          Duration hint = error instanceof ActitoCallException e ? e.retryAfter().orElse(null) : null;
+          return record(write, retry(write, null, hint, "cannot read the Actito profile: " + error.getMessage(), counts));
         });
   }
 

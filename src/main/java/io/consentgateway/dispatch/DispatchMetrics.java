@@ -54,6 +54,19 @@ final class DispatchMetrics {
     outcome("delivered");
   }
 
+  private Counter metadataSkipped;
+
+  /** Metadata keys left out of one dispatch because the Actito table lacks them. */
+  void metadataSkipped(int keys) {
+    if (metadataSkipped == null) {
+      metadataSkipped = Counter.builder("gateway.dispatch.metadata.skipped")
+          .description("Metadata keys not sent because the Actito table has no such attribute, per dispatch")
+          .tag("integration", integration)
+          .register(registry);
+    }
+    metadataSkipped.increment(keys);
+  }
+
   void outcome(String outcome) {
     outcomes.computeIfAbsent(outcome, o -> Counter.builder("gateway.dispatch.outcomes")
             .description("Dispatch outcomes")

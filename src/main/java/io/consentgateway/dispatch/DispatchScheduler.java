@@ -31,6 +31,8 @@ public final class DispatchScheduler extends VerticleBase {
   static final long LEASE_MILLIS = TimeUnit.MINUTES.toMillis(15);
   private static final long IDLE_POLL_MILLIS = 200;
   private static final long GAUGE_REFRESH_MILLIS = 2_000;
+  /** How often each integration's Actito table structure is read again (columns come and go). */
+  static final long TABLE_REFRESH_MILLIS = TimeUnit.MINUTES.toMillis(15);
 
   private final Map<String, DispatchLane<?>> lanes = new HashMap<>();
   private final Map<String, IntegrationDispatch> integrations;
@@ -40,6 +42,7 @@ public final class DispatchScheduler extends VerticleBase {
   private final Set<String> pollScheduled = new HashSet<>();
   private volatile boolean stopping;
   private long gaugeTimer = -1;
+  private long tableTimer = -1;
   private Context schedulerContext;
 
   public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, ConsentStore store) {
@@ -72,8 +75,13 @@ public final class DispatchScheduler extends VerticleBase {
         }))
         .toList();
     return Future.all(loaded).onSuccess(v -> {
-      lanes.keySet().forEach(this::poll);
       gaugeTimer = vertx.setPeriodic(0, GAUGE_REFRESH_MILLIS, id -> refreshGauges());
+      tableTimer = vertx.setPeriodic(TABLE_REFRESH_MILLIS, id -> integrations.values().forEach(IntegrationDispatch::refreshTable));
+      // the table structure before the first claim, so that the first dispatch already leaves out
+      // metadata keys the table lacks; not before start() completes: ingest never waits on Actito
+      // (a failure to read it only means every key is sent until it can be read)
+      Future.join(integrations.values().stream().map(IntegrationDispatch::refreshTable).toList())
+          .onComplete(read -> lanes.keySet().forEach(this::poll));
     });
   }
 
@@ -82,6 +90,9 @@ public final class DispatchScheduler extends VerticleBase {
     stopping = true;
     if (gaugeTimer >= 0) {
       vertx.cancelTimer(gaugeTimer);
+    }
+    if (tableTimer >= 0) {
+      vertx.cancelTimer(tableTimer);
     }
     return Future.succeededFuture();
   }

@@ -4,18 +4,28 @@ import io.consentgateway.actito.ActitoClient;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
 import io.consentgateway.actito.ProfileSync;
 import io.consentgateway.actito.SyncResult;
+import io.consentgateway.actito.TableStructure;
 import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.mapping.ConsentMapper;
+import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.mapping.DeliveryRules;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DispatchOutcome;
+import io.consentgateway.store.DispatchOutcome.Progress;
+import io.consentgateway.store.DispatchOutcome.RefusedField;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +36,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The update carries every field whose desired value differs from what Actito last
  * acknowledged, so it is always the newest merged state (coalescing), and resending it after a
- * crash is harmless (updates are idempotent).
+ * crash is harmless (updates are idempotent) — less the metadata keys the Actito table lacks (read
+ * at start and refreshed: they are counted and shown in the user's view, never sent) and the
+ * fields Actito refused at their current value.
+ *
+ * <p>One bad field never blocks the rest (guarantee 11): when Actito refuses (400, 409, 422) an
+ * update of several fields, the update is split — subscriptions first, then halves, unsubscribes
+ * ahead — and each part sent on its own, until each refused field stands alone: that field becomes a
+ * dead letter of its own, with Actito's answer, and everything else is delivered. One refused field
+ * among {@code n} costs about {@code 2·log2(n)} extra calls, once. When every field is refused it is
+ * the profile, not a field: one dead letter for the user.
  */
 public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
@@ -40,6 +59,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   private final RetryPolicy retries;
   private final DispatchMetrics metrics;
   private volatile boolean paused;
+  private volatile TableStructure table; // null until read: then every metadata key is sent
 
   public IntegrationDispatch(
       IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store, MeterRegistry registry) {
@@ -76,6 +96,57 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   DispatchMetrics metrics() {
     return metrics;
+  }
+
+  /** The Actito table as last read, or null when it could not be read yet. */
+  public TableStructure table() {
+    return table;
+  }
+
+  /**
+   * Reads the table structure (one paced call) and keeps it; on failure the last one read stays.
+   * The future never fails.
+   */
+  public Future<Void> refreshTable() {
+    return client.tableStructure()
+        .map(structure -> TableStructure.find(structure, integration.actito().table()))
+        .transform(read -> {
+          if (read.failed()) {
+            log.info("integration {}: cannot read the Actito table structure yet: {}", integration.id(),
+                read.cause().getMessage());
+          } else if (read.result().isEmpty()) {
+            log.warn("integration {}: Actito entity {} has no profile table {}", integration.id(),
+                integration.actito().entity(), integration.actito().table());
+          } else {
+            TableStructure fresh = read.result().get();
+            TableStructure previous = table;
+            if (previous == null || !previous.attributes().keySet().equals(fresh.attributes().keySet())) {
+              log.info("integration {}: Actito table {} has {} attribute(s)", integration.id(), fresh.name(),
+                  fresh.attributes().size());
+            }
+            table = fresh;
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * The metadata keys of {@code desired} not sent because the Actito table has no such attribute
+   * (empty while the table is unknown, or when metadata is not copied).
+   */
+  public Set<String> skippedMetadata(ConsentState desired) {
+    TableStructure known = table;
+    if (known == null || integration.metadataAttributes().mode() == MetadataAttributes.Mode.NONE) {
+      return Set.of();
+    }
+    Set<String> skipped = new TreeSet<>();
+    for (String name : desired.attributes().keySet()) {
+      if (integration.metadataAttributes().includes(name) && !name.equals(integration.actito().userUniqueKey())
+          && !known.hasAttribute(name)) {
+        skipped.add(name);
+      }
+    }
+    return skipped;
   }
 
   // (time, calls granted by the pacing gate so far), sampled by the scheduler every few seconds
@@ -154,33 +225,117 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   }
 
   private Future<DispatchOutcome> send(ClaimedUser user) {
-    ActitoProfileUpdate update = mapper.updateFor(user.desired(), user.acknowledged());
+    TableStructure known = table;
+    ActitoProfileUpdate update = mapper.updateFor(user.desired(), user.acknowledged(),
+        known == null ? name -> true : known::hasAttribute, user.refused());
+    int skipped = skippedMetadata(user.desired()).size();
+    if (skipped > 0) {
+      metrics.metadataSkipped(skipped);
+    }
     if (update.isEmpty()) {
       DispatchOutcome nothing = new DispatchOutcome.NothingToSend();
       metrics.outcome("nothing_to_send");
       return store.record(user, nothing).map(nothing);
     }
-    return sync.apply(user.profileId(), update)
-        .map(result -> outcome(user, result))
-        .otherwise(error -> retry(user, null, null, "dispatch failed: " + error.getMessage(), true))
+    return deliver(user, user.profileId(), update, Progress.NONE)
+        .map(outcome -> wholeUserRefused(user, update, outcome))
+        .otherwise(error -> retry(user, null, null, "dispatch failed: " + error.getMessage(), true, Progress.NONE))
         .compose(outcome -> store.record(user, outcome).map(outcome));
   }
 
-  private DispatchOutcome outcome(ClaimedUser user, SyncResult result) {
-    if (result instanceof SyncResult.Delivered delivered) {
-      metrics.delivered(user.dirtySinceMillis(), Math.max(1, user.pendingChanges()));
-      return new DispatchOutcome.Delivered(delivered.profileId());
+  /**
+   * Sends {@code update} after the parts of the change already sent ({@code before}); when Actito
+   * refuses an update of several fields, sends its parts one after the other to find which.
+   */
+  private Future<DispatchOutcome> deliver(ClaimedUser user, Long profileId, ActitoProfileUpdate update, Progress before) {
+    return sync.apply(profileId, update).compose(result -> {
+      if (result instanceof SyncResult.Delivered delivered) {
+        return Future.succeededFuture(new DispatchOutcome.Delivered(before.then(new Progress(delivered.profileId(),
+            update.subscriptions().keySet(), update.attributes().keySet(), List.of()))));
+      }
+      if (result instanceof SyncResult.Permanent permanent) {
+        if (update.fieldCount() <= 1) {
+          return Future.succeededFuture(new DispatchOutcome.Delivered(before.then(refused(profileId, update, permanent))));
+        }
+        ActitoProfileUpdate[] parts = split(update);
+        return deliver(user, profileId, parts[0], before).compose(first -> first instanceof DispatchOutcome.Delivered done
+            ? deliver(user, done.progress().profileId() != null ? done.progress().profileId() : profileId, parts[1],
+                done.progress())
+            : Future.succeededFuture(first));
+      }
+      return Future.succeededFuture(outcome(user, result, before));
+    });
+  }
+
+  // every field refused, one by one: the profile itself is refused, not a field
+  private DispatchOutcome wholeUserRefused(ClaimedUser user, ActitoProfileUpdate update, DispatchOutcome outcome) {
+    if (outcome instanceof DispatchOutcome.Delivered delivered) {
+      Progress progress = delivered.progress();
+      if (update.fieldCount() > 1 && progress.sentSubscriptions().isEmpty() && progress.sentAttributes().isEmpty()) {
+        RefusedField first = progress.refused().get(0);
+        metrics.deadLetter("rejected");
+        log.warn("integration {}: Actito refused every field of the update of user {} ({}): dead letter",
+            integration.id(), user.userKey(), first.status());
+        return new DispatchOutcome.DeadLetter("rejected", first.status(), first.detail());
+      }
+      if (!progress.refused().isEmpty()) {
+        progress.refused().forEach(field -> {
+          metrics.deadLetter("field_refused");
+          log.warn("integration {}: Actito refused {} of user {} ({}): that field alone is a dead letter",
+              integration.id(), field.field(), user.userKey(), field.status());
+        });
+      }
+      if (!progress.sentSubscriptions().isEmpty() || !progress.sentAttributes().isEmpty()) {
+        metrics.delivered(user.dirtySinceMillis(), Math.max(1, user.pendingChanges()));
+      }
     }
+    return outcome;
+  }
+
+  private static Progress refused(Long profileId, ActitoProfileUpdate update, SyncResult.Permanent permanent) {
+    String field;
+    String value;
+    if (!update.subscriptions().isEmpty()) {
+      var only = update.subscriptions().entrySet().iterator().next();
+      field = DeliveryRules.subscriptionField(only.getKey());
+      value = DeliveryRules.valueText(only.getValue());
+    } else {
+      var only = update.attributes().entrySet().iterator().next();
+      field = DeliveryRules.attributeField(only.getKey());
+      value = DeliveryRules.valueText(only.getValue());
+    }
+    return new Progress(profileId, Set.of(), Set.of(), List.of(new RefusedField(field, value,
+        permanent.status() == 0 ? null : permanent.status(),
+        permanent.message() + (permanent.body() == null ? "" : " — " + permanent.body()))));
+  }
+
+  /**
+   * Two parts of an update Actito refused: the subscriptions and the attributes when it has both
+   * (a withdrawal of consent then goes through on its own), else two halves of its fields,
+   * unsubscribes first.
+   */
+  static ActitoProfileUpdate[] split(ActitoProfileUpdate update) {
+    if (!update.subscriptions().isEmpty() && !update.attributes().isEmpty()) {
+      return new ActitoProfileUpdate[] {
+        update.restrictedTo(name -> false, name -> true), update.restrictedTo(name -> true, name -> false)};
+    }
+    boolean subscriptions = !update.subscriptions().isEmpty();
+    List<String> names = new ArrayList<>(subscriptions ? update.subscriptions().keySet() : update.attributes().keySet());
+    if (subscriptions) {
+      names.sort(Comparator.comparing(name -> update.subscriptions().get(name))); // false (unsubscribe) first
+    }
+    Set<String> first = new HashSet<>(names.subList(0, names.size() / 2));
+    return subscriptions
+        ? new ActitoProfileUpdate[] {
+          update.restrictedTo(name -> false, first::contains), update.restrictedTo(name -> false, name -> !first.contains(name))}
+        : new ActitoProfileUpdate[] {
+          update.restrictedTo(first::contains, name -> false), update.restrictedTo(name -> !first.contains(name), name -> false)};
+  }
+
+  private DispatchOutcome outcome(ClaimedUser user, SyncResult result, Progress before) {
     if (result instanceof SyncResult.NotInActito) {
       metrics.outcome("not_in_actito");
       return new DispatchOutcome.NotInActito("no profile with " + integration.actito().userUniqueKey() + " = " + user.userKey());
-    }
-    if (result instanceof SyncResult.Permanent permanent) {
-      metrics.deadLetter("rejected");
-      log.warn("integration {}: Actito rejected the update of user {} ({} {}): dead letter",
-          integration.id(), user.userKey(), permanent.status(), permanent.message());
-      return new DispatchOutcome.DeadLetter("rejected", permanent.status() == 0 ? null : permanent.status(),
-          permanent.message() + (permanent.body() == null ? "" : " — " + permanent.body()));
     }
     SyncResult.Retryable retryable = (SyncResult.Retryable) result;
     // An open breaker or a refused key means the call was never made: the change waits, it does
@@ -188,10 +343,11 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
         && retryable.reason() != RetryReason.QUEUE_FULL
         && !retryable.authFailed();
-    return retry(user, retryable.reason(), retryable.retryAfter(), retryable.message(), counts);
+    return retry(user, retryable.reason(), retryable.retryAfter(), retryable.message(), counts, before);
   }
 
-  private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts) {
+  private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts,
+      Progress progress) {
     RetryPolicy.Decision decision = retries.decide(user.attempts(), user.dirtySinceMillis(), counts, retryAfter,
         reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION);
     if (decision.giveUp()) {
@@ -201,6 +357,6 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
       return new DispatchOutcome.DeadLetter("gave_up", null, "after " + decision.attempt() + " attempts: " + message);
     }
     metrics.outcome(counts ? "retry" : "waiting");
-    return new DispatchOutcome.Retry(decision.nextAttemptMillis(), counts, null, message);
+    return new DispatchOutcome.Retry(decision.nextAttemptMillis(), counts, null, message, progress);
   }
 }

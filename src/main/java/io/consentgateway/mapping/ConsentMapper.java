@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * unsubscribes every mapping of that purpose; {@code enabled: true} subscribes its purpose-level
  * mappings; {@code enabled: null} leaves them as they are. A preference-level mapping follows the
  * preference's selection when the change carries it (subscribed iff its value id is in the
- * comma-separated selection) and is left as it is otherwise. A {@code user.deleted} unsubscribes
+ * comma-separated selection) and is left as it is otherwise. In a {@code user.updated}, a field
+ * whose value the old entity already held is an observation, not a change: it never overrules a
+ * change (a queued Actito change above all) and only fills a field nothing else set. A {@code user.deleted} unsubscribes
  * every mapping under {@code onUserDeleted: unsubscribeAll}, whatever the regulation (a deleted
  * user is deleted for all of them), and changes nothing under {@code ignore}. Metadata scalars become attributes per {@code metadataAttributes}; objects and arrays are
  * never sent (counted, logged once per key); a metadata key named like the user unique key is
@@ -99,10 +101,49 @@ public final class ConsentMapper {
       return FieldChanges.none();
     }
 
-    // one slot per mapping: 0 untouched, 1 unsubscribe, 2 subscribe; the last purpose entry wins
-    byte[] slots = null;
+    byte[] slots = decisions(change.purposes());
+    // a user.updated repeats every purpose and metadata key; those its old entity already held the
+    // same are not the user's choice now, only an observation of it (see ConsentState)
+    DidomiChange.Previous previous = change.type() == DidomiChange.Type.USER_UPDATED ? change.previous() : null;
+    byte[] before = previous == null ? null : decisions(previous.purposes());
     int touched = 0;
-    List<Purpose> purposes = change.purposes();
+    if (slots != null) {
+      for (byte slot : slots) {
+        touched += slot != 0 ? 1 : 0;
+      }
+    }
+
+    Map<String, AttributeValue> metadata = change.metadata();
+    FieldChanges.Builder out = FieldChanges.builder(
+        user, change.timestampMillis(), change.version(), touched, metadataAttributes.mode() == MetadataAttributes.Mode.NONE ? 0 : metadata.size());
+    if (previous != null) {
+      out.observedStamp(previous.timestampMillis(), previous.version());
+    }
+    if (slots != null) {
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i] != 0) {
+          out.subscription(mappings[i].subscription(), slots[i] == 2, before != null && before[i] == slots[i]);
+        }
+      }
+    }
+    if (metadataAttributes.mode() != MetadataAttributes.Mode.NONE) {
+      for (Map.Entry<String, AttributeValue> entry : metadata.entrySet()) {
+        String key = entry.getKey();
+        if (metadataAttributes.includes(key) && !key.equals(userUniqueKey)) {
+          out.attribute(key, entry.getValue(), previous != null && entry.getValue().equals(previous.metadata().get(key)));
+        }
+      }
+      List<String> dropped = change.droppedMetadataKeys();
+      for (int i = 0, n = dropped.size(); i < n; i++) {
+        noteDropped(dropped.get(i));
+      }
+    }
+    return out.build();
+  }
+
+  /** One slot per mapping: 0 untouched, 1 unsubscribe, 2 subscribe (the last purpose entry wins); null when none. */
+  private byte[] decisions(List<Purpose> purposes) {
+    byte[] slots = null;
     for (int p = 0, np = purposes.size(); p < np; p++) {
       Purpose purpose = purposes.get(p);
       int[] indexes = mappingIndexesByPurpose.get(purpose.id());
@@ -116,37 +157,11 @@ public final class ConsentMapper {
           if (slots == null) {
             slots = new byte[mappings.length];
           }
-          if (slots[index] == 0) {
-            touched++;
-          }
           slots[index] = decision;
         }
       }
     }
-
-    Map<String, AttributeValue> metadata = change.metadata();
-    FieldChanges.Builder out = FieldChanges.builder(
-        user, change.timestampMillis(), change.version(), touched, metadataAttributes.mode() == MetadataAttributes.Mode.NONE ? 0 : metadata.size());
-    if (slots != null) {
-      for (int i = 0; i < slots.length; i++) {
-        if (slots[i] != 0) {
-          out.subscription(mappings[i].subscription(), slots[i] == 2);
-        }
-      }
-    }
-    if (metadataAttributes.mode() != MetadataAttributes.Mode.NONE) {
-      for (Map.Entry<String, AttributeValue> entry : metadata.entrySet()) {
-        String key = entry.getKey();
-        if (metadataAttributes.includes(key) && !key.equals(userUniqueKey)) {
-          out.attribute(key, entry.getValue());
-        }
-      }
-      List<String> dropped = change.droppedMetadataKeys();
-      for (int i = 0, n = dropped.size(); i < n; i++) {
-        noteDropped(dropped.get(i));
-      }
-    }
-    return out.build();
+    return slots;
   }
 
   private static byte decide(SubscriptionMapping mapping, Boolean enabled, Map<String, String> preferenceValues) {
@@ -217,6 +232,16 @@ public final class ConsentMapper {
    * @throws IllegalArgumentException if {@code desired} is empty or the states are for different users
    */
   public ActitoProfileUpdate updateFor(ConsentState desired, ConsentState acknowledged) {
+    return updateFor(desired, acknowledged, name -> true, Map.of());
+  }
+
+  /**
+   * As {@link #updateFor(ConsentState, ConsentState)}, leaving out the attributes {@code
+   * tableHasAttribute} says the Actito table lacks (metadata keys it cannot take are not sent:
+   * guarantee 11) and every field Actito refused at its current value ({@link DeliveryRules}).
+   */
+  public ActitoProfileUpdate updateFor(ConsentState desired, ConsentState acknowledged,
+      java.util.function.Predicate<String> tableHasAttribute, Map<String, String> refused) {
     if (desired.isEmpty()) {
       throw new IllegalArgumentException("the desired consent state is empty: there is no user to update");
     }
@@ -231,7 +256,8 @@ public final class ConsentMapper {
     for (SubscriptionMapping mapping : mappings) {
       String name = mapping.subscription();
       Boolean wanted = desired.subscription(name);
-      if (wanted != null && !wanted.equals(acked.subscription(name))) {
+      if (wanted != null && !wanted.equals(acked.subscription(name))
+          && !DeliveryRules.refusedAsIs(refused, DeliveryRules.subscriptionField(name), DeliveryRules.valueText(wanted))) {
         subscriptionNames[subscriptions] = name;
         subscribed[subscriptions++] = wanted;
       }
@@ -245,7 +271,9 @@ public final class ConsentMapper {
       for (Map.Entry<String, ConsentState.Attribute> entry : fields.entrySet()) {
         String name = entry.getKey();
         AttributeValue wanted = entry.getValue().value();
-        if (metadataAttributes.includes(name) && !name.equals(userUniqueKey) && !wanted.equals(acked.attribute(name))) {
+        if (metadataAttributes.includes(name) && !name.equals(userUniqueKey) && !wanted.equals(acked.attribute(name))
+            && tableHasAttribute.test(name)
+            && !DeliveryRules.refusedAsIs(refused, DeliveryRules.attributeField(name), DeliveryRules.valueText(wanted))) {
           attributeNames[attributes] = name;
           attributeValues[attributes++] = wanted;
         }

@@ -18,11 +18,13 @@ import java.util.TreeMap;
  * Actito attribute) the newest value and the stamp of the change it came from. Mutable and
  * single-threaded: whoever owns a user's state (the store's writer) merges into it.
  *
- * <p>{@link #merge} keeps, per field, the value with the greatest stamp: timestamp, then version,
- * then a fixed tie-break: an unsubscribe beats a subscribe, and of two attribute values the greater
- * in {@link AttributeValue}'s order wins. That is a total order, so the result of merging a set of
- * changes is the same whatever order they arrive in, and an older change never overwrites a newer
- * value (DESIGN.md §3.3).
+ * <p>{@link #merge} keeps, per field, the value with the greatest stamp: first whether it was a
+ * change at all (an <em>observation</em> — a value a {@code user.updated} repeats unchanged from its
+ * old entity — loses to every change, and only fills a field nothing else set), then timestamp,
+ * then version, then a fixed tie-break: an unsubscribe beats a subscribe, and of two attribute
+ * values the greater in {@link AttributeValue}'s order wins. That is a total order, so the result
+ * of merging a set of changes is the same whatever order they arrive in, and an older change never
+ * overwrites a newer value (guarantee 3).
  *
  * <p>The store keeps two of these per user: the desired state (everything merged) and the state
  * Actito acknowledged. After Actito accepted the update built from a snapshot of the desired state,
@@ -34,7 +36,7 @@ public final class ConsentState {
   public static final long NO_CHANGE = Long.MIN_VALUE;
 
   private static final JsonFactory JSON = new JsonFactory();
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
 
   private String organizationUserId;
   private long newestChangeMillis = NO_CHANGE;
@@ -42,9 +44,9 @@ public final class ConsentState {
   private final LinkedHashMap<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final LinkedHashMap<String, Attribute> attributes = new LinkedHashMap<>();
 
-  record Subscription(boolean subscribed, long millis, long version) {}
+  record Subscription(boolean subscribed, long millis, long version, boolean observed) {}
 
-  record Attribute(AttributeValue value, long millis, long version) {}
+  record Attribute(AttributeValue value, long millis, long version, boolean observed) {}
 
   private ConsentState() {}
 
@@ -88,18 +90,24 @@ public final class ConsentState {
     for (int i = 0, n = changes.subscriptionCount(); i < n; i++) {
       String name = changes.subscriptionName(i);
       boolean subscribe = changes.subscribes(i);
+      boolean observed = changes.subscriptionObserved(i);
+      long at = observed ? changes.observedMillis() : millis;
+      long v = observed ? changes.observedVersion() : version;
       Subscription current = subscriptions.get(name);
-      if (current == null || subscriptionWins(subscribe, millis, version, current)) {
-        subscriptions.put(name, new Subscription(subscribe, millis, version));
+      if (current == null || subscriptionWins(subscribe, observed, at, v, current)) {
+        subscriptions.put(name, new Subscription(subscribe, at, v, observed));
         changed = true;
       }
     }
     for (int i = 0, n = changes.attributeCount(); i < n; i++) {
       String name = changes.attributeName(i);
       AttributeValue value = changes.attributeValue(i);
+      boolean observed = changes.attributeObserved(i);
+      long at = observed ? changes.observedMillis() : millis;
+      long v = observed ? changes.observedVersion() : version;
       Attribute current = attributes.get(name);
-      if (current == null || attributeWins(value, millis, version, current)) {
-        attributes.put(name, new Attribute(value, millis, version));
+      if (current == null || attributeWins(value, observed, at, v, current)) {
+        attributes.put(name, new Attribute(value, at, v, observed));
         changed = true;
       }
     }
@@ -127,7 +135,7 @@ public final class ConsentState {
         changed = true;
       }
       subscriptions.put(changes.subscriptionName(i),
-          new Subscription(changes.subscribes(i), changes.timestampMillis(), changes.version()));
+          new Subscription(changes.subscribes(i), changes.timestampMillis(), changes.version(), false));
     }
     if (changes.timestampMillis() > newestChangeMillis) {
       newestChangeMillis = changes.timestampMillis();
@@ -135,20 +143,55 @@ public final class ConsentState {
     return changed;
   }
 
-  private static boolean subscriptionWins(boolean subscribe, long millis, long version, Subscription current) {
-    int byStamp = compareStamps(millis, version, current.millis(), current.version());
+  private static boolean subscriptionWins(boolean subscribe, boolean observed, long millis, long version,
+      Subscription current) {
+    int byStamp = compareStamps(observed, millis, version, current.observed(), current.millis(), current.version());
     // at the very same stamp an unsubscribe wins: withdrawing consent is the safe side of a tie
     return byStamp > 0 || (byStamp == 0 && !subscribe && current.subscribed());
   }
 
-  private static boolean attributeWins(AttributeValue value, long millis, long version, Attribute current) {
-    int byStamp = compareStamps(millis, version, current.millis(), current.version());
+  private static boolean attributeWins(AttributeValue value, boolean observed, long millis, long version,
+      Attribute current) {
+    int byStamp = compareStamps(observed, millis, version, current.observed(), current.millis(), current.version());
     return byStamp > 0 || (byStamp == 0 && value.compareTo(current.value()) > 0);
   }
 
-  private static int compareStamps(long millis, long version, long otherMillis, long otherVersion) {
+  // a change beats an observation whatever their times; then time, then version
+  private static int compareStamps(boolean observed, long millis, long version,
+      boolean otherObserved, long otherMillis, long otherVersion) {
+    if (observed != otherObserved) {
+      return observed ? -1 : 1;
+    }
     int byTime = Long.compare(millis, otherMillis);
     return byTime != 0 ? byTime : Long.compare(version, otherVersion);
+  }
+
+  /**
+   * Records, for the named fields, the value and stamp {@code sent} holds: what Actito now holds
+   * after accepting an update built from {@code sent}. Fields {@code sent} lacks are left alone.
+   */
+  public void acknowledge(ConsentState sent, Iterable<String> subscriptionNames, Iterable<String> attributeNames) {
+    if (sent.isEmpty()) {
+      return;
+    }
+    if (organizationUserId == null) {
+      organizationUserId = sent.organizationUserId;
+    } else if (!organizationUserId.equals(sent.organizationUserId)) {
+      throw new IllegalArgumentException("changes for another user cannot merge into this consent state");
+    }
+    for (String name : subscriptionNames) {
+      Subscription field = sent.subscriptions.get(name);
+      if (field != null) {
+        subscriptions.put(name, field);
+      }
+    }
+    for (String name : attributeNames) {
+      Attribute field = sent.attributes.get(name);
+      if (field != null) {
+        attributes.put(name, field);
+      }
+    }
+    newestChangeMillis = Math.max(newestChangeMillis, sent.newestChangeMillis);
   }
 
   /** True when nothing was merged yet. */
@@ -164,6 +207,15 @@ public final class ConsentState {
   /** The timestamp of the newest change merged so far, {@link #NO_CHANGE} while empty. */
   public long newestChangeMillis() {
     return newestChangeMillis;
+  }
+
+  /**
+   * The timestamp of the change that set the subscription, {@link #NO_CHANGE} when none did: a
+   * queued write-back whose stamp is not this one was overtaken by a newer change.
+   */
+  public long subscriptionMillis(String name) {
+    Subscription field = subscriptions.get(name);
+    return field == null ? NO_CHANGE : field.millis();
   }
 
   /** Whether the subscription is on, or null when no change touched it. */
@@ -217,6 +269,9 @@ public final class ConsentState {
         g.writeBoolean(field.subscribed());
         g.writeNumber(field.millis());
         g.writeNumber(field.version());
+        if (field.observed()) {
+          g.writeNumber(1);
+        }
         g.writeEndArray();
       }
       g.writeEndObject();
@@ -228,6 +283,9 @@ public final class ConsentState {
         g.writeString(field.value().text());
         g.writeNumber(field.millis());
         g.writeNumber(field.version());
+        if (field.observed()) {
+          g.writeNumber(1);
+        }
         g.writeEndArray();
       }
       g.writeEndObject();
@@ -254,7 +312,7 @@ public final class ConsentState {
         JsonToken value = p.nextToken();
         switch (field) {
           case "v" -> {
-            if (value != JsonToken.VALUE_NUMBER_INT || p.getIntValue() != FORMAT) {
+            if (value != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 1 || p.getIntValue() > FORMAT) {
               throw malformed("unknown format version");
             }
           }
@@ -277,8 +335,8 @@ public final class ConsentState {
               }
               long millis = nextLong(p);
               long version = nextLong(p);
-              expect(p.nextToken(), JsonToken.END_ARRAY);
-              state.subscriptions.put(name, new Subscription(on == JsonToken.VALUE_TRUE, millis, version));
+              boolean observed = observedFlag(p);
+              state.subscriptions.put(name, new Subscription(on == JsonToken.VALUE_TRUE, millis, version, observed));
             }
           }
           case "attributes" -> {
@@ -292,7 +350,7 @@ public final class ConsentState {
               String text = p.getText();
               long millis = nextLong(p);
               long version = nextLong(p);
-              expect(p.nextToken(), JsonToken.END_ARRAY);
+              boolean observed = observedFlag(p);
               if (kind == AttributeValue.Kind.NUMBER && !AttributeValue.isJsonNumber(text)) {
                 // it is written to Actito raw: never let a damaged row inject JSON
                 throw malformed("attribute number is not a JSON number");
@@ -300,7 +358,7 @@ public final class ConsentState {
               AttributeValue attributeValue = kind == AttributeValue.Kind.BOOLEAN
                   ? AttributeValue.ofBoolean(Boolean.parseBoolean(text))
                   : new AttributeValue(kind, text);
-              state.attributes.put(name, new Attribute(attributeValue, millis, version));
+              state.attributes.put(name, new Attribute(attributeValue, millis, version, observed));
             }
           }
           default -> p.skipChildren();
@@ -313,6 +371,18 @@ public final class ConsentState {
     } catch (IOException e) {
       throw malformed("not JSON");
     }
+  }
+
+  // format 1 had no flag; format 2 appends 1 to an observed field's array
+  private static boolean observedFlag(JsonParser p) throws IOException {
+    JsonToken next = p.nextToken();
+    if (next == JsonToken.END_ARRAY) {
+      return false;
+    }
+    expect(next, JsonToken.VALUE_NUMBER_INT);
+    boolean observed = p.getIntValue() == 1;
+    expect(p.nextToken(), JsonToken.END_ARRAY);
+    return observed;
   }
 
   private static long nextLong(JsonParser p) throws IOException {

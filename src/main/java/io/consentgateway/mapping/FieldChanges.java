@@ -7,43 +7,59 @@ import java.util.Map;
 
 /**
  * What one Didomi change asks of one integration's Actito profile: subscriptions to set and
- * attributes to write, all stamped with the change's own timestamp and version. Produced by {@link
+ * attributes to write, all stamped with the change's own timestamp and version — except the
+ * fields marked <em>observed</em>: values a {@code user.updated} repeats unchanged from its old
+ * entity. Those are not changes; they carry the old entity's stamp ({@link #observedMillis()})
+ * and lose to every change in {@link ConsentState#merge}. Produced by {@link
  * ConsentMapper#changesFor}, consumed by {@link ConsentState#merge}. Immutable.
  */
 public final class FieldChanges {
 
   private static final String[] NO_NAMES = new String[0];
+  private static final boolean[] NO_FLAGS = new boolean[0];
   private static final FieldChanges NONE =
-      new FieldChanges(null, 0, 0, NO_NAMES, new boolean[0], 0, NO_NAMES, new AttributeValue[0], 0);
+      new FieldChanges(null, 0, 0, 0, 0, NO_NAMES, NO_FLAGS, NO_FLAGS, 0, NO_NAMES, new AttributeValue[0], NO_FLAGS, 0);
 
   private final String organizationUserId;
   private final long timestampMillis;
   private final long version;
+  private final long observedMillis;
+  private final long observedVersion;
   private final String[] subscriptionNames;
   private final boolean[] subscribed;
+  private final boolean[] subscriptionObserved;
   private final int subscriptionCount;
   private final String[] attributeNames;
   private final AttributeValue[] attributeValues;
+  private final boolean[] attributeObserved;
   private final int attributeCount;
 
   private FieldChanges(
       String organizationUserId,
       long timestampMillis,
       long version,
+      long observedMillis,
+      long observedVersion,
       String[] subscriptionNames,
       boolean[] subscribed,
+      boolean[] subscriptionObserved,
       int subscriptionCount,
       String[] attributeNames,
       AttributeValue[] attributeValues,
+      boolean[] attributeObserved,
       int attributeCount) {
     this.organizationUserId = organizationUserId;
     this.timestampMillis = timestampMillis;
     this.version = version;
+    this.observedMillis = observedMillis;
+    this.observedVersion = observedVersion;
     this.subscriptionNames = subscriptionNames;
     this.subscribed = subscribed;
+    this.subscriptionObserved = subscriptionObserved;
     this.subscriptionCount = subscriptionCount;
     this.attributeNames = attributeNames;
     this.attributeValues = attributeValues;
+    this.attributeObserved = attributeObserved;
     this.attributeCount = attributeCount;
   }
 
@@ -66,14 +82,15 @@ public final class FieldChanges {
     if (!any) {
       return this;
     }
-    Builder builder = builder(organizationUserId, timestampMillis, version, subscriptionCount, attributeCount);
+    Builder builder = builder(organizationUserId, timestampMillis, version, subscriptionCount, attributeCount)
+        .observedStamp(observedMillis, observedVersion);
     for (int i = 0; i < subscriptionCount; i++) {
       if (!names.contains(subscriptionNames[i])) {
-        builder.subscription(subscriptionNames[i], subscribed[i]);
+        builder.subscription(subscriptionNames[i], subscribed[i], subscriptionObserved[i]);
       }
     }
     for (int i = 0; i < attributeCount; i++) {
-      builder.attribute(attributeNames[i], attributeValues[i]);
+      builder.attribute(attributeNames[i], attributeValues[i], attributeObserved[i]);
     }
     return builder.build();
   }
@@ -104,6 +121,15 @@ public final class FieldChanges {
     return version;
   }
 
+  /** The stamp of the observed fields: the old entity's timestamp (0 when nothing is observed). */
+  public long observedMillis() {
+    return observedMillis;
+  }
+
+  public long observedVersion() {
+    return observedVersion;
+  }
+
   public int subscriptionCount() {
     return subscriptionCount;
   }
@@ -118,6 +144,12 @@ public final class FieldChanges {
     return subscribed[index];
   }
 
+  /** Whether the subscription at {@code index} is only observed, not changed (see the class comment). */
+  public boolean subscriptionObserved(int index) {
+    checkIndex(index, subscriptionCount);
+    return subscriptionObserved[index];
+  }
+
   public int attributeCount() {
     return attributeCount;
   }
@@ -130,6 +162,12 @@ public final class FieldChanges {
   public AttributeValue attributeValue(int index) {
     checkIndex(index, attributeCount);
     return attributeValues[index];
+  }
+
+  /** Whether the attribute at {@code index} is only observed, not changed. */
+  public boolean attributeObserved(int index) {
+    checkIndex(index, attributeCount);
+    return attributeObserved[index];
   }
 
   /** The subscriptions as a map, for tests and diagnostics (the merge reads the arrays). */
@@ -167,11 +205,15 @@ public final class FieldChanges {
     private final String organizationUserId;
     private final long timestampMillis;
     private final long version;
+    private long observedMillis;
+    private long observedVersion;
     private String[] subscriptionNames;
     private boolean[] subscribed;
+    private boolean[] subscriptionObserved;
     private int subscriptionCount;
     private String[] attributeNames;
     private AttributeValue[] attributeValues;
+    private boolean[] attributeObserved;
     private int attributeCount;
 
     private Builder(String organizationUserId, long timestampMillis, long version, int subscriptions, int attributes) {
@@ -180,28 +222,49 @@ public final class FieldChanges {
       this.version = version;
       this.subscriptionNames = subscriptions == 0 ? NO_NAMES : new String[subscriptions];
       this.subscribed = new boolean[subscriptions];
+      this.subscriptionObserved = new boolean[subscriptions];
       this.attributeNames = attributes == 0 ? NO_NAMES : new String[attributes];
       this.attributeValues = new AttributeValue[attributes];
+      this.attributeObserved = new boolean[attributes];
+    }
+
+    /** The stamp of the fields added as observed: the old entity's timestamp and version. */
+    Builder observedStamp(long millis, long version) {
+      this.observedMillis = millis;
+      this.observedVersion = version;
+      return this;
     }
 
     Builder subscription(String name, boolean subscribe) {
+      return subscription(name, subscribe, false);
+    }
+
+    Builder subscription(String name, boolean subscribe, boolean observed) {
       if (subscriptionCount == subscriptionNames.length) {
         int size = Math.max(4, subscriptionCount * 2);
         subscriptionNames = Arrays.copyOf(subscriptionNames, size);
         subscribed = Arrays.copyOf(subscribed, size);
+        subscriptionObserved = Arrays.copyOf(subscriptionObserved, size);
       }
       subscriptionNames[subscriptionCount] = name;
+      subscriptionObserved[subscriptionCount] = observed;
       subscribed[subscriptionCount++] = subscribe;
       return this;
     }
 
     Builder attribute(String name, AttributeValue value) {
+      return attribute(name, value, false);
+    }
+
+    Builder attribute(String name, AttributeValue value, boolean observed) {
       if (attributeCount == attributeNames.length) {
         int size = Math.max(4, attributeCount * 2);
         attributeNames = Arrays.copyOf(attributeNames, size);
         attributeValues = Arrays.copyOf(attributeValues, size);
+        attributeObserved = Arrays.copyOf(attributeObserved, size);
       }
       attributeNames[attributeCount] = name;
+      attributeObserved[attributeCount] = observed;
       attributeValues[attributeCount++] = value;
       return this;
     }
@@ -210,8 +273,9 @@ public final class FieldChanges {
       if (subscriptionCount == 0 && attributeCount == 0) {
         return NONE;
       }
-      return new FieldChanges(organizationUserId, timestampMillis, version, subscriptionNames, subscribed,
-          subscriptionCount, attributeNames, attributeValues, attributeCount);
+      return new FieldChanges(organizationUserId, timestampMillis, version, observedMillis, observedVersion,
+          subscriptionNames, subscribed, subscriptionObserved, subscriptionCount, attributeNames, attributeValues,
+          attributeObserved, attributeCount);
     }
   }
 }

@@ -6,7 +6,9 @@ import java.util.Map;
 /**
  * The oldest pending write-back to Didomi of one user, leased to one dispatcher. {@code desired}
  * is the user's merged state when leased: a subscription whose value has moved on since Actito
- * reported it was superseded by a newer change and must not be written.
+ * reported it (its stamp, {@code createdAtMillis}, is no longer the state's) was overtaken by a
+ * newer change and must not be written. {@code verify}: the report could be the late echo of the
+ * gateway's own write, and counts only once Actito has been read ({@link DidomiWriteOutcome.Checked}).
  */
 public record ClaimedDidomiWrite(
     long id,
@@ -18,4 +20,5 @@ public record ClaimedDidomiWrite(
     ConsentState desired,
     int attempts,
     long createdAtMillis,
-    long claimedAtMillis) {}
+    long claimedAtMillis,
+    boolean verify) {}

@@ -6,7 +6,8 @@ import io.consentgateway.mapping.ConsentState;
  * A user with changes to send, leased to one dispatcher until its outcome is recorded. {@code
  * pendingChanges} is the number of changes merged since the last acknowledgement when the lease was
  * taken: changes merged later (while the call is in flight) keep the user dirty after the outcome,
- * so the next call carries them (coalescing).
+ * so the next call carries them (coalescing). {@code refused}: the user's fields Actito refused,
+ * by field name, with the value refused ({@link io.consentgateway.mapping.DeliveryRules}).
  */
 public record ClaimedUser(
     String integration,
@@ -17,4 +18,10 @@ public record ClaimedUser(
     int pendingChanges,
     int attempts,
     long dirtySinceMillis,
-    long claimedAtMillis) {}
+    long claimedAtMillis,
+    java.util.Map<String, String> refused) {
+
+  public ClaimedUser {
+    refused = java.util.Map.copyOf(refused);
+  }
+}

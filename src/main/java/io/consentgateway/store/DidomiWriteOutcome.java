@@ -6,6 +6,16 @@ public sealed interface DidomiWriteOutcome {
   /** Didomi holds the event (or had already imported it under the same id). */
   record Written(String eventId, String detail) implements DidomiWriteOutcome {}
 
+  /**
+   * A write-back to verify: Actito was read, and holds {@code held} (empty when the profile is
+   * gone). The store settles which reported values count, and the write-back goes on with those.
+   */
+  record Checked(java.util.Map<String, Boolean> held) implements DidomiWriteOutcome {
+    public Checked {
+      held = java.util.Map.copyOf(held);
+    }
+  }
+
   /** Every value it carried was overtaken by a newer change: nothing written. */
   record Superseded(String detail) implements DidomiWriteOutcome {}
 

@@ -8,8 +8,8 @@ import java.util.Objects;
  * a redelivery of the same webhook carries the same key. {@code body} is the raw request body, kept
  * for audit and replay. {@code changes} are the per-field updates the integration's rules draw from
  * it, merged newest-wins into the user's state ({@link FieldChanges#none()} when it changes nothing).
- * {@code writesBack}: the integration writes Actito changes back to Didomi, so queued write-backs
- * must be looked at before merging.
+ * {@code writesBack}: the integration writes Actito changes back to Didomi, so the values that only
+ * echo a write-back must be recognised before merging.
  */
 public record InboundWebhook(
     String integration,

@@ -23,10 +23,13 @@ public record UserRecord(
     List<PendingDidomiWrite> pendingDidomiWrites,
     List<HistoryEntry> history) {
 
-  /** A write-back to Didomi not yet done. */
+  /**
+   * A write-back to Didomi not yet done; {@code verify}: it may be the late echo of the gateway's
+   * own write, and waits to read Actito before it counts.
+   */
   public record PendingDidomiWrite(
       String deliveryKey, String subscriptionsJson, long createdAtMillis, Long nextAttemptMillis, int attempts,
-      String lastError, boolean dead) {}
+      String lastError, boolean dead, boolean verify) {}
 
   /** One line of a user's history. */
   public record HistoryEntry(long atMillis, String kind, String direction, String what, Integer status, String detail) {}

@@ -173,6 +173,81 @@ class BidirectionalEndToEndTest {
   }
 
   @Test
+  void aNewerDidomiChoiceOvertakesAWriteBackStillWaitingForDidomiInBothSystems() {
+    String user = "resubscribes@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+    didomi.addFault(FaultRule.fraction(1.0, 503).onPathsContaining("/consents/events")); // Didomi's API is down
+
+    // T1: Ann unsubscribes through an Actito email; the write-back to Didomi waits
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+    Eventually.await(WAIT, "the write-back is retrying", () -> history(user).contains("\"what\":\"retry\""));
+    // T2 > T1: she subscribes again in Didomi; the webhook is acknowledged...
+    String later = java.time.Instant.now().plusSeconds(2).toString();
+    assertThat(http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-resubscribe", user, later, true))
+        .statusCode()).isEqualTo(202);
+
+    // ...and its choice wins in both systems: Actito is subscribed again, the older write-back is dropped
+    Eventually.await(WAIT, "Actito subscribed again",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", true))), () -> history(user));
+    didomi.clearFaults();
+    awaitQuiet();
+    assertThat(didomiNewsletter(user)).isTrue();
+    assertThat(didomi.calls()).noneMatch(call -> call.path().contains("/consents/events") && call.status() < 300
+        && call.requestBody() != null && call.requestBody().contains("\"enabled\":false"));
+    assertThat(history(user)).contains("superseded");
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void anActitoChangeAfterAFailedDispatchIsNotTakenForTheEchoOfThatDispatch() {
+    String user = "after-failure@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+    // the unsubscribe's dispatch fails and waits a long backoff
+    actito.sandbox().addFault(FaultRule.burst(1, 503).onPathsContaining("/profile"));
+    http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-unsub", user,
+        java.time.Instant.now().toString(), false));
+    Eventually.await(WAIT, "the dispatch failed and was rescheduled", () -> history(user).contains("\"what\":\"retry\""));
+    // the user changes her mind in Didomi, then unsubscribes in Actito
+    http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-resub", user,
+        java.time.Instant.now().plusMillis(10).toString(), true));
+    Eventually.await(WAIT, "merged", () -> history(user).contains("evt-resub"));
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+
+    // the Actito unsubscribe is her newest choice: it reaches Didomi, and Actito is not set back
+    Eventually.await(WAIT, "Didomi holds the unsubscribe", () -> Boolean.FALSE.equals(didomiNewsletter(user)),
+        () -> history(user));
+    awaitQuiet();
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false));
+  }
+
+  @Test
+  void anActitoChangeBackToTheAcknowledgedValueWhileAWriteIsInFlightIsNotSwallowed() {
+    String user = "changes-back@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+    // Actito applies the gateway's next write at once but answers it late
+    actito.sandbox().delayAnswers(1500, "/profile");
+
+    didomi.changeConsents(user, purposes(false)).await(); // Didomi: unsubscribe, sent to Actito
+    Eventually.await(WAIT, "the unsubscribe landed in Actito",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", false))));
+    // while its answer is still on the way, the user subscribes again in Actito: Actito reports
+    // true, the value the gateway last had acknowledged — a real change, not an echo
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", true));
+    actito.sandbox().clearAnswerDelay();
+
+    Eventually.await(WAIT, "Didomi follows Actito", () -> Boolean.TRUE.equals(didomiNewsletter(user)), () -> history(user));
+    awaitQuiet();
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", true));
+    assertThat(history(user)).contains("to_verify", "verified");
+  }
+
+  @Test
   void didomiOutageIsRetriedThenDelivered() {
     String user = "didomi-down@example.com";
     actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));

@@ -320,4 +320,28 @@ class ConsentMapperTest {
       assertThat(changesFor(didomi(name)).subscriptions()).as(name).isEqualTo(expected.get(name));
     }
   }
+
+  @Test
+  void aUserUpdatedMarksWhatItsOldEntityAlreadyHeldAsObservedNotChanged() {
+    ConsentMapper mapper = new ConsentMapper(TestIntegrations.acme());
+
+    FieldChanges changes = mapper.changesFor(new DidomiWebhookParser().parse(Examples.didomi("user.updated.json")));
+
+    // old: newsletter on, channels "email,sms", analytics off; first_name Ann, language fr, tier gold
+    // new: newsletter off, channels "email", analytics off; tier platinum
+    java.util.Map<String, Boolean> observed = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < changes.subscriptionCount(); i++) {
+      observed.put(changes.subscriptionName(i), changes.subscriptionObserved(i));
+    }
+    assertThat(observed).containsEntry("Newsletter", false).containsEntry("SmsOffers", false)
+        .containsEntry("EmailOffers", true).containsEntry("PostOffers", true).containsEntry("Analytics", true);
+    java.util.Map<String, Boolean> attributes = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < changes.attributeCount(); i++) {
+      attributes.put(changes.attributeName(i), changes.attributeObserved(i));
+    }
+    assertThat(attributes).containsEntry("loyalty_tier", false).containsEntry("first_name", true)
+        .containsEntry("language", true);
+    assertThat(changes.observedMillis()).isEqualTo(java.time.Instant.parse("2026-11-20T09:15:02.120Z").toEpochMilli());
+    assertThat(changes.observedVersion()).isEqualTo(3);
+  }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 class ConsentStateTest {
 
   private final DidomiWebhookParser parser = new DidomiWebhookParser();
+  private static final String USER = "ann.martin@example.com";
   private final ConsentMapper mapper = new ConsentMapper(TestIntegrations.acme());
 
   private FieldChanges changesFor(WebhookBody body) {
@@ -192,13 +193,54 @@ class ConsentStateTest {
   }
 
   @Test
+  void anObservedValueLosesToEveryChangeWhateverItsTime() {
+    // a user.updated repeats a purpose it did not change: the old entity's value, not a choice
+    FieldChanges observed = FieldChanges.builder(USER, 3_000, 4, 1, 0).observedStamp(2_000, 3)
+        .subscription("Newsletter", true, true).build();
+    FieldChanges olderChange = FieldChanges.builder(USER, 1_000, 0, 1, 0).subscription("Newsletter", false).build();
+
+    ConsentState one = ConsentState.empty();
+    one.merge(observed);
+    one.merge(olderChange);
+    ConsentState other = ConsentState.empty();
+    other.merge(olderChange);
+    other.merge(observed);
+
+    assertThat(one.subscription("Newsletter")).isFalse();
+    assertThat(other).isEqualTo(one);
+  }
+
+  @Test
+  void anObservedValueFillsAFieldNothingElseSet() {
+    FieldChanges observed = FieldChanges.builder(USER, 3_000, 4, 0, 1).observedStamp(2_000, 3)
+        .attribute("language", AttributeValue.ofString("fr"), true).build();
+    ConsentState state = ConsentState.empty();
+
+    assertThat(state.merge(observed)).isTrue();
+
+    assertThat(state.attribute("language")).isEqualTo(AttributeValue.ofString("fr"));
+    assertThat(ConsentState.decode(state.encode())).isEqualTo(state);
+  }
+
+  @Test
+  void statesStoredInTheFirstFormatStillDecode() {
+    String v1 = "{\"v\":1,\"user\":\"u\",\"newest\":5,\"subscriptions\":{\"A\":[true,5,0]},"
+        + "\"attributes\":{\"a\":[\"s\",\"x\",5,0]}}";
+
+    ConsentState state = ConsentState.decode(v1.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(state.subscription("A")).isTrue();
+    assertThat(state.attribute("a")).isEqualTo(AttributeValue.ofString("x"));
+  }
+
+  @Test
   void emptyStateRoundTrips() {
     assertThat(ConsentState.decode(ConsentState.empty().encode())).isEqualTo(ConsentState.empty());
   }
 
   @Test
   void decodeRejectsWhatEncodeNeverWrote() {
-    for (String bad : new String[] {"", "[]", "{\"v\":2}", "{\"v\":1,\"subscriptions\":{\"A\":[true,1,0]}}",
+    for (String bad : new String[] {"", "[]", "{\"v\":3}", "{\"v\":1,\"subscriptions\":{\"A\":[true,1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"subscriptions\":{\"A\":[\"yes\",1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"attributes\":{\"a\":[\"n\",\"1,\\\"x\\\":2\",1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"attributes\":{\"a\":[\"q\",\"1\",1,0]}}"}) {

@@ -18,6 +18,10 @@ import java.util.Optional;
  */
 public final class ActitoSandboxServer implements AutoCloseable {
 
+  /** The columns of the test table: every metadata key the tests send and expect in Actito. */
+  public static final List<String> TABLE_ATTRIBUTES = List.of(
+      "first_name", "last_name", "language", "loyalty_tier", "country", "seq", "huge", "price", "big", "k", "version_seen");
+
   private final Vertx vertx = Vertx.vertx();
   private final ActitoSandbox sandbox;
 
@@ -26,6 +30,7 @@ public final class ActitoSandboxServer implements AutoCloseable {
     this(new SandboxOptions()
         .setEntity("acme").setTable("Customers").setUniqueKey("customerId")
         .setSubscriptions(List.of("Newsletter", "SmsOffers"))
+        .setAttributes(TABLE_ATTRIBUTES)
         .setApiKeys(List.of(SandboxOptions.DEFAULT_API_KEY))
         .setMaxConcurrentCalls(5)
         .setCallsPerWindow(100_000).setWindow(Duration.ofSeconds(60))

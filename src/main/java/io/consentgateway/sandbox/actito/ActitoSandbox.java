@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,7 +63,8 @@ public final class ActitoSandbox {
   private final Vertx vertx;
   private final SandboxOptions options;
   private final SandboxState state;
-  private final Set<String> knownAttributes;
+  // the table's columns; an operator may add or drop one while the gateway runs
+  private volatile Set<String> knownAttributes;
   private final Set<String> knownSubscriptions;
   private final SandboxServer server;
 
@@ -70,7 +72,7 @@ public final class ActitoSandbox {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.options = Objects.requireNonNull(options, "options");
     this.state = new SandboxState(options);
-    this.knownAttributes = new HashSet<>(options.attributes());
+    this.knownAttributes = Set.copyOf(new LinkedHashSet<>(options.attributes()));
     this.knownSubscriptions = new HashSet<>(options.subscriptions());
     this.server = new SandboxServer(vertx, options.host(), options.port(), "actito-sandbox", this::handle);
   }
@@ -137,6 +139,31 @@ public final class ActitoSandbox {
   /** Removes a profile, as an Actito user deleting it would. */
   public boolean deleteProfile(long profileId) {
     return state.delete(profileId);
+  }
+
+  /**
+   * Changes the table's attributes, as an Actito operator adding or dropping a column would: the
+   * table-structure call and the validation of writes follow at once (empty: any name accepted).
+   */
+  public void setTableAttributes(List<String> attributes) {
+    knownAttributes = Set.copyOf(new LinkedHashSet<>(attributes));
+  }
+
+  private record AnswerDelay(long millis, String pathContains) {}
+
+  private volatile AnswerDelay answerDelay;
+
+  /**
+   * From now on, successful calls whose path contains {@code pathContains} take effect at once but
+   * are answered {@code millis} later — as an Actito that applied a change and answers slowly —
+   * until {@link #clearAnswerDelay()}. Webhooks the change causes leave before the answer.
+   */
+  public void delayAnswers(long millis, String pathContains) {
+    answerDelay = new AnswerDelay(millis, Objects.requireNonNull(pathContains, "pathContains"));
+  }
+
+  public void clearAnswerDelay() {
+    answerDelay = null;
   }
 
   public int maxInFlightObserved() {
@@ -315,7 +342,7 @@ public final class ActitoSandbox {
     var attributes = new JsonArray()
         .add(attribute("profileId", true, true))
         .add(attribute(options.uniqueKey(), true, false));
-    for (String name : options.attributes()) {
+    for (String name : knownAttributes) {
       if (!name.equals(options.uniqueKey())) {
         attributes.add(attribute(name, false, false));
       }
@@ -694,6 +721,16 @@ public final class ActitoSandbox {
   // ---- plumbing ----
 
   private void respond(HttpServerRequest request, SandboxState.Call call, int status, JsonObject body) {
+    AnswerDelay slow = answerDelay;
+    if (slow != null && status < 300 && call.path().contains(slow.pathContains())) {
+      // the change is applied already; only its answer is late (it may cross a webhook it caused)
+      server.after(slow.millis(), () -> answer(request, call, status, body));
+      return;
+    }
+    answer(request, call, status, body);
+  }
+
+  private void answer(HttpServerRequest request, SandboxState.Call call, int status, JsonObject body) {
     String encoded = body.encode();
     // end the call first: the client may start its next call as soon as it reads this answer
     if (!state.end(call, status, encoded)) {

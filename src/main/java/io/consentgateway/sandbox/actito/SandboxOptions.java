@@ -17,10 +17,19 @@ import java.util.Objects;
  *
  * <p>An empty {@link #attributes()} list accepts any attribute name; a non-empty one rejects the
  * others with 400, as Actito does for a column the table lacks. The unique key is always accepted.
+ * The table-structure call lists the unique key and the {@link #attributes()}.
  */
 public final class SandboxOptions {
 
   public static final String DEFAULT_API_KEY = "sandbox-api-key";
+
+  /**
+   * The columns of the table {@link #forIntegration} serves for {@code metadataAttributes: all}:
+   * the metadata keys of the project's examples. Other keys are not in the table, and the gateway
+   * does not send them (it reads the table structure), as against a real Actito table.
+   */
+  public static final List<String> DEFAULT_TABLE_ATTRIBUTES =
+      List.of("first_name", "last_name", "language", "loyalty_tier", "country");
 
   private String host = "127.0.0.1";
   private int port = 0;
@@ -56,6 +65,8 @@ public final class SandboxOptions {
     MetadataAttributes metadata = integration.metadataAttributes();
     if (metadata != null && metadata.mode() == MetadataAttributes.Mode.LIST) {
       attributes.addAll(metadata.keys());
+    } else if (metadata == null || metadata.mode() == MetadataAttributes.Mode.ALL) {
+      attributes.addAll(DEFAULT_TABLE_ATTRIBUTES);
     }
     String key = actito.apiKey() == null || actito.apiKey().isEmpty()
         ? DEFAULT_API_KEY

@@ -11,9 +11,17 @@ final class DeadLetters {
 
   private DeadLetters() {}
 
-  private record Letter(String userKey, String direction) {}
+  private record Letter(String userKey, String direction, String field) {
+    boolean isField() {
+      return !field.isEmpty();
+    }
+  }
 
-  /** Replays up to {@code page} dead letters; answers how many (fewer than {@code page}: the last page). */
+  /**
+   * Replays up to {@code page} dead letters; answers how many (fewer than {@code page}: the last
+   * page). A whole user's letter and a refused field alike make the user due again: its next
+   * dispatch carries the newest value of every field, the refused one included.
+   */
   static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int page)
       throws SQLException {
     long now = System.currentTimeMillis();
@@ -41,15 +49,32 @@ final class DeadLetters {
       }
       delete(session, integration, letter);
       DispatchWrites.log(session, integration, letter.direction(), letter.userKey(), now, "replayed", null,
-          "dead letter replayed by an operator");
+          letter.isField() ? "refused field " + letter.field() + " replayed by an operator"
+              : "dead letter replayed by an operator");
     }
     return letters.size();
   }
 
+  /**
+   * Forgets a user's dead letters without sending them. A refused field stays refused at its value
+   * (kept, marked discarded, so the next dispatches leave it out); a newer value is tried again.
+   */
   static boolean discard(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
     long now = System.currentTimeMillis();
     List<Letter> letters = select(session, integration, userKey, Integer.MAX_VALUE);
     for (Letter letter : letters) {
+      if (letter.isField()) {
+        PreparedStatement mark = session.statement("UPDATE dead_letter SET discarded = 1"
+            + " WHERE integration = ? AND direction = ? AND user_key = ? AND field = ?");
+        mark.setString(1, integration);
+        mark.setString(2, letter.direction());
+        mark.setString(3, userKey);
+        mark.setString(4, letter.field());
+        mark.executeUpdate();
+        DispatchWrites.log(session, integration, letter.direction(), userKey, now, "discarded", null,
+            "refused field " + letter.field() + " discarded by an operator");
+        continue;
+      }
       PreparedStatement clear = session.statement(letter.direction().equals(DispatchWrites.ACTITO)
           ? "UPDATE user_state SET dead_lettered = 0 WHERE integration = ? AND user_key = ?"
           : "DELETE FROM didomi_outbox WHERE integration = ? AND user_key = ? AND dead = 1");
@@ -66,8 +91,8 @@ final class DeadLetters {
   private static List<Letter> select(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int limit)
       throws SQLException {
     PreparedStatement select = session.statement(userKeyOrNull == null
-        ? "SELECT user_key, direction FROM dead_letter WHERE integration = ? LIMIT ?"
-        : "SELECT user_key, direction FROM dead_letter WHERE integration = ? AND user_key = ? LIMIT ?");
+        ? "SELECT user_key, direction, field FROM dead_letter WHERE integration = ? AND discarded = 0 LIMIT ?"
+        : "SELECT user_key, direction, field FROM dead_letter WHERE integration = ? AND user_key = ? AND discarded = 0 LIMIT ?");
     select.setString(1, integration);
     if (userKeyOrNull != null) {
       select.setString(2, userKeyOrNull);
@@ -76,7 +101,7 @@ final class DeadLetters {
     List<Letter> letters = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
-        letters.add(new Letter(rs.getString(1), rs.getString(2)));
+        letters.add(new Letter(rs.getString(1), rs.getString(2), rs.getString(3)));
       }
     }
     return letters;
@@ -84,10 +109,11 @@ final class DeadLetters {
 
   private static void delete(GroupCommitWriter.Session session, String integration, Letter letter) throws SQLException {
     PreparedStatement delete = session.statement(
-        "DELETE FROM dead_letter WHERE integration = ? AND direction = ? AND user_key = ?");
+        "DELETE FROM dead_letter WHERE integration = ? AND direction = ? AND user_key = ? AND field = ?");
     delete.setString(1, integration);
     delete.setString(2, letter.direction());
     delete.setString(3, letter.userKey());
+    delete.setString(4, letter.field());
     delete.executeUpdate();
   }
 }

@@ -2,8 +2,12 @@ package io.consentgateway.store.sqlite;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.consentgateway.mapping.ActitoReportRules;
+import io.consentgateway.mapping.ActitoReportRules.Verdict;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.FieldChanges;
+import io.consentgateway.mapping.RecentWrites;
+import io.consentgateway.mapping.WriteBackRules;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.DidomiWriteOutcome;
@@ -15,28 +19,35 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bidirectional flow's writes, on the writer thread: an Actito subscription change merged into
- * the user's state and queued for Didomi (unless it is the echo of the gateway's own update), and
- * the Didomi write-back queue's leases and outcomes.
+ * The bidirectional flow's writes, on the writer thread: an Actito subscription change judged by
+ * {@link ActitoReportRules} (an echo of the gateway's own write, a change made in Actito, or one
+ * to check against Actito first), merged into the user's state and queued for Didomi; the Didomi
+ * write-back queue's leases and outcomes; and, for Didomi webhooks, the values that only echo a
+ * write-back ({@link WriteBackRules}).
  */
 final class DidomiWrites {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<TreeMap<String, Boolean>> SUBSCRIPTIONS = new TypeReference<>() {};
+  private static final TypeReference<TreeSet<String>> NAMES = new TypeReference<>() {};
 
   private static final String READ_STATE =
-      "SELECT desired, acknowledged, sending FROM user_state WHERE integration = ? AND user_key = ?";
+      "SELECT desired, acknowledged, sending, recent_writes FROM user_state WHERE integration = ? AND user_key = ?";
 
   private static final String WRITE_STATE =
-      "INSERT INTO user_state (integration, user_key, desired, acknowledged, profile_id, pending_changes, dirty_since,"
-          + " next_attempt_at, attempts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+      "INSERT INTO user_state (integration, user_key, desired, acknowledged, recent_writes, profile_id, pending_changes,"
+          + " dirty_since, next_attempt_at, attempts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
           + " ON CONFLICT (integration, user_key) DO UPDATE SET"
-          + "   desired = excluded.desired, acknowledged = excluded.acknowledged,"
+          + "   desired = excluded.desired, acknowledged = excluded.acknowledged, recent_writes = excluded.recent_writes,"
           + "   profile_id = COALESCE(excluded.profile_id, profile_id),"
           + "   pending_changes = pending_changes + excluded.pending_changes,"
           + "   dirty_since = CASE WHEN excluded.pending_changes > 0 THEN COALESCE(dirty_since, excluded.dirty_since) ELSE dirty_since END,"
@@ -45,116 +56,217 @@ final class DidomiWrites {
           + "   updated_at = excluded.updated_at";
 
   private static final String QUEUE =
-      "INSERT INTO didomi_outbox (integration, user_key, delivery_key, profile_id, subscriptions, created_at, next_attempt_at)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO didomi_outbox (integration, user_key, delivery_key, profile_id, subscriptions, created_at, next_attempt_at,"
+          + " verify) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-  // Only the oldest live write of each user is due: per-user order.
+  // Only the oldest live write of each user is due: per-user order. A write-back to verify waits
+  // until no Actito call of the user is in flight, so that reading Actito tells what it holds after it.
   private static final String SELECT_DUE =
-      "SELECT o.id, o.user_key, o.delivery_key, o.profile_id, o.subscriptions, o.attempts, o.created_at, u.desired"
+      "SELECT o.id, o.user_key, o.delivery_key, o.profile_id, o.subscriptions, o.attempts, o.created_at, u.desired, o.verify"
           + " FROM didomi_outbox o LEFT JOIN user_state u ON u.integration = o.integration AND u.user_key = o.user_key"
-          + " WHERE o.integration = ? AND o.dead = 0 AND o.next_attempt_at <= ?%s"
+          + " WHERE o.integration = ? AND o.dead = 0 AND o.done = 0 AND o.next_attempt_at <= ?%s"
+          + " AND (o.verify = 0 OR COALESCE(u.leased, 0) = 0)"
           + " AND o.id = (SELECT MIN(h.id) FROM didomi_outbox h"
-          + "   WHERE h.integration = o.integration AND h.user_key = o.user_key AND h.dead = 0)"
+          + "   WHERE h.integration = o.integration AND h.user_key = o.user_key AND h.dead = 0 AND h.done = 0)"
           + " ORDER BY o.next_attempt_at LIMIT ?";
 
-  private static final java.util.concurrent.atomic.AtomicLong ARRIVAL = new java.util.concurrent.atomic.AtomicLong();
+  // write-backs whose echo may still come back: in flight (leased) or written within the window
+  private static final String SENT =
+      "SELECT id, subscriptions, echoed, written_at FROM didomi_outbox WHERE integration = ? AND user_key = ?"
+          + " AND dead = 0 AND verify = 0 AND (leased = 1 OR (done = 1 AND written_at >= ?)) ORDER BY id";
+
+  private static final String FORGET_OLD =
+      "DELETE FROM didomi_outbox WHERE integration = ? AND user_key = ? AND done = 1 AND COALESCE(written_at, created_at) < ?";
+
+  // Arrival is an Actito change's only time: strictly increasing, so that two changes of one bulk
+  // push (same millisecond) keep their order instead of tying (where an unsubscribe would win).
+  private static final AtomicLong ARRIVAL = new AtomicLong();
 
   private DidomiWrites() {}
+
+  private static final class UserRow {
+    ConsentState desired = ConsentState.empty();
+    ConsentState acknowledged = ConsentState.empty();
+    ConsentState sending = ConsentState.empty();
+    RecentWrites recent = RecentWrites.empty();
+  }
+
+  private static UserRow read(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
+    PreparedStatement read = session.statement(READ_STATE);
+    read.setString(1, integration);
+    read.setString(2, userKey);
+    UserRow row = new UserRow();
+    try (ResultSet rs = read.executeQuery()) {
+      if (rs.next()) {
+        byte[] d = rs.getBytes(1);
+        byte[] a = rs.getBytes(2);
+        byte[] w = rs.getBytes(3);
+        row.desired = d == null ? row.desired : ConsentState.decode(d);
+        row.acknowledged = a == null ? row.acknowledged : ConsentState.decode(a);
+        row.sending = w == null ? row.sending : ConsentState.decode(w);
+        row.recent = RecentWritesCodec.decode(rs.getString(4));
+      }
+    }
+    return row;
+  }
 
   static IngestOutcome ingest(GroupCommitWriter.Session session, ActitoSubscriptionChange change) throws SQLException {
     if (!SqliteConsentStore.storeInInbox(session, change.integration(), "actito:" + change.deliveryKey(),
         WebhookSource.ACTITO, "actito.subscriptions", change.userKey(), change.receivedAtMillis(), change.body())) {
       return IngestOutcome.DUPLICATE;
     }
-    ConsentState desired = ConsentState.empty();
-    ConsentState acknowledged = ConsentState.empty();
-    ConsentState sending = ConsentState.empty();
-    PreparedStatement read = session.statement(READ_STATE);
-    read.setString(1, change.integration());
-    read.setString(2, change.userKey());
-    try (ResultSet rs = read.executeQuery()) {
-      if (rs.next()) {
-        byte[] d = rs.getBytes(1);
-        byte[] a = rs.getBytes(2);
-        byte[] w = rs.getBytes(3);
-        desired = d == null ? desired : ConsentState.decode(d);
-        acknowledged = a == null ? acknowledged : ConsentState.decode(a);
-        sending = w == null ? sending : ConsentState.decode(w);
-      }
-    }
-    // Per field: a value the user's state already holds needs no write-back (Didomi has it, or it
-    // is queued for Didomi); a value the gateway last had Actito acknowledge, or is sending right
-    // now (Actito may call back before the gateway hears its answer), is the echo of the gateway's
-    // own update. Only what is left is a change made in Actito.
-    Map<String, Boolean> real = new TreeMap<>();
-    for (Map.Entry<String, Boolean> reported : change.subscriptions().entrySet()) {
-      String name = reported.getKey();
-      Boolean value = reported.getValue();
-      if (!value.equals(desired.subscription(name))
-          && !value.equals(acknowledged.subscription(name))
-          && !value.equals(sending.subscription(name))) {
-        real.put(name, value);
-      }
-    }
-    // Arrival is this change's only time: make it strictly increasing, so two changes of one bulk
-    // push (same millisecond) keep their order instead of tying (where an unsubscribe would win).
+    UserRow user = read(session, change.integration(), change.userKey());
     long now = ARRIVAL.updateAndGet(last -> Math.max(change.receivedAtMillis(), last + 1));
-    if (real.isEmpty()) {
+    user.recent.prune(now, WriteBackRules.ECHO_WINDOW_MILLIS);
+    Map<String, Boolean> echoes = new TreeMap<>();
+    Map<String, Boolean> confirms = new TreeMap<>();
+    Map<String, Boolean> real = new TreeMap<>();
+    Map<String, Boolean> uncertain = new TreeMap<>();
+    change.subscriptions().forEach((name, value) -> {
+      Verdict verdict = ActitoReportRules.classify(name, value, user.desired, user.acknowledged, user.sending, user.recent,
+          now, WriteBackRules.ECHO_WINDOW_MILLIS);
+      switch (verdict) {
+        case ECHO, NOTHING -> echoes.put(name, value);
+        case CONFIRMS -> confirms.put(name, value);
+        case REAL -> real.put(name, value);
+        case UNCERTAIN -> uncertain.put(name, value);
+      }
+    });
+    if (!echoes.isEmpty()) {
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "echo_ignored", null,
-          "Actito reported " + change.subscriptions() + ": what the gateway wrote or already holds");
+          "Actito reported " + echoes + ": what the gateway wrote or already holds");
+    }
+    if (confirms.isEmpty() && real.isEmpty() && uncertain.isEmpty()) {
       return IngestOutcome.ECHO;
     }
-    // Actito gives no time of change: it counts at its arrival here (newest wins against Didomi's).
-    FieldChanges fields = FieldChanges.ofSubscriptions(change.userKey(), now, real);
-    desired.merge(fields);
-    acknowledged.overwrite(fields); // Actito holds these values now, whichever wins
-    boolean actitoBehind = false;
-    for (String name : real.keySet()) {
-      actitoBehind |= !real.get(name).equals(desired.subscription(name));
+    Map<String, Boolean> held = new TreeMap<>(confirms);
+    held.putAll(real);
+    if (!held.isEmpty()) {
+      user.acknowledged.overwrite(FieldChanges.ofSubscriptions(change.userKey(), now, held)); // Actito holds these now
     }
-    PreparedStatement write = session.statement(WRITE_STATE);
-    write.setString(1, change.integration());
-    write.setString(2, change.userKey());
-    write.setBytes(3, desired.encode());
-    write.setBytes(4, acknowledged.encode());
-    DispatchWrites.setNullableLong(write, 5, change.profileId());
-    write.setInt(6, actitoBehind ? 1 : 0);
-    DispatchWrites.setNullableLong(write, 7, actitoBehind ? now : null);
-    DispatchWrites.setNullableLong(write, 8, actitoBehind ? now : null);
-    write.setLong(9, now);
-    write.executeUpdate();
-
-    PreparedStatement queue = session.statement(QUEUE);
-    queue.setString(1, change.integration());
-    queue.setString(2, change.userKey());
-    queue.setString(3, change.deliveryKey());
-    DispatchWrites.setNullableLong(queue, 4, change.profileId());
-    queue.setString(5, encode(real));
-    queue.setLong(6, now);
-    queue.setLong(7, now);
-    queue.executeUpdate();
+    Map<String, Boolean> winners = mergeActitoChange(session, change.integration(), change.userKey(), user, real, now);
+    boolean actitoBehind = actitoBehind(user, real.keySet());
+    writeState(session, change.integration(), change.userKey(), user, change.profileId(), actitoBehind, now);
+    if (!winners.isEmpty()) {
+      queue(session, change, winners, now, false);
+    }
+    if (!uncertain.isEmpty()) {
+      queue(session, change, uncertain, now, true);
+      DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "to_verify", null,
+          "Actito reported " + uncertain + ", which a write of the gateway may have caused: read Actito before it counts");
+    }
     return IngestOutcome.ACCEPTED;
   }
 
   /**
-   * The subscriptions an Actito change has set that Didomi has not been told yet (live write-backs
-   * of the user). A Didomi webhook arriving meanwhile reflects Didomi before that change — its
-   * {@code user.updated} repeats every purpose, the old values too, at a newer time — so its values
-   * for these fields must not overrule the queued change.
+   * Merges changes made in Actito at their arrival stamp; answers those that won (a newer Didomi
+   * change beats the others, which are logged as overtaken: Actito will be set back).
    */
-  static java.util.Set<String> pendingSubscriptions(GroupCommitWriter.Session session, String integration, String userKey)
-      throws SQLException {
-    PreparedStatement select = session.statement(
-        "SELECT subscriptions FROM didomi_outbox WHERE integration = ? AND user_key = ? AND dead = 0");
-    select.setString(1, integration);
-    select.setString(2, userKey);
-    java.util.Set<String> names = new java.util.HashSet<>();
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        names.addAll(decode(rs.getString(1)).keySet());
+  private static Map<String, Boolean> mergeActitoChange(GroupCommitWriter.Session session, String integration,
+      String userKey, UserRow user, Map<String, Boolean> real, long stamp) throws SQLException {
+    if (real.isEmpty()) {
+      return Map.of();
+    }
+    user.desired.merge(FieldChanges.ofSubscriptions(userKey, stamp, real));
+    Map<String, Boolean> winners = WriteBackRules.current(real, stamp, user.desired);
+    if (winners.size() < real.size()) {
+      Map<String, Boolean> lost = new TreeMap<>(real);
+      lost.keySet().removeAll(winners.keySet());
+      DispatchWrites.log(session, integration, DispatchWrites.DIDOMI, userKey, stamp, "overtaken", null,
+          "Actito reported " + lost + ", older than the user's newest change in Didomi: not written back");
+    }
+    return winners;
+  }
+
+  private static boolean actitoBehind(UserRow user, Set<String> fields) {
+    for (String name : fields) {
+      Boolean wanted = user.desired.subscription(name);
+      if (wanted != null && !wanted.equals(user.acknowledged.subscription(name))) {
+        return true;
       }
     }
-    return names;
+    return false;
+  }
+
+  private static void writeState(GroupCommitWriter.Session session, String integration, String userKey, UserRow user,
+      Long profileId, boolean actitoBehind, long now) throws SQLException {
+    PreparedStatement write = session.statement(WRITE_STATE);
+    write.setString(1, integration);
+    write.setString(2, userKey);
+    write.setBytes(3, user.desired.isEmpty() ? null : user.desired.encode());
+    write.setBytes(4, user.acknowledged.isEmpty() ? null : user.acknowledged.encode());
+    write.setString(5, RecentWritesCodec.encode(user.recent));
+    DispatchWrites.setNullableLong(write, 6, profileId);
+    write.setInt(7, actitoBehind ? 1 : 0);
+    DispatchWrites.setNullableLong(write, 8, actitoBehind ? now : null);
+    DispatchWrites.setNullableLong(write, 9, actitoBehind ? now : null);
+    write.setLong(10, now);
+    write.executeUpdate();
+  }
+
+  private static void queue(GroupCommitWriter.Session session, ActitoSubscriptionChange change,
+      Map<String, Boolean> subscriptions, long now, boolean verify) throws SQLException {
+    PreparedStatement queue = session.statement(QUEUE);
+    queue.setString(1, change.integration());
+    queue.setString(2, change.userKey());
+    queue.setString(3, verify ? change.deliveryKey() + "#verify" : change.deliveryKey());
+    DispatchWrites.setNullableLong(queue, 4, change.profileId());
+    queue.setString(5, encode(subscriptions));
+    queue.setLong(6, now);
+    queue.setLong(7, now);
+    queue.setInt(8, verify ? 1 : 0);
+    queue.executeUpdate();
+  }
+
+  /**
+   * The Didomi webhook's {@code changes} less the subscriptions that only echo one of the user's
+   * write-backs in flight or just written: each echoed field is marked, so that it echoes once.
+   */
+  static FieldChanges withoutEchoes(GroupCommitWriter.Session session, String integration, String userKey,
+      FieldChanges changes, long nowMillis) throws SQLException {
+    if (changes.subscriptionCount() == 0) {
+      return changes;
+    }
+    PreparedStatement forget = session.statement(FORGET_OLD);
+    forget.setString(1, integration);
+    forget.setString(2, userKey);
+    forget.setLong(3, nowMillis - WriteBackRules.ECHO_WINDOW_MILLIS);
+    forget.executeUpdate();
+    PreparedStatement select = session.statement(SENT);
+    select.setString(1, integration);
+    select.setString(2, userKey);
+    select.setLong(3, nowMillis - WriteBackRules.ECHO_WINDOW_MILLIS);
+    List<WriteBackRules.Sent> sent = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        String echoed = rs.getString(3);
+        sent.add(new WriteBackRules.Sent(rs.getLong(1), decode(rs.getString(2)),
+            echoed == null ? Set.of() : decodeNames(echoed), OperatorQueries.nullableLong(rs, 4)));
+      }
+    }
+    if (sent.isEmpty()) {
+      return changes;
+    }
+    Map<Long, Set<String>> echoes = WriteBackRules.echoes(changes, sent);
+    if (echoes.isEmpty()) {
+      return changes;
+    }
+    Set<String> dropped = new HashSet<>();
+    PreparedStatement mark = session.statement("UPDATE didomi_outbox SET echoed = ? WHERE id = ?");
+    for (WriteBackRules.Sent write : sent) {
+      Set<String> fields = echoes.get(write.id());
+      if (fields != null) {
+        Set<String> all = new TreeSet<>(write.echoed());
+        all.addAll(fields);
+        mark.setString(1, encodeNames(all));
+        mark.setLong(2, write.id());
+        mark.executeUpdate();
+        dropped.addAll(fields);
+      }
+    }
+    DispatchWrites.log(session, integration, DispatchWrites.DIDOMI, userKey, nowMillis, "echo_ignored", null,
+        "Didomi reported " + new TreeSet<>(dropped) + ": the echo of the gateway's write-back");
+    return changes.withoutSubscriptions(dropped);
   }
 
   static List<ClaimedDidomiWrite> claimDue(
@@ -177,7 +289,7 @@ final class DidomiWrites {
         byte[] desired = rs.getBytes(8);
         claimed.add(new ClaimedDidomiWrite(rs.getLong(1), integration, rs.getString(2), rs.getString(3), profile,
             decode(rs.getString(5)), desired == null ? ConsentState.empty() : ConsentState.decode(desired),
-            rs.getInt(6), rs.getLong(7), now));
+            rs.getInt(6), rs.getLong(7), now, rs.getInt(9) != 0));
       }
     }
     PreparedStatement lease = session.statement("UPDATE didomi_outbox SET leased = 1, next_attempt_at = ? WHERE id = ?");
@@ -193,9 +305,16 @@ final class DidomiWrites {
       throws SQLException {
     long now = System.currentTimeMillis();
     if (outcome instanceof DidomiWriteOutcome.Written written) {
-      delete(session, write.id());
+      // kept until its echo came back from Didomi (or the echo window passed)
+      PreparedStatement done = session.statement(
+          "UPDATE didomi_outbox SET done = 1, leased = 0, written_at = ?, last_error = NULL WHERE id = ?");
+      done.setLong(1, now);
+      done.setLong(2, write.id());
+      done.executeUpdate();
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "written", null,
           "event " + written.eventId() + (written.detail() == null ? "" : " (" + written.detail() + ")"));
+    } else if (outcome instanceof DidomiWriteOutcome.Checked checked) {
+      settleVerification(session, write, checked.held(), now);
     } else if (outcome instanceof DidomiWriteOutcome.Superseded superseded) {
       delete(session, write.id());
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "superseded", null,
@@ -224,6 +343,54 @@ final class DidomiWrites {
     return null;
   }
 
+  /**
+   * Settles a write-back to verify once Actito was read ({@link ActitoReportRules#settle}): the
+   * reported values that count are merged at their arrival and go on to Didomi (the write-back
+   * becomes an ordinary one, due now); what Actito holds becomes what it is known to hold.
+   */
+  private static void settleVerification(GroupCommitWriter.Session session, ClaimedDidomiWrite write,
+      Map<String, Boolean> held, long now) throws SQLException {
+    UserRow user = read(session, write.integration(), write.userKey());
+    Map<String, Boolean> real = new TreeMap<>();
+    Map<String, Boolean> dropped = new TreeMap<>();
+    write.subscriptions().forEach((name, value) -> {
+      if (ActitoReportRules.settle(value, held.get(name))) {
+        real.put(name, value);
+      } else {
+        dropped.put(name, value);
+      }
+    });
+    Map<String, Boolean> known = new TreeMap<>();
+    write.subscriptions().keySet().forEach(name -> {
+      if (held.containsKey(name)) {
+        known.put(name, held.get(name));
+      }
+    });
+    if (!known.isEmpty()) {
+      user.acknowledged.overwrite(FieldChanges.ofSubscriptions(write.userKey(), now, known));
+    }
+    Map<String, Boolean> winners = mergeActitoChange(session, write.integration(), write.userKey(), user, real,
+        write.createdAtMillis());
+    Set<String> fields = new HashSet<>(write.subscriptions().keySet());
+    writeState(session, write.integration(), write.userKey(), user, null, actitoBehind(user, fields), now);
+    if (!dropped.isEmpty()) {
+      DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
+          "Actito reported " + dropped + " but holds " + known + ": the echo of an earlier write, not written back");
+    }
+    if (winners.isEmpty()) {
+      delete(session, write.id());
+      return;
+    }
+    PreparedStatement go = session.statement("UPDATE didomi_outbox SET verify = 0, leased = 0, subscriptions = ?,"
+        + " next_attempt_at = ? WHERE id = ?");
+    go.setString(1, encode(winners));
+    go.setLong(2, now);
+    go.setLong(3, write.id());
+    go.executeUpdate();
+    DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "verified", null,
+        "Actito holds " + known + ": " + winners + " is a change made in Actito");
+  }
+
   private static void delete(GroupCommitWriter.Session session, long id) throws SQLException {
     PreparedStatement delete = session.statement("DELETE FROM didomi_outbox WHERE id = ?");
     delete.setLong(1, id);
@@ -246,4 +413,19 @@ final class DidomiWrites {
     }
   }
 
+  private static String encodeNames(Set<String> names) {
+    try {
+      return JSON.writeValueAsString(new TreeSet<>(names));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Set<String> decodeNames(String json) {
+    try {
+      return JSON.readValue(json, NAMES);
+    } catch (IOException e) {
+      return Set.of();
+    }
+  }
 }

@@ -1,22 +1,26 @@
 package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.mapping.DeliveryRules;
 import io.consentgateway.mapping.FieldChanges;
+import io.consentgateway.mapping.RecentWrites;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.DispatchOutcome;
 import io.consentgateway.store.DispatchOutcome.DeadLetter;
 import io.consentgateway.store.DispatchOutcome.Delivered;
 import io.consentgateway.store.DispatchOutcome.NotInActito;
 import io.consentgateway.store.DispatchOutcome.NothingToSend;
+import io.consentgateway.store.DispatchOutcome.Progress;
+import io.consentgateway.store.DispatchOutcome.RefusedField;
 import io.consentgateway.store.DispatchOutcome.Retry;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** The dispatcher's writes, run on the writer thread inside its group-commit transactions. */
 final class DispatchWrites {
@@ -42,9 +46,24 @@ final class DispatchWrites {
           + " updated_at = ?"
           + " WHERE integration = ? AND user_key = ?";
 
+  // the lease ends, and with it the snapshot of what was being sent: an Actito webhook arriving
+  // after this is no longer the echo of a call in flight
   private static final String RESCHEDULE =
-      "UPDATE user_state SET attempts = attempts + ?, leased = 0, last_error = ?, next_attempt_at = ?, updated_at = ?"
+      "UPDATE user_state SET attempts = attempts + ?, leased = 0, sending = NULL, last_error = ?, next_attempt_at = ?,"
+          + " updated_at = ? WHERE integration = ? AND user_key = ?";
+
+  private static final String READ_ACKNOWLEDGED =
+      "SELECT acknowledged, recent_writes FROM user_state WHERE integration = ? AND user_key = ?";
+
+  private static final String WRITE_ACKNOWLEDGED =
+      "UPDATE user_state SET acknowledged = ?, recent_writes = ?, profile_id = COALESCE(?, profile_id)"
           + " WHERE integration = ? AND user_key = ?";
+
+  private static final String REFUSED_FIELDS =
+      "SELECT field, value FROM dead_letter WHERE integration = ? AND direction = 'actito' AND user_key = ? AND field <> ''";
+
+  private static final String CLEAR_REFUSED_FIELD =
+      "DELETE FROM dead_letter WHERE integration = ? AND direction = 'actito' AND user_key = ? AND field = ?";
 
   private static final String LOG =
       "INSERT INTO dispatch_log (integration, direction, user_key, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -57,8 +76,8 @@ final class DispatchWrites {
           + " ON CONFLICT (integration) DO UPDATE SET last_success_at = excluded.last_success_at";
 
   static final String DEAD_LETTER =
-      "INSERT OR REPLACE INTO dead_letter (integration, direction, user_key, created_at, reason, status, detail, attempts, state)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT OR REPLACE INTO dead_letter (integration, direction, user_key, field, value, created_at, reason, status,"
+          + " detail, attempts, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private DispatchWrites() {}
 
@@ -78,12 +97,13 @@ final class DispatchWrites {
       select.setString(p++, userKey);
     }
     select.setInt(p, limit);
+    List<ClaimedUser> due = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         byte[] desired = rs.getBytes(2);
         byte[] acknowledged = rs.getBytes(3);
         Long profileId = OperatorQueries.nullableLong(rs, 4); // wasNull() right after its own column
-        claimed.add(new ClaimedUser(
+        due.add(new ClaimedUser(
             integration,
             rs.getString(1),
             desired == null ? ConsentState.empty() : ConsentState.decode(desired),
@@ -92,8 +112,15 @@ final class DispatchWrites {
             rs.getInt(5),
             rs.getInt(6),
             rs.getLong(7),
-            now));
+            now,
+            Map.of()));
       }
+    }
+    for (ClaimedUser user : due) {
+      Map<String, String> refused = refusedFields(session, integration, user.userKey());
+      claimed.add(refused.isEmpty() ? user : new ClaimedUser(user.integration(), user.userKey(), user.desired(),
+          user.acknowledged(), user.profileId(), user.pendingChanges(), user.attempts(), user.dirtySinceMillis(),
+          user.claimedAtMillis(), refused));
     }
     PreparedStatement lease = session.statement(LEASE);
     for (ClaimedUser user : claimed) {
@@ -106,22 +133,26 @@ final class DispatchWrites {
     return claimed;
   }
 
-  /** The subscriptions this dispatch sends: those whose desired value Actito has not acknowledged. */
-  private static Map<String, Boolean> sentSubscriptions(ClaimedUser user) {
-    Map<String, Boolean> sent = new TreeMap<>();
-    user.desired().subscriptions().forEach((name, value) -> {
-      if (!value.equals(user.acknowledged().subscription(name))) {
-        sent.put(name, value);
+  /** The user's fields Actito refused, by field name, with the value refused. */
+  static Map<String, String> refusedFields(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
+    PreparedStatement select = session.statement(REFUSED_FIELDS);
+    select.setString(1, integration);
+    select.setString(2, userKey);
+    Map<String, String> refused = new HashMap<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        refused.put(rs.getString(1), rs.getString(2));
       }
-    });
-    return sent;
+    }
+    return refused;
   }
 
   // What a dispatch is sending, for the Actito webhook that may echo it before the answer arrives:
-  // only the fields it changes, so a change the user makes in Actito meanwhile is not taken for it.
+  // only the subscriptions it changes, so a change the user makes in Actito meanwhile is not taken for it.
   private static ConsentState sending(ClaimedUser user) {
     ConsentState sending = ConsentState.empty();
-    Map<String, Boolean> sent = sentSubscriptions(user);
+    Map<String, Boolean> sent = DeliveryRules.subscriptionsToSend(user.desired(), user.acknowledged(), user.refused());
     if (!sent.isEmpty()) {
       sending.overwrite(FieldChanges.ofSubscriptions(user.userKey(), user.claimedAtMillis(), sent));
     }
@@ -129,51 +160,100 @@ final class DispatchWrites {
   }
 
   /**
-   * What Actito holds after a successful dispatch: the claimed state for the fields it sent, and for
-   * the others what the store knows now — an Actito webhook may have reported a change in flight.
+   * Records what a dispatch got through: the fields Actito took become acknowledged (with the
+   * claimed values; any other field keeps what the store knows now, which an Actito webhook may
+   * have updated while the call was in flight), each refused field becomes a dead letter of its
+   * own, and a field that got through clears its old refusal.
    */
-  private static ConsentState acknowledgedAfter(GroupCommitWriter.Session session, ClaimedUser user) throws SQLException {
-    PreparedStatement read = session.statement(
-        "SELECT acknowledged FROM user_state WHERE integration = ? AND user_key = ?");
+  private static void recordProgress(GroupCommitWriter.Session session, ClaimedUser user, Progress progress, long now)
+      throws SQLException {
+    if (progress.isEmpty() && progress.profileId() == null) {
+      return;
+    }
+    PreparedStatement read = session.statement(READ_ACKNOWLEDGED);
     read.setString(1, user.integration());
     read.setString(2, user.userKey());
-    ConsentState now = ConsentState.empty();
+    ConsentState acknowledged = ConsentState.empty();
+    RecentWrites recent = RecentWrites.empty();
     try (ResultSet rs = read.executeQuery()) {
-      if (rs.next() && rs.getBytes(1) != null) {
-        now = ConsentState.decode(rs.getBytes(1));
+      if (rs.next()) {
+        acknowledged = rs.getBytes(1) == null ? acknowledged : ConsentState.decode(rs.getBytes(1));
+        recent = RecentWritesCodec.decode(rs.getString(2));
       }
     }
-    Map<String, Boolean> sent = sentSubscriptions(user);
-    Map<String, Boolean> reported = new TreeMap<>();
-    now.subscriptions().forEach((name, value) -> {
-      if (!sent.containsKey(name)) {
-        reported.put(name, value);
+    ConsentState after = DeliveryRules.acknowledgedAfter(acknowledged, user.desired(), progress.sentSubscriptions(),
+        progress.sentAttributes());
+    for (String name : progress.sentSubscriptions()) {
+      Boolean value = user.desired().subscription(name);
+      if (value != null) {
+        recent.wrote(name, value, now);
       }
-    });
-    ConsentState acknowledged = user.desired().copy();
-    if (!reported.isEmpty()) {
-      acknowledged.overwrite(FieldChanges.ofSubscriptions(user.userKey(), now.newestChangeMillis(), reported));
+      clearRefused(session, user, DeliveryRules.subscriptionField(name));
     }
-    return acknowledged;
+    for (String name : progress.sentAttributes()) {
+      clearRefused(session, user, DeliveryRules.attributeField(name));
+    }
+    PreparedStatement write = session.statement(WRITE_ACKNOWLEDGED);
+    write.setBytes(1, after.isEmpty() ? null : after.encode());
+    write.setString(2, RecentWritesCodec.encode(recent));
+    setNullableLong(write, 3, progress.profileId());
+    write.setString(4, user.integration());
+    write.setString(5, user.userKey());
+    write.executeUpdate();
+    for (RefusedField refused : progress.refused()) {
+      PreparedStatement insert = session.statement(DEAD_LETTER);
+      insert.setString(1, user.integration());
+      insert.setString(2, ACTITO);
+      insert.setString(3, user.userKey());
+      insert.setString(4, refused.field());
+      insert.setString(5, refused.value());
+      insert.setLong(6, now);
+      insert.setString(7, "field_refused");
+      setNullableInt(insert, 8, refused.status());
+      insert.setString(9, refused.detail() == null ? null : truncate(refused.detail(), 4000));
+      insert.setInt(10, user.attempts() + 1);
+      insert.setBytes(11, null);
+      insert.executeUpdate();
+      log(session, user, now, "field_refused", refused.status(),
+          refused.field() + ": " + (refused.detail() == null ? "refused by Actito" : refused.detail()));
+    }
+  }
+
+  private static void clearRefused(GroupCommitWriter.Session session, ClaimedUser user, String field) throws SQLException {
+    if (!user.refused().containsKey(field)) {
+      return;
+    }
+    PreparedStatement clear = session.statement(CLEAR_REFUSED_FIELD);
+    clear.setString(1, user.integration());
+    clear.setString(2, user.userKey());
+    clear.setString(3, field);
+    clear.executeUpdate();
   }
 
   static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome) throws SQLException {
     long now = System.currentTimeMillis();
     if (outcome instanceof Delivered delivered) {
-      settle(session, user, acknowledgedAfter(session, user), delivered.profileId(), null, false, now);
-      log(session, user, now, "delivered", null,
-          (delivered.profileId() == null ? "" : "profile " + delivered.profileId() + ", ")
-              + user.pendingChanges() + " change(s) in one update");
-      PreparedStatement success = session.statement(LAST_SUCCESS);
-      success.setString(1, user.integration());
-      success.setLong(2, now);
-      success.executeUpdate();
+      Progress progress = delivered.progress();
+      recordProgress(session, user, progress, now);
+      settle(session, user, null, null, progress.refused().isEmpty() ? null
+          : progress.refused().size() + " field(s) refused by Actito", false, now);
+      if (!progress.sentSubscriptions().isEmpty() || !progress.sentAttributes().isEmpty()) {
+        log(session, user, now, "delivered", null,
+            (progress.profileId() == null ? "" : "profile " + progress.profileId() + ", ")
+                + user.pendingChanges() + " change(s) in one update: " + describe(progress));
+        PreparedStatement success = session.statement(LAST_SUCCESS);
+        success.setString(1, user.integration());
+        success.setLong(2, now);
+        success.executeUpdate();
+      }
     } else if (outcome instanceof NothingToSend) {
-      settle(session, user, acknowledgedAfter(session, user), null, null, false, now);
+      // nothing was sent: what Actito holds is what the store already knows
+      settle(session, user, null, null, null, false, now);
     } else if (outcome instanceof NotInActito notInActito) {
       settle(session, user, null, null, "not in Actito: " + notInActito.detail(), false, now);
       log(session, user, now, "not_in_actito", null, notInActito.detail());
     } else if (outcome instanceof Retry retry) {
+      recordProgress(session, user, retry.progress(), now);
       PreparedStatement reschedule = session.statement(RESCHEDULE);
       reschedule.setInt(1, retry.countsAsAttempt() ? 1 : 0);
       reschedule.setString(2, retry.detail());
@@ -211,19 +291,36 @@ final class DispatchWrites {
     settle.executeUpdate();
   }
 
+  /** A whole user's dead letter (all of its pending change gave up), in one direction. */
   static void deadLetter(GroupCommitWriter.Session session, String integration, String direction, String userKey, long now,
       String reason, Integer status, String detail, int attempts, byte[] state) throws SQLException {
     PreparedStatement insert = session.statement(DEAD_LETTER);
     insert.setString(1, integration);
     insert.setString(2, direction);
     insert.setString(3, userKey);
-    insert.setLong(4, now);
-    insert.setString(5, reason);
-    setNullableInt(insert, 6, status);
-    insert.setString(7, detail == null ? null : truncate(detail, 4000));
-    insert.setInt(8, attempts);
-    insert.setBytes(9, state);
+    insert.setString(4, "");
+    insert.setString(5, null);
+    insert.setLong(6, now);
+    insert.setString(7, reason);
+    setNullableInt(insert, 8, status);
+    insert.setString(9, detail == null ? null : truncate(detail, 4000));
+    insert.setInt(10, attempts);
+    insert.setBytes(11, state);
     insert.executeUpdate();
+  }
+
+  private static String describe(Progress progress) {
+    StringBuilder out = new StringBuilder();
+    if (!progress.sentSubscriptions().isEmpty()) {
+      out.append("subscriptions ").append(new java.util.TreeSet<>(progress.sentSubscriptions()));
+    }
+    if (!progress.sentAttributes().isEmpty()) {
+      out.append(out.length() == 0 ? "" : ", ").append("attributes ").append(new java.util.TreeSet<>(progress.sentAttributes()));
+    }
+    if (!progress.refused().isEmpty()) {
+      out.append(out.length() == 0 ? "" : ", ").append(progress.refused().size()).append(" refused");
+    }
+    return out.toString();
   }
 
   static void log(GroupCommitWriter.Session session, ClaimedUser user, long now, String outcome, Integer status, String detail)

@@ -94,8 +94,8 @@ final class OperatorQueries {
   static List<DeadLetterEntry> deadLetters(Connection c, String integration, String userKey) throws SQLException {
     List<DeadLetterEntry> out = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT user_key, created_at, reason, status, detail, attempts, direction FROM dead_letter"
-            + " WHERE integration = ? AND user_key = ? ORDER BY direction")) {
+        "SELECT user_key, created_at, reason, status, detail, attempts, direction, field, value FROM dead_letter"
+            + " WHERE integration = ? AND user_key = ? AND discarded = 0 ORDER BY direction, field")) {
       s.setString(1, integration);
       s.setString(2, userKey);
       try (ResultSet rs = s.executeQuery()) {
@@ -111,14 +111,14 @@ final class OperatorQueries {
       throws SQLException {
     List<PendingDidomiWrite> out = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT delivery_key, subscriptions, created_at, next_attempt_at, attempts, last_error, dead FROM didomi_outbox"
-            + " WHERE integration = ? AND user_key = ? ORDER BY id")) {
+        "SELECT delivery_key, subscriptions, created_at, next_attempt_at, attempts, last_error, dead, verify FROM didomi_outbox"
+            + " WHERE integration = ? AND user_key = ? AND done = 0 ORDER BY id")) {
       s.setString(1, integration);
       s.setString(2, userKey);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           out.add(new PendingDidomiWrite(rs.getString(1), rs.getString(2), rs.getLong(3), nullableLong(rs, 4),
-              rs.getInt(5), rs.getString(6), rs.getInt(7) != 0));
+              rs.getInt(5), rs.getString(6), rs.getInt(7) != 0, rs.getInt(8) != 0));
         }
       }
     }
@@ -128,8 +128,8 @@ final class OperatorQueries {
   static List<DeadLetterEntry> deadLetters(Connection c, String integration, int offset, int limit) throws SQLException {
     List<DeadLetterEntry> out = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT user_key, created_at, reason, status, detail, attempts, direction FROM dead_letter WHERE integration = ?"
-            + " ORDER BY created_at, user_key, direction LIMIT ? OFFSET ?")) {
+        "SELECT user_key, created_at, reason, status, detail, attempts, direction, field, value FROM dead_letter"
+            + " WHERE integration = ? AND discarded = 0 ORDER BY created_at, user_key, direction, field LIMIT ? OFFSET ?")) {
       s.setString(1, integration);
       s.setInt(2, limit);
       s.setInt(3, offset);
@@ -144,8 +144,10 @@ final class OperatorQueries {
 
   private static DeadLetterEntry deadLetter(String integration, ResultSet rs) throws SQLException {
     Long status = nullableLong(rs, 4);
-    return new DeadLetterEntry(integration, rs.getString(7), rs.getString(1), rs.getLong(2), rs.getString(3),
-        status == null ? null : status.intValue(), rs.getString(5), rs.getInt(6));
+    String field = rs.getString(8);
+    return new DeadLetterEntry(integration, rs.getString(7), rs.getString(1), field == null || field.isEmpty() ? null : field,
+        rs.getString(9), rs.getLong(2), rs.getString(3), status == null ? null : status.intValue(), rs.getString(5),
+        rs.getInt(6));
   }
 
   static IntegrationBacklog backlog(Connection c, String integration) throws SQLException {
@@ -161,7 +163,8 @@ final class OperatorQueries {
       }
     }
     long dead;
-    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM dead_letter WHERE integration = ?")) {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT COUNT(*) FROM dead_letter WHERE integration = ? AND discarded = 0")) {
       s.setString(1, integration);
       try (ResultSet rs = s.executeQuery()) {
         rs.next();

@@ -156,8 +156,10 @@ public final class SqliteConsentStore implements ConsentStore {
     if (webhook.changes().isEmpty()) {
       return IngestOutcome.ACCEPTED; // kept for audit; changes nothing (pending, other regulation, ...)
     }
+    // a Didomi webhook may only echo the gateway's own write-back: that carries no choice of its own
     FieldChanges changes = !webhook.writesBack() ? webhook.changes()
-        : webhook.changes().withoutSubscriptions(DidomiWrites.pendingSubscriptions(session, webhook.integration(), webhook.userKey()));
+        : DidomiWrites.withoutEchoes(session, webhook.integration(), webhook.userKey(), webhook.changes(),
+            webhook.receivedAtMillis());
     PreparedStatement read = session.statement(READ_DESIRED);
     read.setString(1, webhook.integration());
     read.setString(2, webhook.userKey());
@@ -191,7 +193,7 @@ public final class SqliteConsentStore implements ConsentStore {
   // are dispatched again at once instead of when the lease would have expired.
   private static void releaseLeases(Connection connection) throws SQLException {
     try (PreparedStatement release = connection.prepareStatement(
-            "UPDATE user_state SET leased = 0, next_attempt_at = ? WHERE leased = 1");
+            "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE leased = 1");
         PreparedStatement releaseWrites = connection.prepareStatement(
             "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased = 1")) {
       release.setLong(1, System.currentTimeMillis());

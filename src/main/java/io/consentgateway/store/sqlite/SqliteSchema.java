@@ -19,9 +19,47 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   private SqliteSchema() {}
+
+  /**
+   * Version 3: a dead letter can hold one refused field of a user (the rest of the user's changes
+   * go on); users remember their recent writes to Actito, so a late echo is not taken for a
+   * change; write-backs to Didomi are kept once written, until their echo has come back, and can
+   * wait for Actito to be read before they count.
+   */
+  private static void fieldLevelOutcomes(Statement statement) throws SQLException {
+    statement.execute("ALTER TABLE user_state ADD COLUMN recent_writes TEXT");
+    statement.execute("""
+        CREATE TABLE dead_letter_v3 (
+          integration TEXT    NOT NULL,
+          direction   TEXT    NOT NULL,
+          user_key    TEXT    NOT NULL,
+          field       TEXT    NOT NULL DEFAULT '',
+          value       TEXT,
+          created_at  INTEGER NOT NULL,
+          reason      TEXT    NOT NULL,
+          status      INTEGER,
+          detail      TEXT,
+          attempts    INTEGER NOT NULL,
+          state       BLOB,
+          discarded   INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (integration, direction, user_key, field)
+        )""");
+    statement.execute("""
+        INSERT INTO dead_letter_v3 (integration, direction, user_key, created_at, reason, status, detail, attempts, state)
+        SELECT integration, direction, user_key, created_at, reason, status, detail, attempts, state FROM dead_letter""");
+    statement.execute("DROP TABLE dead_letter");
+    statement.execute("ALTER TABLE dead_letter_v3 RENAME TO dead_letter");
+    statement.execute("ALTER TABLE didomi_outbox ADD COLUMN verify INTEGER NOT NULL DEFAULT 0");
+    statement.execute("ALTER TABLE didomi_outbox ADD COLUMN done INTEGER NOT NULL DEFAULT 0");
+    statement.execute("ALTER TABLE didomi_outbox ADD COLUMN written_at INTEGER");
+    statement.execute("ALTER TABLE didomi_outbox ADD COLUMN echoed TEXT");
+    statement.execute("DROP INDEX didomi_outbox_due");
+    statement.execute(
+        "CREATE INDEX didomi_outbox_due ON didomi_outbox (integration, next_attempt_at) WHERE dead = 0 AND done = 0");
+  }
 
   static void migrate(Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement()) {
@@ -125,6 +163,10 @@ final class SqliteSchema {
       if (version < 2) {
         rekeyInbox(connection);
         statement.execute("PRAGMA user_version = 2");
+      }
+      if (version < 3) {
+        fieldLevelOutcomes(statement);
+        statement.execute("PRAGMA user_version = 3");
       }
       connection.commit();
     }

@@ -49,10 +49,10 @@ class SqliteSchemaMigrationTest {
     try (Connection connection = SqliteConsentStore.connect(file)) {
       SqliteSchema.migrate(connection);
     }
-    // then it is version 2 and every key is the one today's parsers give the stored body
+    // then it is the current version and every key is the one today's parsers give the stored body
     DidomiWebhookParser didomi = new DidomiWebhookParser();
     ActitoWebhookParser actito = new ActitoWebhookParser("customerId");
-    assertThat(userVersion(file)).isEqualTo(2);
+    assertThat(userVersion(file)).isEqualTo(SqliteSchema.VERSION);
     assertThat(keyOf(file, 1)).isEqualTo(didomi.parse(utf8(ANONYMOUS_EVENT)).dedupKey())
         .isNotEqualTo("event.created:-:0:" + at("2026-11-20T09:00:00Z") + ":confirmed");
     assertThat(keyOf(file, 2)).isEqualTo(didomi.parse(Examples.didomi("user.updated.json")).dedupKey())
@@ -66,7 +66,7 @@ class SqliteSchemaMigrationTest {
   }
 
   @Test
-  void migrationRunsOnceAndLeavesAVersionTwoFileAlone() throws Exception {
+  void migrationRunsOnceAndLeavesAMigratedFileAlone() throws Exception {
     Path file = dir.resolve("gateway.db");
     writeVersionOneStore(file);
     try (Connection connection = SqliteConsentStore.connect(file)) {
@@ -78,8 +78,41 @@ class SqliteSchemaMigrationTest {
       SqliteSchema.migrate(connection);
     }
 
-    assertThat(userVersion(file)).isEqualTo(2);
+    assertThat(userVersion(file)).isEqualTo(SqliteSchema.VERSION);
     assertThat(keyOf(file, 1)).isEqualTo(migrated);
+  }
+
+  @Test
+  void deadLettersAndWriteBacksOfAVersionOneFileSurviveAsWholeUserLettersAndQueuedWrites() throws Exception {
+    Path file = dir.resolve("gateway.db");
+    writeVersionOneStore(file);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO dead_letter (integration, direction, user_key, created_at, reason, status, detail, attempts)"
+          + " VALUES ('acme', 'actito', 'ann', 5, 'rejected', 400, 'no', 3)");
+      s.execute("INSERT INTO didomi_outbox (integration, user_key, delivery_key, subscriptions, created_at, next_attempt_at)"
+          + " VALUES ('acme', 'bob', 'hook:0', '{\"Newsletter\":false}', 7, 7)");
+    }
+
+    try (Connection connection = SqliteConsentStore.connect(file)) {
+      SqliteSchema.migrate(connection);
+    }
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()); Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT field, reason, status, attempts, discarded FROM dead_letter WHERE user_key = 'ann'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEmpty(); // a whole user's letter, as before
+        assertThat(rs.getString(2)).isEqualTo("rejected");
+        assertThat(rs.getInt(3)).isEqualTo(400);
+        assertThat(rs.getInt(4)).isEqualTo(3);
+        assertThat(rs.getInt(5)).isZero();
+      }
+      try (ResultSet rs = s.executeQuery("SELECT verify, done, written_at FROM didomi_outbox WHERE user_key = 'bob'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isZero();
+        assertThat(rs.getInt(2)).isZero(); // still queued
+        assertThat(rs.getObject(3)).isNull();
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,85 @@
+package io.consentgateway.mapping;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The rules of the write-back to Didomi that every store applies (guarantees 3 and 9), plain Java:
+ * which values of a queued write-back are still the newest, and which values of a Didomi webhook
+ * are only the echo of the gateway's own write-back.
+ *
+ * <p>A write-back carries the values Actito reported, stamped with their arrival. A newer change
+ * of the same field — from Didomi at its own timestamp, or a later Actito change — overtakes it:
+ * the overtaken value is dropped, never sent. A Didomi webhook that reports, for a field, the
+ * value the gateway is writing or wrote back a moment ago is that write's echo: it carries no
+ * choice of its own, and must not count at Didomi's (later) time, where it would overtake an Actito
+ * change queued behind it.
+ */
+public final class WriteBackRules {
+
+  /** How long after a write-back its echo may still come back from Didomi (also its retention). */
+  public static final long ECHO_WINDOW_MILLIS = 60 * 60 * 1000L;
+
+  /** Tolerance between Didomi's clock and the gateway's when placing an echo after its write. */
+  public static final long CLOCK_SKEW_MILLIS = 2 * 60 * 1000L;
+
+  private WriteBackRules() {}
+
+  /**
+   * The values of a write-back stamped {@code stampMillis} that are still the newest: those the
+   * user's merged state holds at that very stamp. The others were overtaken.
+   */
+  public static Map<String, Boolean> current(Map<String, Boolean> values, long stampMillis, ConsentState desired) {
+    Map<String, Boolean> current = new LinkedHashMap<>();
+    values.forEach((name, value) -> {
+      if (value.equals(desired.subscription(name)) && desired.subscriptionMillis(name) == stampMillis) {
+        current.put(name, value);
+      }
+    });
+    return current;
+  }
+
+  /**
+   * A write-back to Didomi in flight ({@code writtenAtMillis} null) or written, whose echo may come:
+   * its values, and the fields whose echo already came.
+   */
+  public record Sent(long id, Map<String, Boolean> values, Set<String> echoed, Long writtenAtMillis) {
+    public Sent {
+      values = Map.copyOf(values);
+      echoed = Set.copyOf(echoed);
+    }
+  }
+
+  /**
+   * The subscriptions of {@code change} (a Didomi webhook's changed fields, observations aside)
+   * that echo one of the write-backs {@code sent}, oldest first: same field, same value, not echoed
+   * yet, and Didomi's change not older than the write (give or take {@link #CLOCK_SKEW_MILLIS}).
+   * Each write-back's field echoes once. Answers, per write-back id, the fields it echoed.
+   */
+  public static Map<Long, Set<String>> echoes(FieldChanges change, List<Sent> sent) {
+    Objects.requireNonNull(change, "change");
+    Map<Long, Set<String>> echoed = new HashMap<>();
+    for (int i = 0; i < change.subscriptionCount(); i++) {
+      if (change.subscriptionObserved(i)) {
+        continue;
+      }
+      String name = change.subscriptionName(i);
+      boolean value = change.subscribes(i);
+      for (Sent write : sent) {
+        Set<String> taken = echoed.getOrDefault(write.id(), Set.of());
+        if (Boolean.valueOf(value).equals(write.values().get(name)) && !write.echoed().contains(name)
+            && !taken.contains(name)
+            && (write.writtenAtMillis() == null || change.timestampMillis() >= write.writtenAtMillis() - CLOCK_SKEW_MILLIS)) {
+          echoed.computeIfAbsent(write.id(), k -> new HashSet<>()).add(name);
+          break;
+        }
+      }
+    }
+    return echoed;
+  }
+}
