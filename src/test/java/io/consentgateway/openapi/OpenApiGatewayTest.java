@@ -330,6 +330,8 @@ class OpenApiGatewayTest {
     String contentType = response.headers().firstValue("Content-Type").map(type -> type.split(";")[0].trim()).orElse(null);
     Set<String> declared = OpenApiSpec.declaredMediaTypes(
         document, method.toLowerCase(), operation.getOpenAPIPath(), response.statusCode());
+    assertThat(declared).as("the document declares %d for %s (%s %s), body %s", response.statusCode(),
+        operation.getOperationId(), method, path, response.body()).isNotNull();
     if (declared.isEmpty()) {
       assertThat(response.body()).as("%s %s → %d has no body", method, path, response.statusCode()).isEmpty();
     } else {

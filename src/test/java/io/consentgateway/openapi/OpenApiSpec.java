@@ -171,11 +171,16 @@ final class OpenApiSpec {
 
   /**
    * The media types the document declares for {@code status} of the operation at {@code method}
-   * (lower case) and {@code path} (the document's template); empty when that answer has no body.
+   * (lower case) and {@code path} (the document's template); empty when that answer has no body,
+   * null when the document does not declare that status for the operation.
    */
   static Set<String> declaredMediaTypes(JsonObject document, String method, String path, int status) {
-    JsonObject response = deref(document, document.getJsonObject("paths").getJsonObject(path)
-        .getJsonObject(method).getJsonObject("responses").getJsonObject(Integer.toString(status)));
+    JsonObject declared = document.getJsonObject("paths").getJsonObject(path)
+        .getJsonObject(method).getJsonObject("responses").getJsonObject(Integer.toString(status));
+    if (declared == null) {
+      return null;
+    }
+    JsonObject response = deref(document, declared);
     JsonObject content = response.getJsonObject("content");
     return content == null ? Set.of() : new TreeSet<>(content.fieldNames());
   }
