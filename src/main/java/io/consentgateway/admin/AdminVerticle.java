@@ -5,11 +5,15 @@ import io.consentgateway.http.JsonErrors;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,11 +24,15 @@ import java.util.function.Supplier;
  */
 public final class AdminVerticle extends VerticleBase {
 
+  /** The OpenAPI document of both ports, in the jar; served at {@code GET /admin/openapi.yaml}. */
+  public static final String OPENAPI_RESOURCE = "openapi/consent-gateway.yaml";
+
   private final AdminConfig config;
   private final PrometheusMeterRegistry registry;
   private final Supplier<JsonObject> readiness;
   private final Consumer<Router> adminRoutes;
   private HttpServer server;
+  private Router router;
 
   /**
    * @param readiness answers the readiness document; {@code "status": "UP"} means ready
@@ -40,7 +48,8 @@ public final class AdminVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    Buffer openApi = openApiDocument();
+    router = Router.router(vertx);
     JsonErrors.install(router);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
@@ -48,6 +57,10 @@ public final class AdminVerticle extends VerticleBase {
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(registry.scrape()));
     router.route("/admin/*").handler(this::guard);
+    // behind the guard like the rest of /admin/*: operator tools fetch it with the same token
+    router.get("/admin/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/yaml")
+        .end(openApi));
     adminRoutes.accept(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
     return server.requestHandler(router).listen();
@@ -60,6 +73,22 @@ public final class AdminVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The routes this listener serves, once started (the OpenAPI coverage test reads them). */
+  public Router router() {
+    return router;
+  }
+
+  private static Buffer openApiDocument() {
+    try (InputStream in = AdminVerticle.class.getClassLoader().getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the class path");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void ready(RoutingContext ctx) {

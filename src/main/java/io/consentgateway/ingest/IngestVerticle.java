@@ -65,6 +65,7 @@ public final class IngestVerticle extends VerticleBase {
   private final ClientRegistry clients;
   private AccessTokens tokens;
   private HttpServer server;
+  private Router router;
 
   /**
    * @param parser shared by every instance (thread-safe)
@@ -96,7 +97,7 @@ public final class IngestVerticle extends VerticleBase {
   public Future<?> start() {
     // One token verifier per instance: the JWT signer's MAC is not shared across event loops.
     tokens = new AccessTokens(vertx, signingKey, config.auth().tokenTtlSeconds());
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     JsonErrors.install(router);
     router.post("/oauth/token")
         .handler(BodyHandler.create(false).setBodyLimit(16 * 1024))
@@ -127,6 +128,11 @@ public final class IngestVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The routes this listener serves, once started (the OpenAPI coverage test reads them). */
+  public Router router() {
+    return router;
   }
 
   private void checkSourceAddress(RoutingContext ctx) {
