@@ -73,10 +73,12 @@ public final class ActitoWebhookParser {
   public ActitoWebhook parse(byte[] body) {
     Envelope envelope = envelope(body);
     List<ActitoProfileChange> changes = new ArrayList<>(envelope.profiles().size());
+    List<byte[]> payloads = new ArrayList<>(envelope.profiles().size());
     for (int i = 0; i < envelope.profiles().size(); i++) {
       changes.add(profile(envelope, i, body));
+      payloads.add(payload(envelope, i));
     }
-    return new ActitoWebhook(envelope.id(), changes);
+    return new ActitoWebhook(envelope.id(), changes, payloads);
   }
 
   /**
@@ -169,6 +171,19 @@ public final class ActitoWebhookParser {
         userKey,
         subscriptions(data.get("subscriptions"), where),
         ActitoProfileChange.deliveryKey(envelope.id(), index, userKey, body));
+  }
+
+  private static byte[] payload(Envelope envelope, int index) {
+    var node = JSON.createObjectNode();
+    if (envelope.id() != null) {
+      node.put("id", envelope.id());
+    }
+    node.set("data", envelope.profiles().get(index));
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   // the id only helps logs and the caller's cache: an unreadable one is treated as absent

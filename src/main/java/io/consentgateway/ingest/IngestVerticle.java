@@ -249,7 +249,8 @@ public final class IngestVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     List<Future<IngestOutcome>> stored = new ArrayList<>();
     int skipped = 0;
-    for (ActitoProfileChange change : webhook.changes()) {
+    for (int index = 0; index < webhook.changes().size(); index++) {
+      ActitoProfileChange change = webhook.changes().get(index);
       Map<String, Boolean> subscriptions = new LinkedHashMap<>();
       change.subscriptions().forEach((name, value) -> {
         if (mapped.contains(name)) {
@@ -262,8 +263,9 @@ public final class IngestVerticle extends VerticleBase {
         metrics.count(integrationId, "actito", "skipped", reason);
         continue;
       }
+      // each profile's own part of the push: a bulk push is stored once, not once per profile
       stored.add(store.ingestActito(new ActitoSubscriptionChange(integrationId, change.deliveryKey(),
-          change.organizationUserId(), change.profileId(), subscriptions, now, body)));
+          change.organizationUserId(), change.profileId(), subscriptions, now, webhook.payload(index))));
     }
     int skippedChanges = skipped;
     Future.all(stored).onComplete(all -> {

@@ -71,6 +71,29 @@ class ActitoWebhookIngestTest {
   }
 
   @Test
+  void aBulkPushIsStoredOnceWithEachProfileOnlyInItsOwnRow() {
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      data.append(i == 0 ? "" : ",").append("""
+          {"profileId": %d, "customerId": "bulk-%d@example.com", "subscriptions": [{"name": "Newsletter", "subscribe": false}]}"""
+          .formatted(9000 + i, i));
+    }
+    String push = "{\"id\": \"bulk-once\", \"data\": [" + data + "]}";
+
+    assertThat(new JsonObject(http.postActito("acme", "X-Authorization", SECRET, push).body()).getInteger("accepted"))
+        .isEqualTo(50);
+
+    // 50 rows, one per profile, together about the size of the push: not 50 copies of it
+    assertThat(store.count("SELECT COUNT(*) FROM webhook_inbox WHERE source = 'ACTITO' AND user_key LIKE 'bulk-%'"))
+        .isEqualTo(50);
+    long stored = store.count("SELECT SUM(LENGTH(body)) FROM webhook_inbox WHERE source = 'ACTITO' AND user_key LIKE 'bulk-%'");
+    assertThat(stored).isLessThan(push.length() * 2L);
+    // and each row holds only its own person's data
+    assertThat(store.strings("SELECT CAST(body AS TEXT) FROM webhook_inbox WHERE user_key = 'bulk-7@example.com'"))
+        .singleElement().satisfies(body -> assertThat(body).contains("bulk-7@example.com").doesNotContain("bulk-8@"));
+  }
+
+  @Test
   void wrongOrMissingSecretIsRefusedWith401AndStoresNothing() {
     long before = store.inboxRows();
 
