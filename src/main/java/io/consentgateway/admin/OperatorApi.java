@@ -45,6 +45,7 @@ public final class OperatorApi implements Consumer<Router> {
   public void accept(Router router) {
     String base = "/admin/integrations/:id";
     router.get(base + "/users/:user").handler(ctx -> withIntegration(ctx, this::user));
+    router.delete(base + "/users/:user").handler(ctx -> withIntegration(ctx, this::erase));
     router.get(base + "/dead-letters").handler(ctx -> withIntegration(ctx, this::deadLetters));
     router.post(base + "/dead-letters/replay").handler(ctx -> withIntegration(ctx, this::replay));
     router.delete(base + "/dead-letters/:user").handler(ctx -> withIntegration(ctx, this::discard));
@@ -71,6 +72,20 @@ public final class OperatorApi implements Consumer<Router> {
     answer(ctx, store.user(integration.id(), userKey, HISTORY)
             .map(found -> found.map(user -> userJson(user, integration)).orElse(null)),
         "no webhook was ever stored for user '" + userKey + "'");
+  }
+
+  // guarantee 13: a person asked to be forgotten; Actito's own profile is Actito's to delete
+  private void erase(RoutingContext ctx, IntegrationDispatch integration) {
+    String userKey = ctx.pathParam("user");
+    store.eraseUser(integration.id(), userKey).onComplete(erased -> {
+      if (erased.failed()) {
+        JsonErrors.send(ctx, 503, "unavailable", "the store cannot take the erasure now; retry");
+      } else if (erased.result() == 0) {
+        JsonErrors.send(ctx, 404, "not_found", "the gateway holds nothing on user '" + userKey + "'");
+      } else {
+        AdminVerticle.json(ctx, 200, new JsonObject().put("erased", userKey).put("rows", erased.result()));
+      }
+    });
   }
 
   private JsonObject userJson(UserRecord user, IntegrationDispatch integration) {

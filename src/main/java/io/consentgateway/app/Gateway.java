@@ -30,6 +30,7 @@ import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.RetentionPruner;
 import io.consentgateway.store.sqlite.SqliteConsentStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -44,6 +45,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -76,6 +78,7 @@ public final class Gateway {
   private final Map<String, DidomiSandbox> didomiSandboxes = new LinkedHashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private DispatchScheduler scheduler;
+  private RetentionPruner retention;
   private volatile boolean ready;
   private volatile boolean stopping;
   private String ingestDeployment;
@@ -156,6 +159,11 @@ public final class Gateway {
           lanes.addAll(writeBacks.values());
           return vertx.deployVerticle(() -> new DispatchVerticle(lanes, index[0]++, cores),
               new DeploymentOptions().setInstances(cores));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          retention = new RetentionPruner(store, config.store().retentionDays(), Clock.systemUTC(), registry);
+          return vertx.deployVerticle(retention);
         })
         .compose(id -> {
           deployments.add(id);
@@ -354,6 +362,11 @@ public final class Gateway {
   /** The bundled Didomi sandbox of an integration, when its {@code didomiApi.baseUrl} is {@code sandbox}. */
   public DidomiSandbox didomiSandbox(String integration) {
     return didomiSandboxes.get(integration);
+  }
+
+  /** The background pruning of old raw webhooks and history (store.retentionDays). */
+  public RetentionPruner retention() {
+    return retention;
   }
 
   public IntegrationDispatch dispatch(String integration) {

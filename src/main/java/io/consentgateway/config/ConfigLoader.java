@@ -134,7 +134,7 @@ public final class ConfigLoader {
     AdminConfig admin = new AdminConfig(
         a.string("host", "127.0.0.1"), a.integer("port", 9090, 0, 65535), a.secret("token"));
 
-    ConfigNode st = root.section("store").allowOnly("type", "path", "queueCapacity", "maxBatch");
+    ConfigNode st = root.section("store").allowOnly("type", "path", "queueCapacity", "maxBatch", "retentionDays");
     String storeType = st.string("type", "sqlite");
     if (!storeType.equals("sqlite")) {
       throw new ConfigException(st.key("type"), "only 'sqlite' is supported by this build, got '" + storeType + "'");
@@ -143,7 +143,9 @@ public final class ConfigLoader {
         storeType,
         st.string("path", "data/gateway.db"),
         st.integer("queueCapacity", 10_000, 1, 10_000_000),
-        st.integer("maxBatch", 512, 1, 100_000));
+        st.integer("maxBatch", 512, 1, 100_000),
+        // at least a day: Didomi redelivers a webhook for about five minutes, Actito a little longer
+        st.integer("retentionDays", 30, 1, 3650));
 
     ConfigNode au = root.section("auth").allowOnly("tokenTtlSeconds", "signingKey", "clients", "allowedIps");
     List<OAuthClient> clients = au.list("clients", c -> {

@@ -38,7 +38,8 @@ public record GatewayConfig(
    * The durable store. {@code queueCapacity} bounds the writes waiting for the writer thread (beyond
    * it ingest answers 503), {@code maxBatch} bounds how many go in one transaction.
    */
-  public record StoreConfig(String type, String path, int queueCapacity, int maxBatch) {}
+  /** {@code retentionDays}: raw webhooks and history older than this are pruned. */
+  public record StoreConfig(String type, String path, int queueCapacity, int maxBatch, int retentionDays) {}
 
   /** How Didomi authenticates to us: OAuth 2.0 client credentials. */
   public record AuthConfig(

@@ -22,10 +22,21 @@ public record IntegrationConfig(
 
   public record DidomiConfig(String organizationId, String regulation) {}
 
-  /** What a {@code user.deleted} webhook does to the user's Actito subscriptions. */
+  /**
+   * What a {@code user.deleted} webhook does: to the user's Actito subscriptions ({@code
+   * unsubscribeAll}) and to what the gateway holds on the user ({@code erase}: state, history, raw
+   * webhooks, dead letters and queued writes are deleted; {@code unsubscribeAllAndErase}: once the
+   * unsubscribe has reached Actito).
+   */
   public enum OnUserDeleted {
     IGNORE,
-    UNSUBSCRIBEALL
+    UNSUBSCRIBEALL,
+    ERASE,
+    UNSUBSCRIBEALLANDERASE;
+
+    public boolean unsubscribes() {
+      return this == UNSUBSCRIBEALL || this == UNSUBSCRIBEALLANDERASE;
+    }
   }
 
   /**

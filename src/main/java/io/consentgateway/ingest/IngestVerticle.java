@@ -203,7 +203,8 @@ public final class IngestVerticle extends VerticleBase {
     FieldChanges changes = mappers.get(integration.id()).changesFor(change);
     InboundWebhook webhook = new InboundWebhook(
         integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
-        change.type().wireName(), System.currentTimeMillis(), body, changes, integration.bidirectional().enabled());
+        change.type().wireName(), System.currentTimeMillis(), body, changes, integration.bidirectional().enabled(),
+        erasure(integration, change));
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();
@@ -213,6 +214,21 @@ public final class IngestVerticle extends VerticleBase {
         unavailable(ctx, integration.id(), stored.cause());
       }
     });
+  }
+
+  // what a user.deleted asks of the gateway's own data on the user (onUserDeleted)
+  private static InboundWebhook.Erasure erasure(IntegrationConfig integration, DidomiChange change) {
+    if (change.type() != DidomiChange.Type.USER_DELETED) {
+      return InboundWebhook.Erasure.NONE;
+    }
+    if (integration.onUserDeleted() == null) {
+      return InboundWebhook.Erasure.NONE;
+    }
+    return switch (integration.onUserDeleted()) {
+      case ERASE -> InboundWebhook.Erasure.NOW;
+      case UNSUBSCRIBEALLANDERASE -> InboundWebhook.Erasure.AFTER_DELIVERY;
+      default -> InboundWebhook.Erasure.NONE;
+    };
   }
 
   private void authenticateActito(RoutingContext ctx) {

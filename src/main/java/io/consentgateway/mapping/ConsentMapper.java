@@ -90,7 +90,7 @@ public final class ConsentMapper {
       case EVENT_DELETED:
         return FieldChanges.none();
       case USER_DELETED:
-        return onUserDeleted == OnUserDeleted.UNSUBSCRIBEALL ? unsubscribeAll(change) : FieldChanges.none();
+        return onUserDeleted.unsubscribes() ? unsubscribeAll(change) : FieldChanges.none();
       default:
         break;
     }

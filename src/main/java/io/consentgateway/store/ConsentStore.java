@@ -62,6 +62,19 @@ public interface ConsentStore {
 
   Future<IntegrationBacklog> backlog(String integration);
 
+  /**
+   * Deletes everything the store holds on the user: state, history, raw webhooks, dead letters,
+   * queued write-backs; answers how many rows went (0: nothing was known of the user). A dispatch
+   * of the user in flight records nothing afterwards.
+   */
+  Future<Integer> eraseUser(String integration, String userKey);
+
+  /**
+   * Deletes up to {@code batch} raw webhooks and history lines older than {@code cutoffMillis},
+   * oldest first, in one short transaction; answers how many (fewer than {@code batch}: done for now).
+   */
+  Future<Integer> prune(long cutoffMillis, int batch);
+
   /** Persists an operator's pause, so that it survives a restart. */
   Future<Void> setPaused(String integration, boolean paused);
 

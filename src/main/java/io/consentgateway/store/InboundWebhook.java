@@ -20,7 +20,24 @@ public record InboundWebhook(
     long receivedAtMillis,
     byte[] body,
     FieldChanges changes,
-    boolean writesBack) {
+    boolean writesBack,
+    Erasure erasure) {
+
+  /**
+   * What the webhook asks of the gateway's own data on the user: nothing; to erase it at once (a
+   * {@code user.deleted} under {@code onUserDeleted: erase}); or to erase it once its changes
+   * reached Actito ({@code unsubscribeAllAndErase}).
+   */
+  public enum Erasure {
+    NONE,
+    NOW,
+    AFTER_DELIVERY
+  }
+
+  public InboundWebhook(String integration, WebhookSource source, String dedupKey, String userKey, String type,
+      long receivedAtMillis, byte[] body, FieldChanges changes, boolean writesBack) {
+    this(integration, source, dedupKey, userKey, type, receivedAtMillis, body, changes, writesBack, Erasure.NONE);
+  }
 
   public InboundWebhook {
     Objects.requireNonNull(integration, "integration");
@@ -30,5 +47,6 @@ public record InboundWebhook(
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(body, "body");
     Objects.requireNonNull(changes, "changes");
+    Objects.requireNonNull(erasure, "erasure");
   }
 }

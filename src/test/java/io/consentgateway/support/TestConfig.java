@@ -31,6 +31,7 @@ public final class TestConfig {
   private int callsPerMinute = 100_000;
   private String dispatchYaml = "{ initialBackoffMs: 50, maxBackoffMs: 500, maxAttempts: 25 }";
   private long breakerResetMs = 500;
+  private int retentionDays = 30;
 
   public TestConfig(Path dir) {
     this.storePath = dir.resolve("gateway.db");
@@ -78,6 +79,11 @@ public final class TestConfig {
     return this;
   }
 
+  public TestConfig retentionDays(int days) {
+    this.retentionDays = days;
+    return this;
+  }
+
   public TestConfig dispatch(String yamlMapping) {
     this.dispatchYaml = yamlMapping;
     return this;
@@ -99,7 +105,7 @@ public final class TestConfig {
     return """
         server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d }
         admin: { host: 127.0.0.1, port: %d, token: "%s" }
-        store: { type: sqlite, path: "%s", queueCapacity: %d, maxBatch: %d }
+        store: { type: sqlite, path: "%s", queueCapacity: %d, maxBatch: %d, retentionDays: %d }
         auth:
           tokenTtlSeconds: 3600
           signingKey: "${SIGNING_KEY}"
@@ -123,7 +129,7 @@ public final class TestConfig {
               - { subscription: Newsletter, purpose: newsletter }
               - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
         %s
-        """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch,
+        """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
             CLIENT_ID, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
             extraIntegrationYaml.indent(4));
   }

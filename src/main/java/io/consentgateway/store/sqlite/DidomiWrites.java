@@ -111,6 +111,9 @@ final class DidomiWrites {
   }
 
   static IngestOutcome ingest(GroupCommitWriter.Session session, ActitoSubscriptionChange change) throws SQLException {
+    if (UserErasure.recentlyErased(session, change.integration(), change.userKey(), change.receivedAtMillis())) {
+      return IngestOutcome.ECHO; // the person was just forgotten: its own echo must not bring it back
+    }
     if (!SqliteConsentStore.storeInInbox(session, change.integration(), "actito:" + change.deliveryKey(),
         WebhookSource.ACTITO, "actito.subscriptions", change.userKey(), change.receivedAtMillis(), change.body())) {
       return IngestOutcome.DUPLICATE;
@@ -304,6 +307,13 @@ final class DidomiWrites {
   static Void record(GroupCommitWriter.Session session, ClaimedDidomiWrite write, DidomiWriteOutcome outcome)
       throws SQLException {
     long now = System.currentTimeMillis();
+    PreparedStatement leased = session.statement("SELECT 1 FROM didomi_outbox WHERE id = ? AND leased = 1");
+    leased.setLong(1, write.id());
+    try (ResultSet rs = leased.executeQuery()) {
+      if (!rs.next()) {
+        return null; // the user was erased meanwhile: nothing of it may come back
+      }
+    }
     if (outcome instanceof DidomiWriteOutcome.Written written) {
       // kept until its echo came back from Didomi (or the echo window passed)
       PreparedStatement done = session.statement(

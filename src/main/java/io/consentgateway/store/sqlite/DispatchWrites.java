@@ -230,8 +230,42 @@ final class DispatchWrites {
     clear.executeUpdate();
   }
 
+  private static final String STILL_LEASED =
+      "SELECT erase_after_delivery FROM user_state WHERE integration = ? AND user_key = ? AND leased = 1";
+
+  private static final String SETTLED_FOR_ERASURE =
+      "SELECT 1 FROM user_state WHERE integration = ? AND user_key = ? AND dirty_since IS NULL AND erase_after_delivery = 1"
+          + " AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.integration = user_state.integration"
+          + "   AND d.user_key = user_state.user_key AND d.discarded = 0)";
+
   static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome) throws SQLException {
     long now = System.currentTimeMillis();
+    PreparedStatement leased = session.statement(STILL_LEASED);
+    leased.setString(1, user.integration());
+    leased.setString(2, user.userKey());
+    boolean eraseAfter;
+    try (ResultSet rs = leased.executeQuery()) {
+      if (!rs.next()) {
+        return null; // erased meanwhile (or the lease was released): nothing of the user may come back
+      }
+      eraseAfter = rs.getInt(1) != 0;
+    }
+    recordLeased(session, user, outcome, now);
+    if (eraseAfter) {
+      PreparedStatement settled = session.statement(SETTLED_FOR_ERASURE);
+      settled.setString(1, user.integration());
+      settled.setString(2, user.userKey());
+      try (ResultSet rs = settled.executeQuery()) {
+        if (rs.next()) {
+          UserErasure.erase(session, user.integration(), user.userKey()); // Actito has the unsubscribe: forget the user
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void recordLeased(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
+      throws SQLException {
     if (outcome instanceof Delivered delivered) {
       Progress progress = delivered.progress();
       recordProgress(session, user, progress, now);
@@ -269,7 +303,6 @@ final class DispatchWrites {
       settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
       log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
     }
-    return null;
   }
 
   private static void settle(

@@ -45,7 +45,7 @@ public final class SqliteConsentStore implements ConsentStore {
           + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration, dedup_key) DO NOTHING";
 
   private static final String READ_DESIRED =
-      "SELECT desired FROM user_state WHERE integration = ? AND user_key = ?";
+      "SELECT desired, dirty_since FROM user_state WHERE integration = ? AND user_key = ?";
 
   // A merge that changed the state makes the user dirty; a user already waiting keeps its first
   // dirty time and its retry schedule (a new change does not cut a backoff short).
@@ -149,12 +149,46 @@ public final class SqliteConsentStore implements ConsentStore {
   }
 
   private static IngestOutcome insert(GroupCommitWriter.Session session, InboundWebhook webhook) throws SQLException {
+    if (webhook.erasure() == InboundWebhook.Erasure.NOW) {
+      return eraseOnRequest(session, webhook);
+    }
     if (!storeInInbox(session, webhook.integration(), webhook.dedupKey(), webhook.source(), webhook.type(),
         webhook.userKey(), webhook.receivedAtMillis(), webhook.body())) {
       return IngestOutcome.DUPLICATE;
     }
+    boolean dirty = merge(session, webhook);
+    if (webhook.erasure() == InboundWebhook.Erasure.AFTER_DELIVERY) {
+      if (!dirty) {
+        return eraseOnRequest(session, webhook); // nothing to send Actito first
+      }
+      PreparedStatement mark = session.statement(
+          "UPDATE user_state SET erase_after_delivery = 1 WHERE integration = ? AND user_key = ?");
+      mark.setString(1, webhook.integration());
+      mark.setString(2, webhook.userKey());
+      mark.executeUpdate();
+    }
+    return IngestOutcome.ACCEPTED;
+  }
+
+  // the user is gone: keep only what recognises a redelivery — no user, no body
+  private static IngestOutcome eraseOnRequest(GroupCommitWriter.Session session, InboundWebhook webhook)
+      throws SQLException {
+    if (webhook.erasure() == InboundWebhook.Erasure.NOW && !storeInInbox(session, webhook.integration(),
+        webhook.dedupKey(), webhook.source(), webhook.type(), "", webhook.receivedAtMillis(), new byte[0])) {
+      return IngestOutcome.DUPLICATE; // a redelivery must not erase what came after the deletion
+    }
+    UserErasure.erase(session, webhook.integration(), webhook.userKey());
+    if (webhook.erasure() == InboundWebhook.Erasure.AFTER_DELIVERY) {
+      storeInInbox(session, webhook.integration(), webhook.dedupKey(), webhook.source(), webhook.type(), "",
+          webhook.receivedAtMillis(), new byte[0]);
+    }
+    return IngestOutcome.ACCEPTED;
+  }
+
+  /** Merges the webhook's changes into the user's state; answers whether the user has changes to send. */
+  private static boolean merge(GroupCommitWriter.Session session, InboundWebhook webhook) throws SQLException {
     if (webhook.changes().isEmpty()) {
-      return IngestOutcome.ACCEPTED; // kept for audit; changes nothing (pending, other regulation, ...)
+      return false; // kept for audit; changes nothing (pending, other regulation, ...)
     }
     // a Didomi webhook may only echo the gateway's own write-back: that carries no choice of its own
     FieldChanges changes = !webhook.writesBack() ? webhook.changes()
@@ -164,12 +198,15 @@ public final class SqliteConsentStore implements ConsentStore {
     read.setString(1, webhook.integration());
     read.setString(2, webhook.userKey());
     ConsentState desired;
+    boolean dirty;
     try (ResultSet rs = read.executeQuery()) {
-      byte[] encoded = rs.next() ? rs.getBytes(1) : null;
+      boolean known = rs.next();
+      byte[] encoded = known ? rs.getBytes(1) : null;
+      dirty = known && rs.getObject(2) != null;
       desired = encoded == null ? ConsentState.empty() : ConsentState.decode(encoded);
     }
     if (!desired.merge(changes)) {
-      return IngestOutcome.ACCEPTED; // older than what the state already holds for every field
+      return dirty; // older than what the state already holds for every field
     }
     PreparedStatement merge = session.statement(MERGE_DESIRED);
     merge.setString(1, webhook.integration());
@@ -179,8 +216,9 @@ public final class SqliteConsentStore implements ConsentStore {
     merge.setLong(5, webhook.receivedAtMillis());
     merge.setLong(6, webhook.receivedAtMillis());
     merge.executeUpdate();
-    return IngestOutcome.ACCEPTED;
+    return true;
   }
+
 
   private static Connection disableAutoCheckpoint(Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement()) {
@@ -264,6 +302,16 @@ public final class SqliteConsentStore implements ConsentStore {
   @Override
   public Future<Void> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome) {
     return writer.submitControl(session -> DidomiWrites.record(session, write, outcome));
+  }
+
+  @Override
+  public Future<Integer> eraseUser(String integration, String userKey) {
+    return writer.submitControl(session -> UserErasure.erase(session, integration, userKey));
+  }
+
+  @Override
+  public Future<Integer> prune(long cutoffMillis, int batch) {
+    return writer.submitControl(session -> UserErasure.prune(session, cutoffMillis, batch));
   }
 
   @Override

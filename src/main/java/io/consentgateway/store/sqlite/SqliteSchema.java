@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 3;
+  static final int VERSION = 4;
 
   private SqliteSchema() {}
 
@@ -167,6 +167,20 @@ final class SqliteSchema {
       if (version < 3) {
         fieldLevelOutcomes(statement);
         statement.execute("PRAGMA user_version = 3");
+      }
+      if (version < 4) {
+        // a user.deleted under onUserDeleted: unsubscribeAllAndErase: erase once Actito has it
+        statement.execute("ALTER TABLE user_state ADD COLUMN erase_after_delivery INTEGER NOT NULL DEFAULT 0");
+        // an erased user, by a digest of its key only, for the echo window: Actito's echo of the
+        // gateway's last write must not bring the person back
+        statement.execute("""
+            CREATE TABLE erased_user (
+              integration TEXT    NOT NULL,
+              key_digest  TEXT    NOT NULL,
+              erased_at   INTEGER NOT NULL,
+              PRIMARY KEY (integration, key_digest)
+            )""");
+        statement.execute("PRAGMA user_version = 4");
       }
       connection.commit();
     }

@@ -1,0 +1,112 @@
+package io.consentgateway.store.sqlite;
+
+import io.consentgateway.mapping.DeliveryDigest;
+import io.consentgateway.mapping.WriteBackRules;
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Guarantee 13 on the writer thread: a user's data erased on request, and raw webhooks and history
+ * pruned once older than the retention, a small batch per transaction so ingest's commits are
+ * never held up for long.
+ */
+final class UserErasure {
+
+  /** Every table that holds something of a user, by its user column. */
+  private static final String[] USER_TABLES = {"webhook_inbox", "dispatch_log", "dead_letter", "didomi_outbox", "user_state"};
+
+  private UserErasure() {}
+
+  /**
+   * Deletes every row of the user in every table; answers how many. What remains for the echo
+   * window is a digest of the key ({@link #recentlyErased}): no key, no data.
+   */
+  static int erase(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
+    int rows = 0;
+    for (String table : USER_TABLES) {
+      PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
+      delete.setString(1, integration);
+      delete.setString(2, userKey);
+      rows += delete.executeUpdate();
+    }
+    if (rows > 0) {
+      PreparedStatement tombstone = session.statement(
+          "INSERT OR REPLACE INTO erased_user (integration, key_digest, erased_at) VALUES (?, ?, ?)");
+      tombstone.setString(1, integration);
+      tombstone.setString(2, digest(integration, userKey));
+      tombstone.setLong(3, System.currentTimeMillis());
+      tombstone.executeUpdate();
+    }
+    return rows;
+  }
+
+  /**
+   * Whether the user was erased less than the echo window ago: an Actito webhook about it then is
+   * most likely the echo of the gateway's last write (the unsubscribe of {@code
+   * unsubscribeAllAndErase}, a dispatch in flight at the erasure), and is dropped unstored.
+   */
+  static boolean recentlyErased(GroupCommitWriter.Session session, String integration, String userKey, long nowMillis)
+      throws SQLException {
+    PreparedStatement select = session.statement(
+        "SELECT 1 FROM erased_user WHERE integration = ? AND key_digest = ? AND erased_at > ?");
+    select.setString(1, integration);
+    select.setString(2, digest(integration, userKey));
+    select.setLong(3, nowMillis - WriteBackRules.ECHO_WINDOW_MILLIS);
+    try (ResultSet rs = select.executeQuery()) {
+      return rs.next();
+    }
+  }
+
+  private static String digest(String integration, String userKey) {
+    return DeliveryDigest.of(integration.getBytes(StandardCharsets.UTF_8), userKey);
+  }
+
+  /**
+   * Deletes up to {@code batch} inbox rows and up to {@code batch} history lines older than {@code
+   * cutoffMillis}. Rows are taken in insertion order (their primary key), which follows time: the
+   * scan stops at the first row that is not old enough, so no index on time is needed; a row
+   * stored a little out of order waits for a later pass.
+   */
+  static int prune(GroupCommitWriter.Session session, long cutoffMillis, int batch) throws SQLException {
+    return pruneOldest(session, "webhook_inbox", "received_at", cutoffMillis, batch)
+        + pruneOldest(session, "dispatch_log", "at", cutoffMillis, batch)
+        // write-backs written long ago were kept only for their echo
+        + pruneOldest(session, "didomi_outbox", "CASE WHEN done = 1 THEN COALESCE(written_at, created_at) ELSE NULL END",
+            cutoffMillis, batch)
+        + forgetTombstones(session);
+  }
+
+  private static int forgetTombstones(GroupCommitWriter.Session session) throws SQLException {
+    PreparedStatement delete = session.statement("DELETE FROM erased_user WHERE erased_at <= ?");
+    delete.setLong(1, System.currentTimeMillis() - WriteBackRules.ECHO_WINDOW_MILLIS);
+    return delete.executeUpdate();
+  }
+
+  private static int pruneOldest(GroupCommitWriter.Session session, String table, String timeColumn, long cutoffMillis,
+      int batch) throws SQLException {
+    PreparedStatement select = session.statement(
+        "SELECT id, " + timeColumn + " FROM " + table + " ORDER BY id LIMIT ?");
+    select.setInt(1, batch);
+    List<Long> old = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        long at = rs.getLong(2);
+        if (rs.wasNull() || at >= cutoffMillis) {
+          break;
+        }
+        old.add(rs.getLong(1));
+      }
+    }
+    if (old.isEmpty()) {
+      return 0;
+    }
+    PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE id BETWEEN ? AND ?");
+    delete.setLong(1, old.get(0));
+    delete.setLong(2, old.get(old.size() - 1));
+    return delete.executeUpdate();
+  }
+}
