@@ -3,7 +3,7 @@ package io.consentgateway.bidirectional;
 import java.util.List;
 
 /**
- * One parsed Actito webhook (DESIGN.md §2.3): its envelope {@code id} (null when Actito sent none)
+ * One parsed Actito webhook (docs/design.md §2, Actito webhooks): its envelope {@code id} (null when Actito sent none)
  * and one {@link ActitoProfileChange} per pushed profile — one for a single push, as many as
  * {@code data} holds for a bulk push, in payload order. {@code payloads} holds, per change, the
  * part of the webhook that concerns it alone: {@code {"id": <envelope id>, "data": <its profile>}}

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Reads an Actito webhook body (DESIGN.md §2.3) for an integration whose user unique key is {@code
+ * Reads an Actito webhook body (docs/design.md §2, Actito webhooks) for an integration whose user unique key is {@code
  * userUniqueKey}. Actito publishes no exact sample, so the parser is tolerant where the shape may
  * vary and strict where it cannot guess. Thread-safe; build one per integration.
  *

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The non-blocking client of Didomi's Consents API (DESIGN.md §2.4) for one integration's reverse
+ * The non-blocking client of Didomi's Consents API (docs/design.md §2, Didomi Consents API) for one integration's reverse
  * flow, shared by every verticle instance of the process. Every call — token requests included —
  * goes through one {@link PacingGate} ({@code maxConcurrency} in flight, {@code callsPerWindow}
  * started per sliding window, a bounded waiting queue) and one {@code vertx-circuit-breaker}, with a

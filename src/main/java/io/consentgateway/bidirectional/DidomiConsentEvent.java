@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One Didomi consent event to write with {@code POST /v1/consents/events} (DESIGN.md §2.4), built by
+ * One Didomi consent event to write with {@code POST /v1/consents/events} (docs/design.md §2, Didomi Consents API), built by
  * {@link ReverseMapper} from one Actito profile change.
  *
  * <ul>
@@ -16,8 +16,8 @@ import java.util.Objects;
  *   <li>{@code json}: the request body, {@code {"id", "user": {"organization_user_id"}, "consents":
  *       {"purposes": [...]}}}, ready to store durably and send.
  *   <li>{@code subscriptions}: what this event makes Didomi say about the mapped Actito
- *       subscriptions, by the Didomi → Actito rules (DESIGN.md §3.7): the values a Didomi webhook
- *       echoing this event maps back to. Record it to recognise that echo (DESIGN.md §3.9).
+ *       subscriptions, by the Didomi → Actito rules (docs/design.md, guarantee 7): the values a Didomi webhook
+ *       echoing this event maps back to. Record it to recognise that echo (docs/design.md, guarantee 9).
  * </ul>
  *
  * Immutable; {@link #toString()} leaves the user id and body out (personal data).

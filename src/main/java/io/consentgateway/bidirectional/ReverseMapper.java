@@ -22,7 +22,7 @@ import java.util.UUID;
 
 /**
  * The Actito → Didomi rules of one integration, as pure code: turns one {@link ActitoProfileChange}
- * into the Didomi consent event (DESIGN.md §2.4) that says the same, given what the gateway knows of
+ * into the Didomi consent event (docs/design.md §2, Didomi Consents API) that says the same, given what the gateway knows of
  * the user ({@link ConsentState}: the mapped subscriptions as last merged). Thread-safe; build one
  * per integration at start-up.
  *
@@ -43,7 +43,7 @@ import java.util.UUID;
  * Purposes are written in the order the mappings name them. The event id is a name-based UUID of
  * the integration id and the change's delivery key, so a redelivered webhook writes the same id.
  * The mapper does not compare the change with the known state beyond building selections: whether
- * a change is an echo of the gateway's own write is for the caller to decide (DESIGN.md §3.9), with
+ * a change is an echo of the gateway's own write is for the caller to decide (docs/design.md, guarantee 9), with
  * {@link DidomiConsentEvent#subscriptions()}.
  */
 public final class ReverseMapper {

@@ -3,7 +3,7 @@ package io.consentgateway.config;
 import java.util.List;
 import java.util.Optional;
 
-/** The whole validated configuration of one gateway process (DESIGN.md §5). */
+/** The whole validated configuration of one gateway process (docs/configuration.md). */
 public record GatewayConfig(
     ServerConfig server,
     AdminConfig admin,

@@ -9,7 +9,7 @@ import java.util.function.Predicate;
  * The Actito profile update one user needs: the fields whose desired value differs from what
  * Actito last acknowledged, plus the user unique key attribute, which always carries Didomi's
  * {@code organization_user_id}. {@link #toJson()} is the body of {@code POST .../profile}
- * (DESIGN.md §2.2). Immutable; built by {@link ConsentMapper#updateFor}.
+ * (docs/design.md §2, Actito REST API). Immutable; built by {@link ConsentMapper#updateFor}.
  */
 public final class ActitoProfileUpdate {
 

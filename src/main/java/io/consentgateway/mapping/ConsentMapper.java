@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Didomi → Actito rules of one integration (DESIGN.md §2.1, §3.3, §3.5–3.7), as pure code:
+ * The Didomi → Actito rules of one integration (docs/design.md §2 and guarantees 3, 5–7), as pure code:
  * {@link #changesFor} turns a parsed webhook into the field updates it calls for, {@link #updateFor}
  * turns a user's merged state into the Actito request that brings the profile up to date.
  * Thread-safe; build one per integration at start-up.

@@ -5,7 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The part of a delivery key that no two distinct changes share (DESIGN.md §3.2): SHA-256 of the
+ * The part of a delivery key that no two distinct changes share (docs/design.md, guarantee 2): SHA-256 of the
  * exact bytes, truncated to 128 bits, as 32 lower-case hex digits. A byte-identical redelivery gets
  * the same digest; anything else, a different one (a collision would take some 2^64 attempts).
  * Thread-safe: each thread keeps its own {@link MessageDigest}.

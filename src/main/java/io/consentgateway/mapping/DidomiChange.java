@@ -8,15 +8,15 @@ import java.util.Objects;
  * One Didomi webhook, normalised: whichever of the six types it is, the entity that carries the
  * consent (the event, or the user after the change) reduced to what the gateway syncs. Immutable.
  *
- * <p>{@link #timestampMillis()} and {@link #version()} are the change's own stamp (DESIGN.md §3.3,
- * §3.5): event {@code created_at}; a pending event's confirmation at the confirmed entity's {@code
+ * <p>{@link #timestampMillis()} and {@link #version()} are the change's own stamp (guarantees 3
+ * and 5, docs/design.md): event {@code created_at}; a pending event's confirmation at the confirmed entity's {@code
  * updated_at}; user {@code updated_at} with {@code version} as tie-breaker (events have version 0).
  * Whether the change applies to a given integration (regulation, status, type) is the {@link
  * ConsentMapper}'s decision, not the parser's.
  */
 public final class DidomiChange {
 
-  /** The six webhook types of DESIGN.md §2.1. */
+  /** The six webhook types Didomi sends (docs/design.md §2). */
   public enum Type {
     EVENT_CREATED("event.created"),
     EVENT_UPDATED("event.updated"),
@@ -145,7 +145,7 @@ public final class DidomiChange {
   }
 
   /**
-   * Identifies the delivery for idempotent ingest (DESIGN.md §3.2): a byte-identical redelivery has
+   * Identifies the delivery for idempotent ingest (docs/design.md, guarantee 2): a byte-identical redelivery has
    * the same key, and no two different bodies ever share one. {@code <type>:<id>:<digest>}: the
    * {@code source.id} of an {@code *.updated} that carries one, else the entity id, else {@code -}
    * (printable ASCII, at most 64 characters, for people reading the inbox), then the {@link

@@ -18,11 +18,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Reads a Didomi webhook body (DESIGN.md §2.1) into a {@link DidomiChange} in one streaming pass,
+ * Reads a Didomi webhook body (docs/design.md §2, Didomi webhooks) into a {@link DidomiChange} in one streaming pass,
  * without building a tree: fields may come in any order, unknown fields are skipped, vendors are
  * never materialised. Thread-safe; share one instance.
  *
- * <p>Didomi's flattened format (paths joined with {@code __}, DESIGN.md §2.1) gives the same change
+ * <p>Didomi's flattened format (paths joined with {@code __}, docs/design.md §2, Didomi webhooks) gives the same change
  * as the nested one: an entity with such a field name is read again, nested again by {@code
  * FlattenedWebhook}, and for {@code *.updated} a flat {@code parameters.entity} is the new entity.
  *
@@ -179,7 +179,7 @@ public final class DidomiWebhookParser {
       }
     }
     Entity.Metadata metadata = entity.effectiveMetadata();
-    // the envelope names the regulation the event belongs to (DESIGN.md §2.1): it wins over the entity's
+    // the envelope names the regulation the event belongs to (docs/design.md §2, Didomi webhooks): it wins over the entity's
     String regulation = envelope.regulation != null ? envelope.regulation : entity.regulation;
     return new DidomiChange(
         type,

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Didomi's flattened webhook format (DESIGN.md §2.1) turned back into the nested one, so that both
+ * Didomi's flattened webhook format (docs/design.md §2, Didomi webhooks) turned back into the nested one, so that both
  * forms go through the same reader and give the same {@link DidomiChange}. In the flattened form
  * the property paths of an entity are joined with {@code __} ({@code "user__organization_user_id"});
  * arrays come either kept ({@code "consents__purposes": [{...}]}, each element possibly flat

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Start-up validation of {@code mappings} (DESIGN.md §5): a bad entry stops start-up naming the entry. */
+/** Start-up validation of {@code mappings} (docs/configuration.md): a bad entry stops start-up naming the entry. */
 class ConfigLoaderMappingsTest {
 
   private final ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get);

@@ -34,7 +34,7 @@ class ActitoProfileUpdateTest {
     ConsentState desired = stateAfter(Examples.didomi("event.created.json"));
     // when the update is built
     ActitoProfileUpdate update = mapper.updateFor(desired, ConsentState.empty());
-    // then the body is DESIGN §2.2's, unique key first
+    // then the body is the V4 profile body of docs/design.md §2, unique key first
     assertThat(JSON.readTree(update.toJson())).isEqualTo(JSON.readTree("""
         {"attributes":[
            {"name":"customerId","value":"ann.martin@example.com"},

@@ -84,7 +84,7 @@ class ConsentMapperTest {
 
   @Test
   void preferenceSelectionAppliesEvenWhenThePurposeHasNoChoice() {
-    // enabled: null leaves the purpose-level mapping alone; the selection is still a choice (DESIGN §3.7)
+    // enabled: null leaves the purpose-level mapping alone; the selection is still a choice (docs/design.md, guarantee 7)
     FieldChanges changes = changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z")
         .purpose("marketing", null, "channels", "sms").bytes());
 

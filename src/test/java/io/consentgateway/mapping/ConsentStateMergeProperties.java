@@ -19,7 +19,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * DESIGN.md §3.3 as a property: whatever order a set of changes arrives in, the merged state is the
+ * guarantee 3 (docs/design.md) as a property: whatever order a set of changes arrives in, the merged state is the
  * one reached by applying them sorted by their stamps.
  */
 class ConsentStateMergeProperties {

@@ -13,7 +13,7 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Turns a nested Didomi webhook into Didomi's flattened format (DESIGN.md §2.1): property paths
+ * Turns a nested Didomi webhook into Didomi's flattened format (docs/design.md §2, Didomi webhooks): property paths
  * joined with {@code __}, {@code entity} / {@code new_entity} merged into one flat {@code
  * parameters.entity}. Didomi does not document how arrays come out, so both readings are offered:
  * {@link Arrays#KEPT} ({@code "consents__purposes": [{...}]}, each element itself flattened) and

@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The Didomi → Actito hot path (DESIGN.md §4, ConsentMapper): webhook bytes → {@link DidomiChange}
+ * The Didomi → Actito hot path (docs/design.md §4, ConsentMapper): webhook bytes → {@link DidomiChange}
  * → merged {@link ConsentState} → Actito request body bytes, stage by stage and whole, against a
  * baseline of Jackson {@code readTree} of the same bytes. The merge starts from an empty state (a
  * user's first change), so the Actito body carries every field: the largest body for the payload.

@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A stand-in for the Actito REST API of DESIGN.md §2.2, served over real HTTP: token issue and
+ * A stand-in for the Actito REST API (docs/design.md §2), served over real HTTP: token issue and
  * expiry, one profile table keyed by a unique attribute (create / update / lookup / subscriptions),
  * its table structure, JSON error bodies, and the licence limits (one call over
  * {@link SandboxOptions#maxConcurrentCalls()} in flight gets 429; calls over
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Webhook subscriptions ({@link WebhookSubscription}, from {@link
  * SandboxOptions#webhookSubscriptions()} or {@code POST /_sandbox/webhooks}) make it behave like
- * Actito's {@code UPDATED_SUBSCRIPTION} webhooks (DESIGN.md §2.3): whenever a profile's
+ * Actito's {@code UPDATED_SUBSCRIPTION} webhooks (docs/design.md §2, Actito webhooks): whenever a profile's
  * subscriptions change — through the API (upsert, subscribe, unsubscribe: the gateway's own writes
  * included, which is the echo the gateway must recognise) or through {@link
  * #changeSubscriptions} / {@code POST /_sandbox/profiles/{uniqueKeyValue}/subscriptions} (a user

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An Actito webhook subscription on the sandbox's profile table (DESIGN.md §2.3): whenever a
+ * An Actito webhook subscription on the sandbox's profile table (docs/design.md §2, Actito webhooks): whenever a
  * profile's subscriptions change, POST the webhook envelope to {@code targetUrl} with {@code
  * headers} — Actito's only authentication, e.g. {@code X-Authorization: <shared secret>}. {@code
  * bulk} sends {@code data} as an array (of one profile, here). Only {@link #UPDATED_SUBSCRIPTION}

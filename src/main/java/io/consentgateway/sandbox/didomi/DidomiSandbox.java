@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stand-in for Didomi in the bidirectional flow, served over real HTTP: the Consents API of
- * DESIGN.md §2.4 and the webhooks of §2.1 that Didomi sends when a user's consent changes.
+ * docs/design.md §2 (Didomi Consents API) and the Didomi webhooks that Didomi sends when a user's consent changes.
  *
  * <ul>
  *   <li>{@code POST /v1/sessions} with {@code {"type": "api-key", "key", "secret"}} → {@code

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * Where a {@link DidomiSandbox} sends the Didomi webhooks it emits, and how it authenticates, as
- * Didomi does (DESIGN.md §2.1): OAuth 2.0 client credentials at {@code tokenUrl} (form body), then
+ * Didomi does (docs/design.md §2, Didomi webhooks): OAuth 2.0 client credentials at {@code tokenUrl} (form body), then
  * {@code Authorization: Bearer <token>} on each POST to {@code targetUrl}, e.g. {@code
  * http://127.0.0.1:8080/webhooks/didomi/acme}. {@link #toString()} never shows the secret.
  */

@@ -187,7 +187,7 @@ final class SqliteSchema {
   }
 
   /**
-   * Version 2's delivery keys (DESIGN.md §3.2: two distinct changes never share one) for every
+   * Version 2's delivery keys (docs/design.md, guarantee 2: two distinct changes never share one) for every
    * webhook already in the inbox, recomputed from its stored body as today's parsers key it, so
    * that a redelivery of a webhook stored before the upgrade is still a duplicate after it. An
    * Actito row takes its profile's index from its old key ({@code actito:<webhookId>:<index>}) and
