@@ -7,7 +7,7 @@ import java.sql.Statement;
 /** Creates and upgrades the store's tables; versioned with {@code PRAGMA user_version}. */
 final class SqliteSchema {
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   private SqliteSchema() {}
 
@@ -110,7 +110,26 @@ final class SqliteSchema {
             )""");
         statement.execute("PRAGMA user_version = 1");
       }
+      if (version < 2) {
+        createBlockedTime(statement);
+        statement.execute("PRAGMA user_version = 2");
+      }
       connection.commit();
     }
+  }
+
+  // When no call could be made (a licence blocked, the gateway down): the give-up age leaves it out.
+  private static void createBlockedTime(Statement statement) throws SQLException {
+    statement.execute("""
+        CREATE TABLE blocked_time (
+          id         INTEGER PRIMARY KEY,
+          scope      TEXT    NOT NULL,
+          reason     TEXT    NOT NULL,
+          started_at INTEGER NOT NULL,
+          ended_at   INTEGER
+        )""");
+    statement.execute("CREATE INDEX blocked_time_ended ON blocked_time (ended_at)");
+    // the running gateway's heartbeat: the gap before the next start is downtime
+    statement.execute("CREATE TABLE gateway_alive (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)");
   }
 }
