@@ -29,7 +29,7 @@ import org.slf4j.Logger;
  * Nothing but probes goes out: when the breaker half-opens, one call — the key probe while the key
  * is refused, else the {@code breakerProbe} (a cheap read); while the key is refused and the breaker
  * closed, the {@code keyProbe} (a token request) at the growing interval of {@link LicenceStatus}.
- * A 429 pauses the gate for the wait {@link LicenceStatus#rateLimited} gives. When the block ends,
+ * A 429 pauses the gate for the delay {@link LicenceStatus#rateLimited} gives. When the block ends,
  * the {@link #onAvailable} listeners run (the scheduler wakes the lanes). Blocks are added to {@link
  * #blockedTime()}, which the give-up age leaves out, and written to the {@link BlockJournal}, so
  * they survive a restart. Thread-safe.

@@ -132,7 +132,7 @@ public final class LicenceStatus {
 
   /**
    * A 429: pause the licence for {@code retryAfter} (null when the remote sent none), at most
-   * {@code pauseMax}; the transition's wait is the pause, zero when there is none.
+   * {@code pauseMax}; the transition's delay is the pause, zero when there is none.
    */
   public synchronized Transition rateLimited(Duration retryAfter, String error) {
     boolean was = blockedLocked();
