@@ -7,7 +7,7 @@ import java.util.Optional;
  * Why an Actito call did not succeed, classified so the caller knows what to do: {@link
  * Kind#NOT_FOUND} (404: the profile is not there), {@link Kind#PERMANENT} (400/404/409/422 and other
  * client errors: retrying cannot help, carries Actito's status and body), {@link Kind#RETRYABLE}
- * (429, 5xx, timeout, connection error, open breaker, full queue: retry after {@link #retryAfter()}
+ * (429, 5xx, timeout, connection error, open breaker, full queue, paused licence: retry after {@link #retryAfter()}
  * when Actito said so) or {@link Kind#AUTH_FAILED} (the API key is refused: dispatch for this
  * integration must pause until the operator fixes it; never a dead letter).
  *
@@ -31,6 +31,8 @@ public final class ActitoCallException extends RuntimeException {
     CONNECTION,
     BREAKER_OPEN,
     QUEUE_FULL,
+    /** Nothing was sent: the licence is paused after a 429, or blocked and released the call. */
+    PAUSED,
     NONE
   }
 

@@ -3,7 +3,6 @@ package io.consentgateway.actito;
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
 import io.consentgateway.remote.RemoteCallGuard;
-import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -19,75 +18,67 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The non-blocking client of one Actito licence (one per {@code actito} block), shared by every
- * verticle instance of the process. Every call — token requests and look-ups included — goes
- * through one {@link PacingGate} ({@code maxConcurrency} in flight, {@code callsPerMinute} started
- * per sliding minute, a bounded waiting queue) and one {@code vertx-circuit-breaker}, with a
- * {@code timeout} on each. Tokens are fetched, cached and refreshed by {@link ActitoTokens}; a 401
- * triggers one refresh and one retry.
+ * The non-blocking client of one integration's Actito profile table (one per {@code actito}
+ * block), shared by every verticle instance of the process. Every call goes through the integration's
+ * {@link ActitoLicence}, shared with the other integrations on the same API key and host: one {@link
+ * PacingGate} ({@code maxConcurrency} in flight, {@code callsPerMinute} started per sliding minute,
+ * a bounded waiting queue), one {@code vertx-circuit-breaker} and one token, with a {@code timeout}
+ * on each call. Tokens are fetched, cached and refreshed by the licence's {@link ActitoTokens}; a
+ * 401 triggers one refresh and one retry.
  *
  * <p>Futures complete on the caller's Vert.x context. They fail with {@link ActitoCallException},
  * whose {@link ActitoCallException#kind()} says what to do; the client itself never retries beyond
  * the single 401 refresh — the dispatcher schedules retries (see {@link Backoff}). While the breaker
- * is open calls fail fast as {@link RetryReason#BREAKER_OPEN}, retryable, never permanent.
+ * is open calls fail fast as {@link RetryReason#BREAKER_OPEN}, retryable, never permanent; while the
+ * licence is paused after a 429, as {@link RetryReason#PAUSED}.
  *
  * <p>Metrics (tag {@code integration} on all): {@code actito.calls} (counter, tags {@code
  * operation}, {@code outcome}), {@code actito.call.duration} (timer with histogram, tag {@code
  * operation}), {@code actito.calls.inflight}, {@code actito.calls.queued}, {@code
  * actito.breaker.state} (0 closed, 1 half-open, 2 open), {@code actito.auth.failed} (0/1), {@code
- * actito.token.refreshes} (counter, tag {@code outcome}). No secret ever reaches a tag or a log.
+ * actito.token.refreshes} (counter, tag {@code outcome}). The calls are counted under the
+ * integration; the gauges, tokens and probes under the licence ({@link RemoteCallMetrics}). No
+ * secret ever reaches a tag or a log.
  */
 public final class ActitoClient {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ActitoClient.class);
-
-  private final Vertx vertx;
   private final ActitoClientSettings settings;
+  private final ActitoLicence licence;
+  private final boolean ownsLicence;
   private final RemoteCallMetrics metrics;
-  private final RemoteCallGuard<ActitoOperation> guard;
-  private final ActitoTokens tokens;
+  private final RemoteCallGuard.Caller<ActitoOperation> caller;
   private final String profilesBase;
 
+  /** A client with a licence of its own (a check, a test): closing the client closes the licence. */
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this(ActitoLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry), settings, registry, true);
+  }
+
+  /** A client of one integration on a shared {@code licence} ({@link ActitoLicences}). */
+  public ActitoClient(ActitoLicence licence, ActitoClientSettings settings, MeterRegistry registry) {
+    this(licence, settings, registry, false);
+  }
+
+  private ActitoClient(ActitoLicence licence, ActitoClientSettings settings, MeterRegistry registry, boolean ownsLicence) {
+    this.licence = Objects.requireNonNull(licence, "licence");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.ownsLicence = ownsLicence;
     this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "actito", "Actito",
         settings.integrationId());
-    if (settings.baseUrl().startsWith(io.consentgateway.config.ActitoConfig.SANDBOX)) {
-      throw new IllegalArgumentException("baseUrl 'sandbox' must be resolved to the started sandbox's URL "
-          + "(ActitoClientSettings.withBaseUrl) for " + settings.describe());
-    }
-    this.guard = new RemoteCallGuard<>(vertx, "Actito", "actito-" + settings.integrationId(), settings.describe(),
-        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerMinute(),
-            settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued(), settings.timeout(),
-            settings.breakerMaxFailures(), settings.breakerResetTimeout()),
-        new RemoteCallGuard.Failures<>() {
-          @Override
-          public RuntimeException failure(Trouble trouble, ActitoOperation op, int status, String body,
-              Duration retryAfter, String detail, Throwable cause) {
-            // every trouble has a retry reason of the same name
-            return ActitoClient.this.failure(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, status, body,
-                retryAfter, detail, cause);
-          }
-
-          @Override
-          public String outcome(int status) {
-            return ActitoClient.outcome(status);
-          }
-        },
-        metrics, LOG);
-    this.tokens = new ActitoTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
+    this.caller = new RemoteCallGuard.Caller<>(licence.failures(settings.describe()), metrics);
     this.profilesBase = settings.baseUrl() + "/profiles/v4/entity/" + encode(settings.entity())
         + "/table/" + encode(settings.table());
-    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Actito refuses the API key");
   }
 
   public ActitoClientSettings settings() {
     return settings;
+  }
+
+  /** The licence this integration's calls go through, shared with the integrations on the same key and host. */
+  public ActitoLicence licence() {
+    return licence;
   }
 
   // ---- operations ----
@@ -147,32 +138,38 @@ public final class ActitoClient {
 
   /** A valid token, fetched if needed: proves the key works. */
   public Future<Void> authenticate() {
-    return tokens.current().mapEmpty();
+    return licence.tokens().current().mapEmpty();
   }
 
   public ActitoHealth health() {
-    ActitoCallException auth = tokens.authFailure();
-    CircuitBreakerState state = guard.breakerState();
+    ActitoCallException auth = licence.tokens().authFailure();
+    CircuitBreakerState state = breakerState();
+    boolean paused = gate().paused();
     ActitoHealth.Status status = auth != null ? ActitoHealth.Status.AUTH_FAILED
-        : state != CircuitBreakerState.CLOSED ? ActitoHealth.Status.DEGRADED
+        : state != CircuitBreakerState.CLOSED || paused ? ActitoHealth.Status.DEGRADED
         : ActitoHealth.Status.UP;
     String problem = auth != null ? auth.getMessage()
-        : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase() : null;
-    return new ActitoHealth(settings.integrationId(), status, state, problem, guard.gate().inFlight(),
-        guard.gate().queued(), tokens.refreshes());
+        : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase()
+        : paused ? "paused after a 429" : null;
+    return new ActitoHealth(settings.integrationId(), status, state, problem, gate().inFlight(),
+        gate().queued(), licence.tokens().refreshes());
   }
 
   public CircuitBreakerState breakerState() {
-    return guard.breakerState();
+    return licence.guard().breakerState();
   }
 
   /** The gate of this licence, for metrics and tests. */
   public PacingGate gate() {
-    return guard.gate();
+    return licence.guard().gate();
   }
 
+  /** Removes this integration's meters; closes the licence too when it is the client's own. */
   public Future<Void> close() {
-    guard.close();
+    metrics.close();
+    if (ownsLicence) {
+      licence.close();
+    }
     return Future.succeededFuture();
   }
 
@@ -180,7 +177,8 @@ public final class ActitoClient {
 
   private Future<HttpResponse<Buffer>> authorized(ActitoOperation op, HttpMethod method, String url, Buffer body) {
     // a 401 gets one fresh token and one retry
-    return guard.callWithBearer(tokens, op, method, url, body).map(response -> expectSuccess(op, response));
+    return licence.guard().callWithBearer(caller, licence.tokens(), op, method, url, body)
+        .map(response -> expectSuccess(op, response));
   }
 
   private HttpResponse<Buffer> expectSuccess(ActitoOperation op, HttpResponse<Buffer> response) {
@@ -199,37 +197,6 @@ public final class ActitoClient {
       throw failure(Kind.RETRYABLE, RetryReason.TIMEOUT, op, status, body, null, null, null);
     }
     throw failure(Kind.PERMANENT, RetryReason.NONE, op, status, body, null, null, null);
-  }
-
-  private Future<ActitoTokens.IssuedToken> fetchToken() {
-    // the raw key, no "Bearer": Actito's token endpoint takes the API key itself
-    return guard.call(ActitoOperation.TOKEN, HttpMethod.GET, settings.baseUrl() + "/auth/token", null,
-        settings.apiKey().reveal(), true).transform(ar -> {
-          if (ar.failed()) {
-            metrics.countTokenRefresh("failure");
-            return Future.failedFuture(ar.cause());
-          }
-          HttpResponse<Buffer> response = ar.result();
-          int status = response.statusCode();
-          if (status < 200 || status >= 300) {
-            metrics.countTokenRefresh("failure");
-            ActitoCallException refused = failure(Kind.AUTH_FAILED, RetryReason.NONE, ActitoOperation.TOKEN,
-                status, response.bodyAsString(), null, "the API key is refused; fix actito.apiKey", null);
-            LOG.error("{}", refused.getMessage());
-            return Future.failedFuture(refused);
-          }
-          try {
-            JsonObject json = response.bodyAsJsonObject();
-            var issued = new ActitoTokens.IssuedToken(json.getString("accessToken"),
-                ActitoTokens.parseExpiresIn(json.getValue("expiresIn")));
-            metrics.countTokenRefresh("success");
-            return Future.succeededFuture(issued);
-          } catch (RuntimeException e) {
-            metrics.countTokenRefresh("failure");
-            return Future.failedFuture(failure(Kind.RETRYABLE, RetryReason.SERVER_ERROR, ActitoOperation.TOKEN,
-                status, null, null, "unreadable token answer", null));
-          }
-        });
   }
 
   // ---- helpers ----
@@ -261,7 +228,7 @@ public final class ActitoClient {
     return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private static String outcome(int status) {
+  static String outcome(int status) {
     if (status >= 200 && status < 300) {
       return "success";
     }

@@ -33,7 +33,8 @@ public record ActitoClientSettings(
     int breakerMaxFailures,
     Duration breakerResetTimeout,
     Duration tokenRefreshMargin,
-    Duration authRetryInterval) {
+    Duration authRetryInterval,
+    Duration maxBackoff) {
 
   public static final int DEFAULT_MAX_QUEUED = 10_000;
 
@@ -44,6 +45,7 @@ public record ActitoClientSettings(
     Objects.requireNonNull(entity, "entity");
     Objects.requireNonNull(table, "table");
     Objects.requireNonNull(userUniqueKey, "userUniqueKey");
+    Objects.requireNonNull(maxBackoff, "maxBackoff");
     baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     if (maxConcurrency < 1 || callsPerMinute < 1 || maxQueued < 0 || breakerMaxFailures < 1) {
       throw new IllegalArgumentException("maxConcurrency, callsPerMinute and breakerMaxFailures must be positive");
@@ -51,8 +53,10 @@ public record ActitoClientSettings(
   }
 
   /** Defaults: 60 s window + 1 s margin, {@code timeoutMs} (10 s when unset), breaker opening after
-   * 5 retryable failures in a row and probing after 30 s, tokens refreshed 60 s before expiry, a
-   * refused key retried after 60 s. */
+   * 5 retryable failures in a row and probing after {@code breakerResetMs}, tokens refreshed 60 s
+   * before expiry, a refused key tried again after 1 s (then 2 s, 4 s, … up to {@code maxBackoff}
+   * or 5 minutes), 429 pauses of at most an hour ({@link #withMaxBackoff} sets the integration's
+   * {@code dispatch.maxBackoffMs}). */
   public static ActitoClientSettings from(String integrationId, ActitoConfig config) {
     return new ActitoClientSettings(
         integrationId,
@@ -74,56 +78,64 @@ public record ActitoClientSettings(
         5,
         Duration.ofMillis(config.breakerResetMs()),
         Duration.ofSeconds(60),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(1),
+        Duration.ofHours(1));
   }
 
   public ActitoClientSettings withBaseUrl(String url) {
     return new ActitoClientSettings(integrationId, url, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, authRetryInterval);
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   /** {@code callsPerMinute} calls per {@code window} (a short "minute" for tests), plus {@code margin}. */
   public ActitoClientSettings withRateWindow(Duration window, Duration margin) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, window, margin, timeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, authRetryInterval);
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   public ActitoClientSettings withTimeout(Duration callTimeout) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, callTimeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, authRetryInterval);
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   public ActitoClientSettings withMaxQueued(int queued) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, queued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, authRetryInterval);
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   public ActitoClientSettings withBreaker(int maxFailures, Duration resetTimeout) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, maxFailures,
-        resetTimeout, tokenRefreshMargin, authRetryInterval);
+        resetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   public ActitoClientSettings withTokenRefreshMargin(Duration margin) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, margin, authRetryInterval);
+        breakerResetTimeout, margin, authRetryInterval, maxBackoff);
   }
 
   public ActitoClientSettings withAuthRetryInterval(Duration interval) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, interval);
+        breakerResetTimeout, tokenRefreshMargin, interval, maxBackoff);
+  }
+
+  /** The longest a 429 pauses the licence, and (up to 5 minutes) the longest wait between probes of a refused key. */
+  public ActitoClientSettings withMaxBackoff(Duration backoff) {
+    return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsertMode,
+        maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, breakerMaxFailures,
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, backoff);
   }
 
   public ActitoClientSettings withUpsertMode(boolean upsert) {
     return new ActitoClientSettings(integrationId, baseUrl, apiKey, entity, table, userUniqueKey, upsert,
         maxConcurrency, callsPerMinute, rateWindow, rateMargin, timeout, maxQueued, breakerMaxFailures,
-        breakerResetTimeout, tokenRefreshMargin, authRetryInterval);
+        breakerResetTimeout, tokenRefreshMargin, authRetryInterval, maxBackoff);
   }
 
   /** "integration acme (entity acme, table Customers)": the context every error carries. */

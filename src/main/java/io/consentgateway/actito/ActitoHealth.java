@@ -5,7 +5,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The state of one Actito client, for {@code /health/ready} and the operator: {@code UP};
- * {@code DEGRADED} while the breaker is open or half-open (changes wait, nothing is lost);
+ * {@code DEGRADED} while the breaker is open or half-open, or the licence is paused after a 429
+ * (changes wait, nothing is lost);
  * {@code AUTH_FAILED} while Actito refuses the API key (dispatch of this integration is paused until
  * the key is fixed). Never carries a secret.
  */

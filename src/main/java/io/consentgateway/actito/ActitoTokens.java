@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * The access token of one Actito licence: a {@link CachedToken} (refreshed ahead of expiry, one
  * fetch at a time however many callers wait, replaced once after a 401) fed by {@code GET
  * /auth/token}. A refused API key ({@link ActitoCallException.Kind#AUTH_FAILED}) is remembered:
- * callers fail fast with it, without spending calls, until {@code authRetryInterval} has passed.
+ * callers fail fast with it, without spending calls, until {@code authRetryInterval} has passed or
+ * {@link #probe()} asks again.
  * What is Actito's own here is what {@code expiresIn} looks like ({@link #parseExpiresIn}).
  * Thread-safe; futures complete on the caller's context.
  */
@@ -37,6 +38,12 @@ public final class ActitoTokens implements BearerToken {
   /** {@code fetch} performs one paced, classified {@code GET /auth/token}. */
   public ActitoTokens(
       Vertx vertx, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin, Duration authRetryInterval) {
+    this(vertx, fetch, refreshMargin, () -> authRetryInterval);
+  }
+
+  /** As above, the hold after a refusal read from {@code authRetryInterval} at each refusal. */
+  public ActitoTokens(
+      Vertx vertx, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin, Supplier<Duration> authRetryInterval) {
     Objects.requireNonNull(fetch, "fetch");
     this.token = new CachedToken<>(vertx,
         () -> fetch.get().map(issued -> new CachedToken.Issued(issued.accessToken(), issued.expiresIn())),
@@ -54,6 +61,11 @@ public final class ActitoTokens implements BearerToken {
   @Override
   public Future<String> refreshAfterRejection(String rejected) {
     return token.refreshAfterRejection(rejected);
+  }
+
+  /** A token request now, even while a refusal is held: the probe of a refused key. */
+  public Future<String> probe() {
+    return token.probe();
   }
 
   /** The reason the API key was refused, while that stands; null otherwise. */

@@ -14,8 +14,9 @@ import java.util.function.DoubleSupplier;
 /**
  * How long to wait before retry {@code n}: exponential backoff with full jitter — a uniformly random
  * delay in {@code [0, min(cap, base × 2^(n-1))]}, so clients that failed together do not retry
- * together — unless Actito said how long with {@code Retry-After}, which wins (never retry earlier
- * than the server asked). Stateless and thread-safe; the dispatcher owns attempt counting.
+ * together — unless Actito said how long with {@code Retry-After}, which wins up to {@code cap}
+ * (never retry earlier than the server asked, nor park a change longer than the configured
+ * maximum for a huge value). Stateless and thread-safe; the dispatcher owns attempt counting.
  */
 public final class Backoff {
 
@@ -53,10 +54,11 @@ public final class Backoff {
     return Duration.ofMillis((long) (random.getAsDouble() * (ceiling + 1)));
   }
 
-  /** {@code retryAfter} when Actito sent one (never negative), else {@link #delay(int)}. */
+  /** {@code retryAfter} when Actito sent one (never negative, at most the cap), else {@link #delay(int)}. */
   public Duration delay(int attempt, Duration retryAfter) {
     if (retryAfter != null) {
-      return retryAfter.isNegative() ? Duration.ZERO : retryAfter;
+      return retryAfter.isNegative() ? Duration.ZERO
+          : retryAfter.toMillis() > capMillis ? Duration.ofMillis(capMillis) : retryAfter;
     }
     return delay(attempt);
   }

@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * requests use {@link #acquireUrgent()}: they jump the queue and ignore its bound, since every
  * queued call needs the token and at most one token request is ever pending.
  *
+ * <p>A 429 pauses the whole licence: while {@link #pause paused} no permit is granted, callers
+ * fail at once with {@link PausedException} (retryable: nothing was sent), and so do the callers
+ * that were waiting; {@link #failWaiting} does the same to the waiting callers alone, when the
+ * licence is blocked for another reason.
+ *
  * <p>Each {@link Permit} must be released exactly once when its call ends (extra releases are
  * ignored).
  */
@@ -37,6 +42,13 @@ public final class PacingGate {
   public static final class GateFullException extends RuntimeException {
     GateFullException(int maxQueued) {
       super("more than " + maxQueued + " Actito calls waiting", null, false, false);
+    }
+  }
+
+  /** The licence holds its calls back (paused after a 429, or blocked): nothing was sent; retry later. */
+  public static final class PausedException extends RuntimeException {
+    PausedException(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -60,6 +72,8 @@ public final class PacingGate {
   private int maxInFlightObserved;
   private long granted;
   private boolean timerArmed;
+  private long pausedUntilNanos;
+  private String pauseReason;
 
   public PacingGate(Vertx vertx, int maxConcurrency, int callsPerWindow, Duration window, int maxQueued) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -108,12 +122,58 @@ public final class PacingGate {
     }
   }
 
+  /**
+   * Grants nothing for {@code duration} (or until a longer pause already set ends): the callers
+   * waiting now fail with {@link PausedException} carrying {@code why}, and so does every {@link
+   * #acquire} until then.
+   */
+  public void pause(Duration duration, String why) {
+    synchronized (lock) {
+      long until = System.nanoTime() + duration.toNanos();
+      if (pauseReason == null || until - pausedUntilNanos > 0) {
+        pausedUntilNanos = until;
+      }
+      pauseReason = why;
+    }
+    failWaiting(why);
+  }
+
+  /** Whether a pause holds now. */
+  public boolean paused() {
+    synchronized (lock) {
+      return pausedLocked(System.nanoTime());
+    }
+  }
+
+  /** Fails every caller waiting now with {@link PausedException}: the licence cannot take their calls. */
+  public void failWaiting(String why) {
+    List<Waiter> failed;
+    synchronized (lock) {
+      failed = new ArrayList<>(waiting);
+      waiting.clear();
+    }
+    PausedException paused = new PausedException(why);
+    for (Waiter waiter : failed) {
+      waiter.context().runOnContext(v -> waiter.promise().fail(paused));
+    }
+  }
+
+  private boolean pausedLocked(long now) {
+    if (pauseReason != null && now - pausedUntilNanos >= 0) {
+      pauseReason = null;
+    }
+    return pauseReason != null;
+  }
+
   private Future<Permit> acquire(boolean urgent) {
     Context context = vertx.getOrCreateContext();
     Waiter waiter;
     List<Grant> ready;
     synchronized (lock) {
       long now = System.nanoTime();
+      if (pausedLocked(now)) {
+        return Future.failedFuture(new PausedException(pauseReason));
+      }
       if (waiting.isEmpty() && inFlight < maxConcurrency && rateAllows(now)) {
         return Future.succeededFuture(grantLocked(now));
       }
@@ -177,7 +237,7 @@ public final class PacingGate {
   // the oldest grant leaves the window
   private List<Grant> drainLocked(long now) {
     List<Grant> ready = null;
-    while (!waiting.isEmpty() && inFlight < maxConcurrency) {
+    while (!waiting.isEmpty() && inFlight < maxConcurrency && !pausedLocked(now)) {
       if (!rateAllows(now)) {
         if (!timerArmed) {
           timerArmed = true;

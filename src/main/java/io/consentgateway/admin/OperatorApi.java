@@ -214,7 +214,8 @@ public final class OperatorApi implements Consumer<Router> {
           .put("callsLastMinute", integration.callsLastMinute())
           .put("deadLetters", backlog.deadLetters())
           .put("lastSuccess", time(backlog.lastSuccessMillis()))
-          .put("actito", integration.client().health().toJson())
+          .put("actito", integration.client().health().toJson()
+              .put("licence", integration.client().licence().licence().toJson()))
           .put("didomi", writeBackStatus(integration.id())));
     });
   }
@@ -227,7 +228,8 @@ public final class OperatorApi implements Consumer<Router> {
     return new JsonObject()
         .put("inFlight", scheduler.inFlight(writeBack.name()))
         .put("breaker", writeBack.client().breakerState().name())
-        .put("authFailed", writeBack.client().authFailed());
+        .put("authFailed", writeBack.client().authFailed())
+        .put("licence", writeBack.client().licence().licence().toJson());
   }
 
   private void pause(RoutingContext ctx, IntegrationDispatch integration, boolean paused) {

@@ -1,9 +1,9 @@
 package io.consentgateway.app;
 
-import io.consentgateway.actito.ActitoClient;
 import io.consentgateway.actito.ActitoClientSettings;
-import io.consentgateway.bidirectional.DidomiClient;
+import io.consentgateway.actito.ActitoLicences;
 import io.consentgateway.bidirectional.DidomiClientSettings;
+import io.consentgateway.bidirectional.DidomiLicences;
 import io.consentgateway.admin.AdminVerticle;
 import io.consentgateway.admin.OperatorApi;
 import io.consentgateway.config.ActitoConfig;
@@ -21,12 +21,15 @@ import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.mapping.DidomiWebhookParser;
+import io.consentgateway.remote.BlockedTime;
+import io.consentgateway.remote.Licence;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
 import io.consentgateway.sandbox.actito.SandboxOptions;
 import io.consentgateway.sandbox.actito.WebhookSubscription;
 import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
 import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
+import io.consentgateway.store.BlockedTimeLog;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
@@ -58,8 +61,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: its Vert.x instance, metrics registry, store, Actito clients (and sandboxes)
- * and verticles. {@link #start} opens the store, deploys everything and only then reports ready;
+ * One running gateway: its Vert.x instance, metrics registry, store, Actito and Didomi licences and
+ * clients (and sandboxes) and verticles. {@link #start} opens the store, deploys everything and only then reports ready;
  * {@link #stop} undoes it in the order that loses nothing: stop accepting webhooks, let in-flight
  * requests and Actito calls finish (bounded), flush the last commit, close the store.
  */
@@ -67,11 +70,21 @@ public final class Gateway {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final long DRAIN_MILLIS = 10_000;
+  // how often the running gateway says so: the gap after the last one is downtime
+  private static final long ALIVE_MILLIS = 5_000;
+  private static final long PRUNE_EVERY_ALIVE = 720; // an hour of heartbeats
 
   private final GatewayConfig config;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final ConsentStore store;
+  private final BlockedTimeLog blockedTimeLog;
+  private final Clock clock = Clock.systemUTC();
+  private final BlockedTime downtime = new BlockedTime();
+  private ActitoLicences actitoLicences;
+  private DidomiLicences didomiLicences;
+  private long aliveTimer = -1;
+  private long aliveTicks;
   private final Map<String, ActitoSandbox> sandboxes = new LinkedHashMap<>();
   private final Map<String, IntegrationDispatch> dispatches = new LinkedHashMap<>();
   private final Map<String, DidomiDispatch> writeBacks = new LinkedHashMap<>();
@@ -85,11 +98,12 @@ public final class Gateway {
   private int ingestPort;
   private int adminPort;
 
-  private Gateway(GatewayConfig config, Vertx vertx, PrometheusMeterRegistry registry, ConsentStore store) {
+  private Gateway(GatewayConfig config, Vertx vertx, PrometheusMeterRegistry registry, SqliteConsentStore store) {
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
     this.store = store;
+    this.blockedTimeLog = store;
   }
 
   /** Starts a gateway; blocking, for {@code main} and tests (never call it on an event loop). */
@@ -103,7 +117,7 @@ public final class Gateway {
             .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    ConsentStore store;
+    SqliteConsentStore store;
     try {
       store = SqliteConsentStore.open(
           Path.of(config.store().path()), config.store().queueCapacity(), config.store().maxBatch(), registry);
@@ -140,11 +154,14 @@ public final class Gateway {
     vertx.eventBus().registerDefaultCodec(ClaimedUser.class, new LocalCodecs.ClaimedUserCodec());
     vertx.eventBus().registerDefaultCodec(ClaimedDidomiWrite.class, new LocalCodecs.ClaimedDidomiWriteCodec());
 
-    return startActitoClients(mappers)
+    long keepSince = clock.millis() - oldestChangeWorthKeepingMillis();
+    return blockedTimeLog.resumeBlockedTime(clock.millis(), keepSince)
+        .compose(spans -> startClients(mappers, spans))
         .compose(v -> {
           List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
           lanes.addAll(writeBacks.values());
           scheduler = new DispatchScheduler(lanes, dispatches, store);
+          wakeLanesWhenLicencesRecover();
           AdminVerticle admin = new AdminVerticle(config.admin(), registry, this::readiness,
               new OperatorApi(store, dispatches, writeBacks, scheduler));
           return vertx.deployVerticle(admin).map(id -> {
@@ -187,6 +204,7 @@ public final class Gateway {
         })
         .compose(v -> connectSandboxWebhooks())
         .map(v -> {
+          aliveTimer = vertx.setPeriodic(ALIVE_MILLIS, id -> heartbeat());
           ready = true;
           log.info("consent-gateway ready: webhooks on {}:{} ({} ingest verticles), admin on {}:{}",
               config.server().host(), ingestPort, cores, config.admin().host(), adminPort);
@@ -194,27 +212,92 @@ public final class Gateway {
         });
   }
 
-  private Future<Void> startActitoClients(Map<String, ConsentMapper> mappers) {
+  /**
+   * Resolves every base URL (starting the sandboxes asked for), groups the integrations into
+   * licences — one per API key and host, shared — and builds each integration's lanes on them.
+   * {@code spans} are the blocked spans of earlier runs: each licence's own, and the downtime.
+   */
+  private Future<Void> startClients(Map<String, ConsentMapper> mappers, List<BlockedTimeLog.Span> spans) {
+    List<ActitoClientSettings> actito = new ArrayList<>();
+    List<DidomiClientSettings> didomi = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (IntegrationConfig integration : config.integrations()) {
       chain = chain.compose(v -> actitoBaseUrl(integration)).map(baseUrl -> {
-        ActitoClient client = new ActitoClient(vertx,
-            ActitoClientSettings.from(integration.id(), integration.actito()).withBaseUrl(baseUrl), registry);
-        dispatches.put(integration.id(),
-            new IntegrationDispatch(integration, mappers.get(integration.id()), client, store, registry));
+        actito.add(ActitoClientSettings.from(integration.id(), integration.actito()).withBaseUrl(baseUrl)
+            .withMaxBackoff(Duration.ofMillis(integration.dispatch().maxBackoffMs())));
         return null;
       });
       if (integration.bidirectional().enabled()) {
         chain = chain.compose(v -> didomiBaseUrl(integration)).map(baseUrl -> {
-          DidomiClient client = new DidomiClient(vertx, DidomiClientSettings.from(integration)
+          didomi.add(DidomiClientSettings.from(integration)
               .withBaseUrl(baseUrl)
-              .withBreaker(5, Duration.ofMillis(integration.actito().breakerResetMs())), registry);
-          writeBacks.put(integration.id(), new DidomiDispatch(dispatches.get(integration.id()), client, store, registry));
+              .withBreaker(5, Duration.ofMillis(integration.actito().breakerResetMs())));
           return null;
         });
       }
     }
-    return chain;
+    return chain.map(v -> {
+      spans.stream().filter(span -> span.scope().equals(BlockedTimeLog.GATEWAY))
+          .forEach(span -> downtime.add(span.startedAtMillis(), span.endedAtMillis()));
+      actitoLicences = new ActitoLicences(vertx, actito, registry, clock);
+      didomiLicences = new DidomiLicences(vertx, didomi, registry, clock);
+      actitoLicences.licences().forEach(licence -> journal(licence.licence(), spans));
+      didomiLicences.licences().forEach(licence -> journal(licence.licence(), spans));
+      for (IntegrationConfig integration : config.integrations()) {
+        String id = integration.id();
+        dispatches.put(id, new IntegrationDispatch(integration, mappers.get(id), actitoLicences.client(id), store,
+            registry, downtime, clock));
+        if (integration.bidirectional().enabled()) {
+          writeBacks.put(id, new DidomiDispatch(dispatches.get(id), didomiLicences.client(id), store, registry,
+              downtime, clock));
+        }
+      }
+      return null;
+    });
+  }
+
+  private void journal(Licence<?> licence, List<BlockedTimeLog.Span> spans) {
+    List<long[]> earlier = spans.stream()
+        .filter(span -> span.scope().equals(licence.id().scope()) && span.endedAtMillis() != null)
+        .map(span -> new long[] {span.startedAtMillis(), span.endedAtMillis()})
+        .toList();
+    licence.journal(new Licence.BlockJournal() {
+      @Override
+      public Future<Long> blockStarted(String scope, String reason, long atMillis) {
+        return blockedTimeLog.blockStarted(scope, reason, atMillis);
+      }
+
+      @Override
+      public Future<Void> blockEnded(long id, long atMillis) {
+        return blockedTimeLog.blockEnded(id, atMillis);
+      }
+    }, earlier);
+  }
+
+  // a licence available again wakes the lanes of every integration on it: no operator action
+  private void wakeLanesWhenLicencesRecover() {
+    actitoLicences.licences().forEach(licence ->
+        licence.licence().onAvailable(() -> licence.licence().integrations().forEach(scheduler::wake)));
+    didomiLicences.licences().forEach(licence ->
+        licence.licence().onAvailable(() -> licence.licence().integrations().forEach(scheduler::wake)));
+  }
+
+  // no change waits longer than the largest maxAgeSeconds: older spans cannot matter
+  private long oldestChangeWorthKeepingMillis() {
+    return config.integrations().stream().mapToLong(i -> i.dispatch().maxAgeSeconds()).max().orElse(0) * 1000
+        + TimeUnit.DAYS.toMillis(1);
+  }
+
+  private void heartbeat() {
+    long now = clock.millis();
+    blockedTimeLog.alive(now);
+    if (++aliveTicks % PRUNE_EVERY_ALIVE == 0) {
+      long before = now - oldestChangeWorthKeepingMillis();
+      blockedTimeLog.pruneBlockedTime(before);
+      downtime.prune(before);
+      actitoLicences.licences().forEach(licence -> licence.licence().blockedTime().prune(before));
+      didomiLicences.licences().forEach(licence -> licence.licence().blockedTime().prune(before));
+    }
   }
 
   private Future<String> actitoBaseUrl(IntegrationConfig integration) {
@@ -281,7 +364,8 @@ public final class Gateway {
     boolean storeOpen = store.isOpen();
     boolean up = ready && !stopping && storeOpen;
     JsonArray integrations = new JsonArray();
-    dispatches.values().forEach(d -> integrations.add(d.client().health().toJson().put("paused", d.paused())));
+    dispatches.values().forEach(d -> integrations.add(d.client().health().toJson().put("paused", d.paused())
+        .put("licence", d.client().licence().licence().toJson())));
     return new JsonObject()
         .put("status", up ? "UP" : "DOWN")
         .put("store", storeOpen ? "open" : "closed")
@@ -309,12 +393,16 @@ public final class Gateway {
       String id = deployments.get(i);
       quietly("verticle", () -> vertx.undeploy(id));
     }
-    quietly("store", store::close);
-    for (IntegrationDispatch dispatch : dispatches.values()) {
-      quietly("actito client", () -> dispatch.client().close());
+    if (aliveTimer >= 0) {
+      vertx.cancelTimer(aliveTimer);
+      quietly("heartbeat", () -> blockedTimeLog.alive(clock.millis())); // downtime starts now
     }
-    for (DidomiDispatch writeBack : writeBacks.values()) {
-      quietly("didomi client", () -> writeBack.client().close());
+    quietly("store", store::close);
+    if (actitoLicences != null) {
+      quietly("actito licences", actitoLicences::close);
+    }
+    if (didomiLicences != null) {
+      quietly("didomi licences", didomiLicences::close);
     }
     for (ActitoSandbox sandbox : sandboxes.values()) {
       quietly("sandbox", sandbox::stop);

@@ -6,9 +6,7 @@ import io.consentgateway.bidirectional.DidomiWriteResult.Delivered;
 import io.consentgateway.bidirectional.DidomiWriteResult.Permanent;
 import io.consentgateway.bidirectional.DidomiWriteResult.Retryable;
 import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
-import io.consentgateway.remote.CachedToken;
 import io.consentgateway.remote.RemoteCallGuard;
-import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -20,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The non-blocking client of Didomi's Consents API (docs/design.md §2, Didomi Consents API) for one integration's reverse
  * flow, shared by every verticle instance of the process. Every call — token requests included —
- * goes through one {@link PacingGate} ({@code maxConcurrency} in flight, {@code callsPerWindow}
- * started per sliding window, a bounded waiting queue) and one {@code vertx-circuit-breaker}, with a
- * timeout on each. The token comes from {@code POST /v1/sessions} ({@code {"type": "api-key", "key",
+ * goes through the integration's {@link DidomiLicence}, shared with the integrations on the same
+ * key and host: one {@link PacingGate} ({@code maxConcurrency} in flight, {@code callsPerWindow}
+ * started per sliding window, a bounded waiting queue), one {@code vertx-circuit-breaker} and one
+ * token, with a timeout on each call. The token comes from {@code POST /v1/sessions} ({@code {"type": "api-key", "key",
  * "secret"}}), is cached until shortly before its JWT {@code exp} (1 hour when it carries none) and
  * fetched once however many calls wait; a 401 triggers one refresh and one retry.
  *
@@ -53,37 +51,35 @@ import org.slf4j.LoggerFactory;
 public final class DidomiClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(DidomiClient.class);
-  private static final int MAX_BODY_CHARS = 2_000;
 
   private final DidomiClientSettings settings;
+  private final DidomiLicence licence;
+  private final boolean ownsLicence;
   private final RemoteCallMetrics metrics;
-  private final RemoteCallGuard<DidomiOperation> guard;
-  private final DidomiTokens tokens;
+  private final RemoteCallGuard.Caller<DidomiOperation> caller;
 
+  /** A client with a licence of its own: closing the client closes the licence. */
   public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
-    Objects.requireNonNull(vertx, "vertx");
+    this(DidomiLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry), settings, registry, true);
+  }
+
+  /** A client of one integration on a shared {@code licence} ({@link DidomiLicences}). */
+  public DidomiClient(DidomiLicence licence, DidomiClientSettings settings, MeterRegistry registry) {
+    this(licence, settings, registry, false);
+  }
+
+  private DidomiClient(DidomiLicence licence, DidomiClientSettings settings, MeterRegistry registry, boolean ownsLicence) {
+    this.licence = Objects.requireNonNull(licence, "licence");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.ownsLicence = ownsLicence;
     this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
         settings.integrationId());
-    this.guard = new RemoteCallGuard<>(vertx, "Didomi", "didomi-" + settings.integrationId(), settings.describe(),
-        new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
-            settings.maxQueued(), settings.timeout(), settings.breakerMaxFailures(), settings.breakerResetTimeout()),
-        new RemoteCallGuard.Failures<>() {
-          @Override
-          public RuntimeException failure(Trouble trouble, DidomiOperation op, int status, String body,
-              Duration retryAfter, String detail, Throwable cause) {
-            // every trouble has a retry reason of the same name
-            return retryable(RetryReason.valueOf(trouble.name()), op, status, body, retryAfter, detail, cause);
-          }
+    this.caller = new RemoteCallGuard.Caller<>(licence.failures(settings.describe()), metrics);
+  }
 
-          @Override
-          public String outcome(int status) {
-            return DidomiClient.outcome(status);
-          }
-        },
-        metrics, LOG);
-    this.tokens = new DidomiTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), settings.authRetryInterval());
-    metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
+  /** The licence this integration's write-backs go through. */
+  public DidomiLicence licence() {
+    return licence;
   }
 
   public DidomiClientSettings settings() {
@@ -102,7 +98,7 @@ public final class DidomiClient {
     Buffer body = event.toBuffer();
     boolean hasId = event.getValue("id") instanceof String;
     // a 401 gets one fresh token and one retry
-    return guard.callWithBearer(tokens, DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body)
+    return licence.guard().callWithBearer(caller, licence.tokens(), DidomiOperation.WRITE_EVENT, HttpMethod.POST, url, body)
         .transform(ar -> Future.succeededFuture(ar.succeeded()
             ? classify(ar.result(), hasId)
             : resultOf(ar.cause())));
@@ -110,30 +106,34 @@ public final class DidomiClient {
 
   /** A valid token, fetched if needed: proves the key and secret work. */
   public Future<Void> authenticate() {
-    return tokens.current().mapEmpty();
+    return licence.tokens().current().mapEmpty();
   }
 
   /** True while Didomi refuses the key or secret. */
   public boolean authFailed() {
-    return tokens.authFailure() != null;
+    return licence.tokens().authFailure() != null;
   }
 
   public CircuitBreakerState breakerState() {
-    return guard.breakerState();
+    return licence.guard().breakerState();
   }
 
-  /** The gate of this client, for metrics and tests. */
+  /** The gate of this client's licence, for metrics and tests. */
   public PacingGate gate() {
-    return guard.gate();
+    return licence.guard().gate();
   }
 
   /** Tokens fetched successfully so far. */
   public long tokenRefreshes() {
-    return tokens.refreshes();
+    return licence.tokens().refreshes();
   }
 
+  /** Removes this integration's meters; closes the licence too when it is the client's own. */
   public Future<Void> close() {
-    guard.close();
+    metrics.close();
+    if (ownsLicence) {
+      licence.close();
+    }
     return Future.succeededFuture();
   }
 
@@ -168,71 +168,15 @@ public final class DidomiClient {
         message(DidomiOperation.WRITE_EVENT, 0, null, failure.getClass().getSimpleName() + ": " + failure.getMessage()));
   }
 
-  private Future<CachedToken.Issued> fetchToken() {
-    Buffer body = new JsonObject()
-        .put("type", "api-key")
-        .put("key", settings.apiKey().reveal())
-        .put("secret", settings.apiSecret().reveal())
-        .toBuffer();
-    return guard.call(DidomiOperation.TOKEN, HttpMethod.POST, settings.baseUrl() + "/v1/sessions", body, null,
-        true).transform(ar -> {
-      if (ar.failed()) {
-        metrics.countTokenRefresh("failure");
-        return Future.failedFuture(ar.cause());
-      }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
-      if (status < 200 || status >= 300) {
-        metrics.countTokenRefresh("failure");
-        String message = message(DidomiOperation.TOKEN, status, truncate(response.bodyAsString()),
-            "the API key or secret is refused; fix bidirectional.didomiApi");
-        LOG.error("{}", message);
-        return Future.failedFuture(new DidomiCallException(new Retryable(RetryReason.NONE, null, true, message), message, null));
-      }
-      String token;
-      try {
-        token = response.bodyAsJsonObject().getString("access_token");
-      } catch (RuntimeException e) {
-        token = null;
-      }
-      if (token == null || token.isBlank()) {
-        metrics.countTokenRefresh("failure");
-        return Future.failedFuture(retryable(RetryReason.SERVER_ERROR, DidomiOperation.TOKEN, status, null, null,
-            "answer without access_token", null));
-      }
-      metrics.countTokenRefresh("success");
-      return Future.succeededFuture(new CachedToken.Issued(token,
-          DidomiTokens.lifetime(token, System.currentTimeMillis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
-    });
-  }
-
-  // ---- helpers ----
-
-  private DidomiCallException retryable(RetryReason reason, DidomiOperation op, int status, String body,
-      Duration retryAfter, String detail, Throwable cause) {
-    String message = message(op, status, truncate(body), detail);
-    return new DidomiCallException(new Retryable(reason, retryAfter, false, message), message, cause);
-  }
-
   private String message(DidomiOperation op, int status, String body, String detail) {
-    var sb = new StringBuilder("Didomi ").append(op).append(" for ").append(settings.describe());
-    if (status != 0) {
-      sb.append(": status ").append(status);
-    }
-    if (detail != null) {
-      sb.append(status != 0 ? ", " : ": ").append(detail);
-    }
-    if (body != null && !body.isEmpty()) {
-      sb.append(", body ").append(body);
-    }
-    return sb.toString();
+    return DidomiLicence.message(settings.describe(), op, status, body, detail);
   }
 
   private static String truncate(String body) {
-    return body == null || body.length() <= MAX_BODY_CHARS ? body : body.substring(0, MAX_BODY_CHARS) + "…";
+    return DidomiLicence.truncate(body);
   }
 
-  private static String outcome(int status) {
+  static String outcome(int status) {
     if (status >= 200 && status < 300) {
       return "success";
     }

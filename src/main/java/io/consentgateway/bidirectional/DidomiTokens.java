@@ -11,7 +11,7 @@ import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
- * The Didomi access token of one integration: a {@link CachedToken} (refreshed ahead of expiry, one
+ * The Didomi access token of one licence: a {@link CachedToken} (refreshed ahead of expiry, one
  * fetch at a time however many callers wait, replaced once after a 401) fed by {@code POST
  * /v1/sessions}. A refused key or secret is remembered: callers fail fast with it, without spending
  * calls, until {@code authRetryInterval} has passed. What is Didomi's own here is reading the
@@ -23,7 +23,7 @@ final class DidomiTokens implements BearerToken {
 
   /** {@code fetch} performs one paced, classified {@code POST /v1/sessions}. */
   DidomiTokens(Vertx vertx, Supplier<Future<CachedToken.Issued>> fetch, Duration refreshMargin,
-      Duration authRetryInterval) {
+      Supplier<Duration> authRetryInterval) {
     this.token = new CachedToken<>(vertx, fetch,
         failure -> failure instanceof DidomiCallException e && e.authFailed() ? e : null,
         refreshMargin, authRetryInterval);
@@ -39,6 +39,11 @@ final class DidomiTokens implements BearerToken {
   @Override
   public Future<String> refreshAfterRejection(String rejected) {
     return token.refreshAfterRejection(rejected);
+  }
+
+  /** A session request now, even while a refusal is held: the licence's probe. */
+  Future<String> probe() {
+    return token.probe();
   }
 
   DidomiCallException authFailure() {

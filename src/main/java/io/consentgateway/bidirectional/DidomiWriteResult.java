@@ -20,6 +20,8 @@ public sealed interface DidomiWriteResult {
     CONNECTION,
     BREAKER_OPEN,
     QUEUE_FULL,
+    /** Nothing was sent: the licence is paused after a 429, or blocked and released the write. */
+    PAUSED,
     NONE
   }
 

@@ -10,6 +10,7 @@ import io.consentgateway.bidirectional.ReverseMapper;
 import io.consentgateway.bidirectional.ReverseMapping;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.mapping.WriteBackRules;
+import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DidomiWriteOutcome;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,13 +52,24 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
 
   /** @param actito the same integration's Actito lane, whose pause this lane follows */
   public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry) {
+    this(actito, client, store, registry, BlockedTime.none(), Clock.systemUTC());
+  }
+
+  /**
+   * @param downtime when the gateway was not running: like the time the Actito or Didomi licence
+   *     was blocked, it does not age a write-back toward its dead letter
+   */
+  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry,
+      BlockedTime downtime, Clock clock) {
     this.actito = Objects.requireNonNull(actito, "actito");
     this.integration = actito.config();
     this.mapper = new ReverseMapper(integration);
     this.client = Objects.requireNonNull(client, "client");
     this.store = Objects.requireNonNull(store, "store");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.retries = new RetryPolicy(integration.dispatch(), client.settings().timeout());
+    this.retries = new RetryPolicy(integration.dispatch(), client.settings().timeout(),
+        BlockedTime.union(actito.client().licence().licence().blockedTime(), client.licence().licence().blockedTime(),
+            downtime), clock);
   }
 
   public DidomiClient client() {
@@ -81,6 +94,12 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   @Override
   public boolean paused() {
     return actito.paused();
+  }
+
+  /** Each write-back reads the Actito profile, then writes to Didomi: either licence blocked stops the lane. */
+  @Override
+  public boolean blocked() {
+    return actito.blocked() || client.licence().blocked();
   }
 
   @Override
@@ -132,12 +151,18 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
             return record(write, new DidomiWriteOutcome.Checked(looked.result()));
           }
           Throwable error = looked.cause();
+          String message = "cannot read the Actito profile: " + error.getMessage();
+          if (error instanceof ActitoCallException e && releasedByActito(e)) {
+            count("released");
+            return record(write, new DidomiWriteOutcome.Released(message));
+          }
           boolean counts = !(error instanceof ActitoCallException e)
               || (e.retryReason() != ActitoCallException.RetryReason.BREAKER_OPEN
                   && e.retryReason() != ActitoCallException.RetryReason.QUEUE_FULL
                   && e.kind() != ActitoCallException.Kind.AUTH_FAILED);
-          Duration hint = error instanceof ActitoCallException e ? e.retryAfter().orElse(null) : null;
-          return record(write, retry(write, null, hint, "cannot read the Actito profile: " + error.getMessage(), counts));
+          // Actito's Retry-After (a 429) or the breaker's remaining time is the earliest worth trying
+          Duration retryAfter = error instanceof ActitoCallException e ? e.retryAfter().orElse(null) : null;
+          return record(write, retry(write, null, retryAfter, message, counts));
         });
   }
 
@@ -170,10 +195,22 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
       return new DidomiWriteOutcome.DeadLetter("rejected", permanent.status(), permanent.message() + " — " + permanent.body());
     }
     DidomiWriteResult.Retryable retryable = (DidomiWriteResult.Retryable) result;
+    if (retryable.reason() == RetryReason.BREAKER_OPEN || retryable.reason() == RetryReason.PAUSED
+        || (retryable.authFailed() && client.licence().licence().status().keyRefused())) {
+      count("released"); // no call was made: the Didomi licence blocked while the write waited
+      return new DidomiWriteOutcome.Released(retryable.message());
+    }
     boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
         && retryable.reason() != RetryReason.QUEUE_FULL
         && !retryable.authFailed();
     return retry(write, retryable.reason(), retryable.retryAfter(), retryable.message(), counts);
+  }
+
+  // No Actito call was made for the write because the Actito licence blocked.
+  private boolean releasedByActito(ActitoCallException e) {
+    return e.retryReason() == ActitoCallException.RetryReason.BREAKER_OPEN
+        || e.retryReason() == ActitoCallException.RetryReason.PAUSED
+        || (e.kind() == ActitoCallException.Kind.AUTH_FAILED && actito.client().licence().licence().status().keyRefused());
   }
 
   private DidomiWriteOutcome retry(ClaimedDidomiWrite write, RetryReason reason, Duration retryAfter, String message,

@@ -21,6 +21,14 @@ public interface DispatchLane<T> {
 
   boolean paused();
 
+  /**
+   * Whether a licence the lane calls through is blocked (breaker open, key refused, paused after a
+   * 429): the scheduler claims nothing meanwhile, and is woken when the licence is available again.
+   */
+  default boolean blocked() {
+    return false;
+  }
+
   int shards();
 
   /** Leases up to {@code room} due items, none for a user in {@code inFlight}. */

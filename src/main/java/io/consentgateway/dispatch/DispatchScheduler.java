@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Feeds the dispatch verticles: for each {@link DispatchLane}, claims due items from the store a
  * page at a time — never more than {@link DispatchLane#maxInFlight()} in flight, so a backlog of
  * millions stays on disk, not on the heap — and sends each on the event-bus address of its shard
- * (a stable hash of {@code organization_user_id}), never one for a user already in flight.
+ * (a stable hash of {@code organization_user_id}), never one for a user already in flight. A lane
+ * that is paused by an operator, or {@link DispatchLane#blocked() blocked} by its licence, claims
+ * nothing; {@link #wake} looks at it again at once.
  */
 public final class DispatchScheduler extends VerticleBase {
 
@@ -132,6 +134,9 @@ public final class DispatchScheduler extends VerticleBase {
 
   /** Ask for an immediate look at an integration's queues (after a resume or a replay). */
   public void wake(String integration) {
+    if (schedulerContext == null) {
+      return; // not started yet: start() polls every lane anyway
+    }
     schedulerContext.runOnContext(v -> lanes.values().stream()
         .filter(lane -> lane.integration().equals(integration))
         .forEach(lane -> poll(lane.name())));
@@ -147,7 +152,8 @@ public final class DispatchScheduler extends VerticleBase {
   private <T> void poll(DispatchLane<T> lane) {
     Set<String> users = inFlight.get(lane.name());
     int room = lane.maxInFlight() - users.size();
-    if (lane.paused() || room <= 0) {
+    if (lane.paused() || lane.blocked() || room <= 0) {
+      // an outage costs a flag check per poll: no claim, no write
       schedulePoll(lane.name());
       return;
     }

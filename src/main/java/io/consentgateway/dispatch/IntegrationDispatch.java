@@ -11,6 +11,7 @@ import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.DeliveryRules;
+import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DispatchOutcome;
@@ -18,6 +19,7 @@ import io.consentgateway.store.DispatchOutcome.Progress;
 import io.consentgateway.store.DispatchOutcome.RefusedField;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,12 +65,22 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   public IntegrationDispatch(
       IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store, MeterRegistry registry) {
+    this(integration, mapper, client, store, registry, BlockedTime.none(), Clock.systemUTC());
+  }
+
+  /**
+   * @param downtime when the gateway was not running: like the time the licence was blocked, it
+   *     does not age a change toward its dead letter
+   */
+  public IntegrationDispatch(IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store,
+      MeterRegistry registry, BlockedTime downtime, Clock clock) {
     this.integration = Objects.requireNonNull(integration, "integration");
     this.mapper = Objects.requireNonNull(mapper, "mapper");
     this.client = Objects.requireNonNull(client, "client");
     this.sync = new ProfileSync(client);
     this.store = Objects.requireNonNull(store, "store");
-    this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()));
+    this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()),
+        BlockedTime.union(client.licence().licence().blockedTime(), downtime), clock);
     this.metrics = new DispatchMetrics(registry, integration.id());
   }
 
@@ -87,6 +99,12 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   @Override
   public boolean paused() {
     return paused;
+  }
+
+  /** While the Actito licence is blocked the lane claims nothing. */
+  @Override
+  public boolean blocked() {
+    return client.licence().blocked();
   }
 
   public void paused(boolean paused) {
@@ -338,12 +356,24 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
       return new DispatchOutcome.NotInActito("no profile with " + integration.actito().userUniqueKey() + " = " + user.userKey());
     }
     SyncResult.Retryable retryable = (SyncResult.Retryable) result;
+    if (released(retryable)) {
+      metrics.outcome("released");
+      return new DispatchOutcome.Released(retryable.message());
+    }
     // An open breaker or a refused key means the call was never made: the change waits, it does
     // not move toward a dead letter (the bug that made Knative drop its breaker).
     boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
         && retryable.reason() != RetryReason.QUEUE_FULL
         && !retryable.authFailed();
     return retry(user, retryable.reason(), retryable.retryAfter(), retryable.message(), counts, before);
+  }
+
+  // No call was made for the user because its licence blocked: released, nothing written. The
+  // failures that made calls (and blocked the licence) are retries like any other.
+  private boolean released(SyncResult.Retryable retryable) {
+    return retryable.reason() == RetryReason.BREAKER_OPEN
+        || retryable.reason() == RetryReason.PAUSED
+        || (retryable.authFailed() && client.licence().licence().status().keyRefused());
   }
 
   private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts,

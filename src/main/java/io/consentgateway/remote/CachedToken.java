@@ -15,8 +15,9 @@ import java.util.function.Supplier;
  * many callers wait; {@link #refreshAfterRejection(String)} replaces a token the remote answered
  * 401 to, unless another caller already did. A failure that says the credentials are refused (as
  * {@code refusal} recognises it) is remembered: callers fail fast with it, without spending calls,
- * until {@code authRetryInterval} has passed; any other failure only fails the callers that waited
- * for that fetch. Thread-safe; futures complete on the caller's context.
+ * until {@code authRetryInterval} has passed (read at each refusal, so the licence can grow it),
+ * or until {@link #probe()} asks again; any other failure only fails the callers that waited for
+ * that fetch. Thread-safe; futures complete on the caller's context.
  *
  * @param <F> the remote's failure that means "credentials refused"
  */
@@ -39,7 +40,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
   private final Supplier<Future<Issued>> fetch;
   private final Function<Throwable, F> refusal;
   private final Duration refreshMargin;
-  private final Duration authRetryInterval;
+  private final Supplier<Duration> authRetryInterval;
 
   private String token;
   private long refreshAtNanos;
@@ -54,6 +55,12 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
    */
   public CachedToken(Vertx vertx, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
       Duration refreshMargin, Duration authRetryInterval) {
+    this(vertx, fetch, refusal, refreshMargin, constant(Objects.requireNonNull(authRetryInterval, "authRetryInterval")));
+  }
+
+  /** As above, the hold after a refusal read from {@code authRetryInterval} each time. */
+  public CachedToken(Vertx vertx, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
+      Duration refreshMargin, Supplier<Duration> authRetryInterval) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.fetch = Objects.requireNonNull(fetch, "fetch");
     this.refusal = Objects.requireNonNull(refusal, "refusal");
@@ -84,6 +91,18 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
       if (rejected != null && rejected.equals(token)) {
         token = null;
       }
+      return refreshLocked(now);
+    }
+  }
+
+  /**
+   * A token request now, even while a refusal is held (the licence's probe of a refused key); joins
+   * a request already under way.
+   */
+  public Future<String> probe() {
+    synchronized (this) {
+      long now = System.nanoTime();
+      authRetryAtNanos = now;
       return refreshLocked(now);
     }
   }
@@ -127,7 +146,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
         F refused = refusal.apply(failure);
         if (refused != null) {
           authFailure = refused;
-          authRetryAtNanos = System.nanoTime() + authRetryInterval.toNanos();
+          authRetryAtNanos = System.nanoTime() + authRetryInterval.get().toNanos();
           token = null;
         }
       }
@@ -137,6 +156,10 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
     } else {
       promise.fail(failure);
     }
+  }
+
+  private static Supplier<Duration> constant(Duration interval) {
+    return () -> interval;
   }
 
   private static <T> Future<T> onContext(Context context, Future<T> shared) {

@@ -21,16 +21,17 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 
 /**
- * What every call of one client to its remote goes through: one {@link PacingGate} ({@code
- * maxConcurrency} in flight, {@code callsPerWindow} started per sliding {@code window}, a bounded
- * waiting queue), one {@code vertx-circuit-breaker} and a {@code timeout} on each HTTP exchange,
- * counted and timed in {@link RemoteCallMetrics}.
+ * What every call to one licence of a remote goes through, whichever integration makes it: one
+ * {@link PacingGate} ({@code maxConcurrency} in flight, {@code callsPerWindow} started per sliding
+ * {@code window}, a bounded waiting queue), one {@code vertx-circuit-breaker} and a {@code timeout}
+ * on each HTTP exchange, counted and timed in the calling integration's {@link RemoteCallMetrics}.
  *
  * <p>{@link #call} succeeds with any answer that is not the remote struggling, for the client to
- * classify; it fails, with the failure the client's {@link Failures} makes of it, on 429, 5xx,
- * timeout, connection error, open breaker or full queue. Only those failures count toward opening
- * the breaker. While the breaker is open calls fail fast, with the time left before it probes
- * again. Futures complete on the caller's context.
+ * classify; it fails, with the failure the caller's {@link Failures} makes of it, on 429, 5xx,
+ * timeout, connection error, open breaker, full queue or paused licence. Only the remote's own
+ * troubles count toward opening the breaker. While the breaker is open calls fail fast, with the
+ * time left before it probes again. The {@link Observer} hears of the breaker's changes and of
+ * 429s, so the licence can stop its lanes and pause. Futures complete on the caller's context.
  *
  * @param <O> the client's operations
  */
@@ -43,7 +44,9 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
     TIMEOUT("timeout"),
     CONNECTION("connection_error"),
     BREAKER_OPEN("breaker_open"),
-    QUEUE_FULL("queue_full");
+    QUEUE_FULL("queue_full"),
+    /** Nothing was sent: the licence is paused after a 429, or blocked and releasing its waiting calls. */
+    PAUSED("paused");
 
     private final String outcome;
 
@@ -72,7 +75,34 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
     String outcome(int status);
   }
 
-  /** The bounds of one client's calls. */
+  /** Who makes a call: the failures and meters of its integration. */
+  public record Caller<O extends RemoteOperation>(Failures<O> failures, RemoteCallMetrics metrics) {
+    public Caller {
+      Objects.requireNonNull(failures, "failures");
+      Objects.requireNonNull(metrics, "metrics");
+    }
+  }
+
+  /** Told what the licence's calls reveal: the breaker's changes and the remote's 429s. Any thread. */
+  public interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** The breaker opened; {@code lastError} is the trouble that tipped it, in words. */
+    default void breakerOpened(String lastError) {}
+
+    /** The breaker lets one call through: the probe. */
+    default void breakerHalfOpen() {}
+
+    default void breakerClosed() {}
+
+    /** The remote answered 429, asking for {@code retryAfter} (null when it did not say). */
+    default void rateLimited(Duration retryAfter, String detail) {}
+
+    /** The remote answered something other than a 429 or 5xx. */
+    default void answered() {}
+  }
+
+  /** The bounds of one licence's calls. */
   public record Limits(int maxConcurrency, int callsPerWindow, Duration window, int maxQueued, Duration timeout,
       int breakerMaxFailures, Duration breakerResetTimeout) {
     public Limits {
@@ -96,12 +126,13 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
 
   private final String remoteName;
   private final Limits limits;
-  private final Failures<O> failures;
-  private final RemoteCallMetrics metrics;
+  private final Caller<O> own;
+  private final Observer observer;
   private final WebClient web;
   private final PacingGate gate;
   private final CircuitBreaker breaker;
   private volatile long breakerOpenedAtNanos;
+  private volatile String lastTrouble;
 
   /**
    * @param remoteName how logs and messages name the remote ({@code Actito}, {@code Didomi})
@@ -111,11 +142,20 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    */
   public RemoteCallGuard(Vertx vertx, String remoteName, String breakerName, String context, Limits limits,
       Failures<O> failures, RemoteCallMetrics metrics, Logger log) {
+    this(vertx, remoteName, breakerName, context, limits, failures, metrics, log, Observer.NONE);
+  }
+
+  /**
+   * @param failures and {@code metrics}: those of the licence's own calls (tokens, probes), whose
+   *     meters also carry the gate's and breaker's gauges
+   */
+  public RemoteCallGuard(Vertx vertx, String remoteName, String breakerName, String context, Limits limits,
+      Failures<O> failures, RemoteCallMetrics metrics, Logger log, Observer observer) {
     Objects.requireNonNull(vertx, "vertx");
     this.remoteName = Objects.requireNonNull(remoteName, "remoteName");
     this.limits = Objects.requireNonNull(limits, "limits");
-    this.failures = Objects.requireNonNull(failures, "failures");
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.own = new Caller<>(failures, metrics);
+    this.observer = Objects.requireNonNull(observer, "observer");
     this.web = WebClient.create(vertx,
         new WebClientOptions()
             .setKeepAlive(true)
@@ -138,10 +178,26 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       breakerOpenedAtNanos = System.nanoTime();
       log.warn("{} circuit breaker opened for {}: calls fail fast for {}", remoteName, context,
           limits.breakerResetTimeout());
+      observer.breakerOpened(lastTrouble);
     });
-    this.breaker.halfOpenHandler(v -> log.info("{} circuit breaker half-open for {}: probing", remoteName, context));
-    this.breaker.closeHandler(v -> log.info("{} circuit breaker closed for {}", remoteName, context));
+    this.breaker.halfOpenHandler(v -> {
+      log.info("{} circuit breaker half-open for {}: probing", remoteName, context);
+      observer.breakerHalfOpen();
+    });
+    this.breaker.closeHandler(v -> {
+      log.info("{} circuit breaker closed for {}", remoteName, context);
+      observer.breakerClosed();
+    });
     metrics.watch(gate, breaker);
+  }
+
+  /** The licence's own calls (tokens, probes): its failures and meters. */
+  public Caller<O> own() {
+    return own;
+  }
+
+  public Limits limits() {
+    return limits;
   }
 
   public PacingGate gate() {
@@ -158,22 +214,35 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    */
   public Future<HttpResponse<Buffer>> call(
       O op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
+    return call(own, op, method, url, body, authorization, urgent);
+  }
+
+  /** {@link #call} on behalf of {@code caller}: its failures and its meters. */
+  public Future<HttpResponse<Buffer>> call(
+      Caller<O> caller, O op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
+    Failures<O> failures = caller.failures();
+    RemoteCallMetrics metrics = caller.metrics();
     if (breaker.state() == CircuitBreakerState.OPEN) {
-      return breakerOpen(op);
+      return breakerOpen(caller, op);
     }
     return (urgent ? gate.acquireUrgent() : gate.acquire()).transform(acquired -> {
       if (acquired.failed()) {
+        if (acquired.cause() instanceof PacingGate.PausedException paused) {
+          metrics.count(op, Trouble.PAUSED.outcome());
+          return Future.failedFuture(failures.failure(Trouble.PAUSED, op, 0, null, null, paused.getMessage(), null));
+        }
         metrics.count(op, Trouble.QUEUE_FULL.outcome());
         return Future.failedFuture(failures.failure(Trouble.QUEUE_FULL, op, 0, null, null,
             "more than " + limits.maxQueued() + " " + remoteName + " calls waiting", null));
       }
       PacingGate.Permit permit = acquired.result();
       long started = System.nanoTime();
-      Future<HttpResponse<Buffer>> exchange = breaker.execute(() -> send(op, method, url, body, authorization));
+      Future<HttpResponse<Buffer>> exchange =
+          breaker.execute(() -> send(failures, op, method, url, body, authorization));
       return exchange.transform(done -> {
         permit.release();
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          return breakerOpen(op); // half-open and not the probe: nothing was sent
+          return breakerOpen(caller, op); // half-open and not the probe: nothing was sent
         }
         metrics.recordDuration(op, System.nanoTime() - started);
         if (done.succeeded()) {
@@ -197,22 +266,28 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    */
   public Future<HttpResponse<Buffer>> callWithBearer(
       BearerToken token, O op, HttpMethod method, String url, Buffer body) {
-    return token.current().compose(current -> call(op, method, url, body, "Bearer " + current, false)
+    return callWithBearer(own, token, op, method, url, body);
+  }
+
+  /** {@link #callWithBearer} on behalf of {@code caller}. */
+  public Future<HttpResponse<Buffer>> callWithBearer(
+      Caller<O> caller, BearerToken token, O op, HttpMethod method, String url, Buffer body) {
+    return token.current().compose(current -> call(caller, op, method, url, body, "Bearer " + current, false)
         .compose(response -> response.statusCode() != 401
             ? Future.succeededFuture(response)
             : token.refreshAfterRejection(current)
-                .compose(fresh -> call(op, method, url, body, "Bearer " + fresh, false))));
+                .compose(fresh -> call(caller, op, method, url, body, "Bearer " + fresh, false))));
   }
 
   /** Stops the breaker, removes the meters, closes the connections. */
   public void close() {
     breaker.close();
-    metrics.close();
+    own.metrics().close();
     web.close();
   }
 
   private Future<HttpResponse<Buffer>> send(
-      O op, HttpMethod method, String url, Buffer body, String authorization) {
+      Failures<O> failures, O op, HttpMethod method, String url, Buffer body, String authorization) {
     var request = web.requestAbs(method, url)
         .timeout(limits.timeout().toMillis())
         .putHeader("Accept", "application/json");
@@ -226,7 +301,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       if (ar.failed()) {
         Throwable t = ar.cause();
         boolean timeout = t instanceof TimeoutException;
-        return troubled(timeout ? Trouble.TIMEOUT : Trouble.CONNECTION, op, 0, null, null,
+        return troubled(failures, timeout ? Trouble.TIMEOUT : Trouble.CONNECTION, op, 0, null, null,
             timeout ? "no answer within " + limits.timeout().toMillis() + " ms"
                 : t.getClass().getSimpleName() + ": " + t.getMessage(), t);
       }
@@ -234,23 +309,30 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       int status = response.statusCode();
       if (status == 429 || status >= 500) {
         Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
-        return troubled(status == 429 ? Trouble.RATE_LIMITED : Trouble.SERVER_ERROR, op, status,
-            response.bodyAsString(), retryAfter, null, null);
+        Future<HttpResponse<Buffer>> failed = troubled(failures, status == 429 ? Trouble.RATE_LIMITED : Trouble.SERVER_ERROR,
+            op, status, response.bodyAsString(), retryAfter, null, null);
+        if (status == 429) {
+          // before the permit is released: no call of the licence may start in between
+          observer.rateLimited(retryAfter, lastTrouble);
+        }
+        return failed;
       }
+      observer.answered();
       return Future.succeededFuture(response);
     });
   }
 
-  private Future<HttpResponse<Buffer>> troubled(Trouble trouble, O op, int status, String body,
+  private Future<HttpResponse<Buffer>> troubled(Failures<O> failures, Trouble trouble, O op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
-    return Future.failedFuture(
-        new Troubled(trouble, failures.failure(trouble, op, status, body, retryAfter, detail, cause)));
+    RuntimeException failure = failures.failure(trouble, op, status, body, retryAfter, detail, cause);
+    lastTrouble = failure.getMessage();
+    return Future.failedFuture(new Troubled(trouble, failure));
   }
 
-  private Future<HttpResponse<Buffer>> breakerOpen(O op) {
-    metrics.count(op, Trouble.BREAKER_OPEN.outcome());
+  private Future<HttpResponse<Buffer>> breakerOpen(Caller<O> caller, O op) {
+    caller.metrics().count(op, Trouble.BREAKER_OPEN.outcome());
     Duration remaining = limits.breakerResetTimeout().minusNanos(System.nanoTime() - breakerOpenedAtNanos);
-    return Future.failedFuture(failures.failure(Trouble.BREAKER_OPEN, op, 0, null,
+    return Future.failedFuture(caller.failures().failure(Trouble.BREAKER_OPEN, op, 0, null,
         remaining.isNegative() ? Duration.ZERO : remaining, "circuit breaker open", null));
   }
 }

@@ -21,7 +21,10 @@ import java.util.function.BooleanSupplier;
  * {prefix}.call.duration} (timer with histogram, tag {@code operation}), {@code
  * {prefix}.token.refreshes} (counter, tag {@code outcome}) and the gauges {@code
  * {prefix}.calls.inflight}, {@code {prefix}.calls.queued}, {@code {prefix}.breaker.state} (0 closed,
- * 1 half-open, 2 open) and {@code {prefix}.auth.failed} (0/1). Thread-safe.
+ * 1 half-open, 2 open) and {@code {prefix}.auth.failed} (0/1), and for a licence {@code
+ * {prefix}.licence.state} (gauge) and {@code {prefix}.licence.probes} (counter, tag {@code outcome}).
+ * A licence's meters carry as {@code integration} the ids of the integrations sharing it, joined
+ * by commas. Thread-safe.
  */
 public final class RemoteCallMetrics {
 
@@ -84,6 +87,22 @@ public final class RemoteCallMetrics {
   public void watchAuth(BooleanSupplier authFailed, String description) {
     gauges.add(Gauge.builder(prefix + ".auth.failed", authFailed, a -> a.getAsBoolean() ? 1 : 0)
         .description(description).tags(tags).strongReference(true).register(registry));
+  }
+
+  /**
+   * The {@code {prefix}.licence.state} gauge: 0 available, 1 breaker open, 2 key refused, 3 rate
+   * limited (paused after a 429).
+   */
+  public void watchLicence(LicenceStatus status) {
+    gauges.add(Gauge.builder(prefix + ".licence.state", status, s -> s.snapshot().state().ordinal())
+        .description("0 available, 1 breaker open, 2 key refused, 3 paused after a 429: why " + remoteName
+            + " calls wait")
+        .tags(tags).strongReference(true).register(registry));
+  }
+
+  /** One more probe of a blocked licence that ended as {@code outcome} ({@code success} or {@code failure}). */
+  public void countProbe(String outcome) {
+    registry.counter(prefix + ".licence.probes", tags.and("outcome", outcome)).increment();
   }
 
   /** Removes every meter of this client from the registry. */

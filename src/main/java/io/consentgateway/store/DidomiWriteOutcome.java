@@ -22,6 +22,12 @@ public sealed interface DidomiWriteOutcome {
   /** Try again at {@code nextAttemptMillis}; {@code countsAsAttempt} false when no call was made. */
   record Retry(long nextAttemptMillis, boolean countsAsAttempt, String detail) implements DidomiWriteOutcome {}
 
+  /**
+   * No call was made for it: a licence it needs blocked while it waited. Its lease ends and it is
+   * due again; nothing else is written.
+   */
+  record Released(String detail) implements DidomiWriteOutcome {}
+
   /** Gave up: kept as a dead letter, replayable. */
   record DeadLetter(String reason, Integer status, String detail) implements DidomiWriteOutcome {}
 }

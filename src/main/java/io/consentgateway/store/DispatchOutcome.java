@@ -78,6 +78,13 @@ public sealed interface DispatchOutcome {
     }
   }
 
+  /**
+   * No call was made for it: its licence blocked (breaker open, key refused, paused after a 429)
+   * while it waited. Its lease ends and it is due again, nothing else changes — no attempt counted,
+   * no history line — so an outage writes nothing per user.
+   */
+  record Released(String detail) implements DispatchOutcome {}
+
   /** Gave up: a dead letter carrying Actito's answer, replayable by an operator. */
   record DeadLetter(String reason, Integer status, String detail) implements DispatchOutcome {}
 }

@@ -140,13 +140,14 @@ class ActitoClientFailureTest {
   }
 
   @Test
-  void breakerOpensOnARunOfRetryableFailuresThenHalfOpensAndCloses() throws Exception {
+  void breakerOpensOnARunOfRetryableFailuresAndTheLicenceProbesItClosedByItself() {
     fixture.sandbox.addFault(FaultRule.burst(3, 503));
     for (int i = 0; i < 3; i++) {
       failure(client.update(profileId, attributes()));
     }
     assertThat(client.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
     assertThat(client.health().status()).isEqualTo(ActitoHealth.Status.DEGRADED);
+    assertThat(client.licence().blocked()).isTrue();
     assertThat(fixture.registry.get("actito.breaker.state").gauge().value()).isEqualTo(2.0);
 
     ActitoCallException fast = failure(client.update(profileId, attributes()));
@@ -154,25 +155,29 @@ class ActitoClientFailureTest {
     assertThat(fast.retryAfter()).isPresent();
     assertThat(fixture.calls("PUT", "/profile/")).hasSize(3); // nothing sent while open
 
-    SandboxFixture.waitUntil(() -> client.breakerState() == CircuitBreakerState.HALF_OPEN);
-    Long probe = client.update(profileId, attributes()).await();
+    // when the breaker half-opens the licence sends one probe, a table-structure read, and closes on its answer
+    SandboxFixture.waitUntil(() -> client.breakerState() == CircuitBreakerState.CLOSED);
 
-    assertThat(probe).isEqualTo(profileId);
-    assertThat(client.breakerState()).isEqualTo(CircuitBreakerState.CLOSED);
+    assertThat(fixture.calls("GET", "/profile-table-structure/")).extracting(c -> c.status()).containsExactly(200);
+    assertThat(client.licence().blocked()).isFalse();
     assertThat(client.health().healthy()).isTrue();
+    assertThat(client.update(profileId, attributes()).await()).isEqualTo(profileId);
   }
 
   @Test
-  void failedProbeReopensTheBreaker() {
-    fixture.sandbox.addFault(FaultRule.burst(4, 503));
+  void failedProbeReopensTheBreakerForAnotherPeriodUntilAProbeSucceeds() {
+    fixture.sandbox.addFault(FaultRule.burst(4, 503)); // three open the breaker, the fourth fails the first probe
     for (int i = 0; i < 3; i++) {
       failure(client.update(profileId, attributes()));
     }
-    SandboxFixture.waitUntil(() -> client.breakerState() == CircuitBreakerState.HALF_OPEN);
 
-    failure(client.update(profileId, attributes()));
+    SandboxFixture.waitUntil(() -> fixture.calls("GET", "/profile-table-structure/").size() == 2
+        && client.breakerState() == CircuitBreakerState.CLOSED);
 
-    assertThat(client.breakerState()).isEqualTo(CircuitBreakerState.OPEN);
+    var probes = fixture.calls("GET", "/profile-table-structure/");
+    assertThat(probes).extracting(c -> c.status()).containsExactly(503, 200);
+    assertThat(probes.get(1).startedAtMs() - probes.get(0).endedAtMs()).isGreaterThanOrEqualTo(350); // a period apart
+    assertThat(fixture.calls("PUT", "/profile/")).hasSize(3);
   }
 
   @Test

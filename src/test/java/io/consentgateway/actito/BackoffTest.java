@@ -31,8 +31,15 @@ class BackoffTest {
 
   @Test
   void retryAfterOverridesTheComputedDelay() {
-    assertThat(backoff.delay(1, Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+    assertThat(backoff.delay(1, Duration.ofSeconds(3))).isEqualTo(Duration.ofSeconds(3));
     assertThat(backoff.delay(1, null)).isEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void retryAfterIsHonouredOnlyUpToTheCap() {
+    assertThat(backoff.delay(1, Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(5));
+    assertThat(backoff.delay(1, Duration.ofDays(365))).isEqualTo(Duration.ofSeconds(5));
+    assertThat(backoff.delay(1, Duration.ofSeconds(-1))).isEqualTo(Duration.ZERO);
   }
 
   @Test

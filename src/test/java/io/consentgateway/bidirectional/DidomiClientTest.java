@@ -306,7 +306,7 @@ class DidomiClientTest {
     return new DidomiClientSettings(defaults.integrationId(), defaults.baseUrl(), Secret.of(key), Secret.of(secret),
         defaults.maxConcurrency(), defaults.callsPerWindow(), defaults.rateWindow(), Duration.ofSeconds(2),
         defaults.maxQueued(), defaults.breakerMaxFailures(), defaults.breakerResetTimeout(),
-        defaults.tokenRefreshMargin(), defaults.authRetryInterval());
+        defaults.tokenRefreshMargin(), defaults.authRetryInterval(), defaults.maxBackoff());
   }
 
   private DidomiClient client(DidomiClientSettings settings) {

@@ -85,6 +85,7 @@ class FieldIsolationTest {
   void aFieldActitoRefusesIsDeadLetteredAloneAndNeverHoldsBackLaterChanges(boolean upsertMode) {
     start(upsertMode);
     // the gateway read the table with loyalty_tier; then an Actito operator dropped the column
+    Eventually.await(WAIT, "the table read", () -> gateway.dispatch("acme").table() != null);
     actito.sandbox().setTableAttributes(List.of("first_name"));
 
     post(1, true, "{\"first_name\":\"Ann\",\"loyalty_tier\":\"gold\"}");

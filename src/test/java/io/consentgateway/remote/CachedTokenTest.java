@@ -131,6 +131,28 @@ class CachedTokenTest {
   }
 
   @Test
+  void aProbeAsksAgainWhileARefusalIsHeldForAsLongAsTheLicenceSays(Vertx vertx) {
+    AtomicInteger fetches = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Duration> hold = new java.util.concurrent.atomic.AtomicReference<>(
+        Duration.ofHours(1));
+    var token = new CachedToken<Refused>(vertx, () -> fetches.incrementAndGet() < 3
+        ? Future.failedFuture(new Refused())
+        : Future.succeededFuture(new CachedToken.Issued("t", Duration.ofMinutes(10))),
+        f -> f instanceof Refused r ? r : null, Duration.ofSeconds(60), hold::get);
+
+    assertThatThrownBy(() -> token.current().await()).isInstanceOf(Refused.class);
+    assertThatThrownBy(() -> token.current().await()).as("held for an hour").isInstanceOf(Refused.class);
+    assertThat(fetches).hasValue(1);
+
+    assertThatThrownBy(() -> token.probe().await()).isInstanceOf(Refused.class);
+    assertThat(fetches).hasValue(2);
+    assertThat(token.probe().await()).isEqualTo("t");
+    assertThat(token.authFailure()).isNull();
+    assertThat(token.current().await()).isEqualTo("t");
+    assertThat(fetches).hasValue(3);
+  }
+
+  @Test
   void otherFailuresAreNotRememberedAndAFreshTokenClearsARefusal(Vertx vertx) {
     AtomicInteger fetches = new AtomicInteger();
     var token = token(vertx, () -> switch (fetches.incrementAndGet()) {

@@ -25,6 +25,7 @@ public final class TestConfig {
   private String allowedIps = "[]";
   private String adminToken = "";
   private String extraIntegrationYaml = "";
+  private String moreIntegrationsYaml = "";
   private int maxBodyBytes = 65_536;
   private String actitoBaseUrl = "sandbox:0";
   private boolean upsertMode = false;
@@ -65,6 +66,17 @@ public final class TestConfig {
 
   public TestConfig integrationExtras(String yaml) {
     this.extraIntegrationYaml = yaml;
+    return this;
+  }
+
+  /** Further integrations, as YAML list items ({@code - id: ...}), after {@code acme}. */
+  public TestConfig moreIntegrations(String yaml) {
+    this.moreIntegrationsYaml = yaml;
+    return this;
+  }
+
+  public TestConfig breakerResetMs(long millis) {
+    this.breakerResetMs = millis;
     return this;
   }
 
@@ -129,9 +141,10 @@ public final class TestConfig {
               - { subscription: Newsletter, purpose: newsletter }
               - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
         %s
+        %s
         """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
             CLIENT_ID, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
-            extraIntegrationYaml.indent(4));
+            extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 
   public static Map<String, String> environment() {

@@ -339,6 +339,13 @@ final class DidomiWrites {
       reschedule.executeUpdate();
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now,
           retry.countsAsAttempt() ? "retry" : "waiting", null, retry.detail());
+    } else if (outcome instanceof DidomiWriteOutcome.Released) {
+      // no call was made: the lease ends, the write is due again, nothing else is written
+      PreparedStatement release = session.statement(
+          "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE id = ?");
+      release.setLong(1, now);
+      release.setLong(2, write.id());
+      release.executeUpdate();
     } else if (outcome instanceof DidomiWriteOutcome.DeadLetter dead) {
       PreparedStatement bury = session.statement(
           "UPDATE didomi_outbox SET dead = 1, leased = 0, attempts = attempts + 1, last_error = ? WHERE id = ?");

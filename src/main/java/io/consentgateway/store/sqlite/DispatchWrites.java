@@ -12,6 +12,7 @@ import io.consentgateway.store.DispatchOutcome.NotInActito;
 import io.consentgateway.store.DispatchOutcome.NothingToSend;
 import io.consentgateway.store.DispatchOutcome.Progress;
 import io.consentgateway.store.DispatchOutcome.RefusedField;
+import io.consentgateway.store.DispatchOutcome.Released;
 import io.consentgateway.store.DispatchOutcome.Retry;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -297,12 +298,25 @@ final class DispatchWrites {
       reschedule.setString(6, user.userKey());
       reschedule.executeUpdate();
       log(session, user, now, retry.countsAsAttempt() ? "retry" : "waiting", retry.status(), retry.detail());
+    } else if (outcome instanceof Released) {
+      release(session, user, now);
     } else if (outcome instanceof DeadLetter dead) {
       deadLetter(session, user.integration(), ACTITO, user.userKey(), now, dead.reason(), dead.status(), dead.detail(),
           user.attempts() + 1, user.desired().encode());
       settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
       log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
     }
+  }
+
+  // The lease ends and the user is due at once (its lane claims nothing while the licence is
+  // blocked); attempts, last error and history stay as they were.
+  private static void release(GroupCommitWriter.Session session, ClaimedUser user, long now) throws SQLException {
+    PreparedStatement release = session.statement(
+        "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE integration = ? AND user_key = ?");
+    release.setLong(1, now);
+    release.setString(2, user.integration());
+    release.setString(3, user.userKey());
+    release.executeUpdate();
   }
 
   private static void settle(

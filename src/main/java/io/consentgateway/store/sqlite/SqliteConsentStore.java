@@ -3,6 +3,7 @@ package io.consentgateway.store.sqlite;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.store.ActitoSubscriptionChange;
+import io.consentgateway.store.BlockedTimeLog;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.DidomiWriteOutcome;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * GroupCommitWriter} thread that commits many webhooks per transaction, and a {@link WalSyncer}
  * that fsyncs the WAL before any of them is acknowledged; no JDBC call ever runs on an event loop.
  */
-public final class SqliteConsentStore implements ConsentStore {
+public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteConsentStore.class);
 
@@ -325,6 +326,31 @@ public final class SqliteConsentStore implements ConsentStore {
       upsert.executeUpdate();
       return null;
     });
+  }
+
+  @Override
+  public Future<List<Span>> resumeBlockedTime(long nowMillis, long keepSinceMillis) {
+    return writer.submitControl(session -> BlockedTimeWrites.resume(session, nowMillis, keepSinceMillis));
+  }
+
+  @Override
+  public Future<Void> alive(long nowMillis) {
+    return writer.submitControl(session -> BlockedTimeWrites.alive(session, nowMillis));
+  }
+
+  @Override
+  public Future<Long> blockStarted(String scope, String reason, long atMillis) {
+    return writer.submitControl(session -> BlockedTimeWrites.started(session, scope, reason, atMillis));
+  }
+
+  @Override
+  public Future<Void> blockEnded(long spanId, long atMillis) {
+    return writer.submitControl(session -> BlockedTimeWrites.ended(session, spanId, atMillis));
+  }
+
+  @Override
+  public Future<Integer> pruneBlockedTime(long beforeMillis) {
+    return writer.submitControl(session -> BlockedTimeWrites.prune(session, beforeMillis));
   }
 
   @Override

@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   private SqliteSchema() {}
 
@@ -182,6 +182,10 @@ final class SqliteSchema {
             )""");
         statement.execute("PRAGMA user_version = 4");
       }
+      if (version < 5) {
+        createBlockedTime(statement);
+        statement.execute("PRAGMA user_version = 5");
+      }
       connection.commit();
     }
   }
@@ -254,5 +258,20 @@ final class SqliteSchema {
       // kept under its old key
     }
     return null;
+  }
+
+  // When no call could be made (a licence blocked, the gateway down): the give-up age leaves it out.
+  private static void createBlockedTime(Statement statement) throws SQLException {
+    statement.execute("""
+        CREATE TABLE blocked_time (
+          id         INTEGER PRIMARY KEY,
+          scope      TEXT    NOT NULL,
+          reason     TEXT    NOT NULL,
+          started_at INTEGER NOT NULL,
+          ended_at   INTEGER
+        )""");
+    statement.execute("CREATE INDEX blocked_time_ended ON blocked_time (ended_at)");
+    // the running gateway's heartbeat: the gap before the next start is downtime
+    statement.execute("CREATE TABLE gateway_alive (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL)");
   }
 }
