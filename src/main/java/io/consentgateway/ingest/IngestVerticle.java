@@ -5,6 +5,7 @@ import io.consentgateway.auth.ClientRegistry;
 import io.consentgateway.auth.IpAllowList;
 import io.consentgateway.auth.OAuthTokenHandler;
 import io.consentgateway.config.GatewayConfig;
+import io.consentgateway.config.GatewayConfig.OAuthClient;
 import io.consentgateway.bidirectional.ActitoProfileChange;
 import io.consentgateway.bidirectional.ActitoWebhook;
 import io.consentgateway.bidirectional.ActitoWebhookParser;
@@ -154,9 +155,19 @@ public final class IngestVerticle extends VerticleBase {
       return;
     }
     tokens.verify(authorization.substring(7).trim()).onComplete(verified -> {
-      if (verified.failed()) {
+      // the token names its client; what that client may do is read from the configuration each time
+      OAuthClient client = verified.succeeded() ? config.auth().client(verified.result()).orElse(null) : null;
+      if (client == null) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consent-gateway\", error=\"invalid_token\"");
         reject(ctx, integrationId, 401, "unauthorized", "the bearer token is invalid or expired");
+        return;
+      }
+      if (config.integration(integrationId).isEmpty()) {
+        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+        return;
+      }
+      if (!client.mayPostTo(integrationId)) {
+        reject(ctx, integrationId, 403, "forbidden", "this token's client may not post to integration '" + integrationId + "'");
         return;
       }
       ctx.next();

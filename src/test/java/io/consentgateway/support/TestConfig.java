@@ -25,6 +25,9 @@ public final class TestConfig {
   private String allowedIps = "[]";
   private String adminToken = "";
   private String extraIntegrationYaml = "";
+  private String clientsYaml = "[ { clientId: " + CLIENT_ID + ", clientSecret: \"${CLIENT_SECRET}\" } ]";
+  private String moreIntegrationsYaml = "";
+  private String serverExtrasYaml = "";
   private int maxBodyBytes = 65_536;
   private String actitoBaseUrl = "sandbox:0";
   private boolean upsertMode = false;
@@ -67,6 +70,24 @@ public final class TestConfig {
     return this;
   }
 
+  /** Replaces the one client ({@link #CLIENT_ID}) by this YAML list. */
+  public TestConfig clients(String yamlList) {
+    this.clientsYaml = yamlList;
+    return this;
+  }
+
+  /** More entries of {@code integrations}, after {@code acme}, as YAML list items. */
+  public TestConfig moreIntegrations(String yaml) {
+    this.moreIntegrationsYaml = yaml;
+    return this;
+  }
+
+  /** More keys of {@code server}, as YAML mapping entries ({@code "headerTimeoutSeconds: 1, h2c: true"}). */
+  public TestConfig server(String yamlEntries) {
+    this.serverExtrasYaml = yamlEntries;
+    return this;
+  }
+
   public TestConfig actito(String baseUrl, boolean upsertMode) {
     this.actitoBaseUrl = baseUrl;
     this.upsertMode = upsertMode;
@@ -97,13 +118,13 @@ public final class TestConfig {
 
   public String yaml() {
     return """
-        server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d }
+        server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d%s }
         admin: { host: 127.0.0.1, port: %d, token: "%s" }
         store: { type: sqlite, path: "%s", queueCapacity: %d, maxBatch: %d }
         auth:
           tokenTtlSeconds: 3600
           signingKey: "${SIGNING_KEY}"
-          clients: [ { clientId: %s, clientSecret: "${CLIENT_SECRET}" } ]
+          clients: %s
           allowedIps: %s
         integrations:
           - id: acme
@@ -123,9 +144,11 @@ public final class TestConfig {
               - { subscription: Newsletter, purpose: newsletter }
               - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
         %s
-        """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch,
-            CLIENT_ID, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
-            extraIntegrationYaml.indent(4));
+        %s
+        """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
+            adminPort, adminToken, storePath, queueCapacity, maxBatch,
+            clientsYaml, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+            extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 
   public static Map<String, String> environment() {
