@@ -14,6 +14,7 @@ import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.http.BoundedBody;
 import io.consentgateway.http.JsonErrors;
+import io.consentgateway.logging.LogText;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.mapping.DidomiChange;
 import io.consentgateway.mapping.DidomiWebhookParser;
@@ -198,9 +199,17 @@ public final class IngestVerticle extends VerticleBase {
       reject(ctx, integration.id(), 400, "invalid_webhook", e.getMessage());
       return;
     }
-    if (change.organizationId() != null && !change.organizationId().equals(integration.didomi().organizationId())) {
+    // Refused when missing too: Didomi's entities always carry it, and a body without it could be
+    // any organisation's, so this is the one check that a change meant for another tenant fails.
+    String organizationId = change.organizationId();
+    if (organizationId == null) {
       reject(ctx, integration.id(), 400, "wrong_organization",
-          "organization_id '" + change.organizationId() + "' is not this integration's");
+          "organization_id is missing or not a string; this integration takes only its own organisation's changes");
+      return;
+    }
+    if (!organizationId.equals(integration.didomi().organizationId())) {
+      reject(ctx, integration.id(), 400, "wrong_organization",
+          "organization_id '" + LogText.of(organizationId) + "' is not this integration's");
       return;
     }
     if (change.organizationUserId() == null) {
