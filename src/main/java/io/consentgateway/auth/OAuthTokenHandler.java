@@ -1,21 +1,29 @@
 package io.consentgateway.auth;
 
+import io.consentgateway.http.BoundedBody;
 import io.consentgateway.http.JsonErrors;
+import io.consentgateway.logging.LogText;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /oauth/token}: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Credentials come
- * in the form body ({@code client_id}, {@code client_secret}) or as HTTP Basic (§2.3.1).
+ * in the form body ({@code client_id}, {@code client_secret}) or as HTTP Basic (§2.3.1). Runs after
+ * {@link BoundedBody}: the form is decoded here, not by vertx-web, so a repeated parameter can be
+ * refused and a body that cannot be read is the body reader's to answer.
  */
 public final class OAuthTokenHandler implements Handler<RoutingContext> {
 
@@ -32,11 +40,17 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
       oauthError(ctx, 400, "invalid_request", "the body must be application/x-www-form-urlencoded");
       return;
     }
-    MultiMap form = ctx.request().formAttributes();
+    Map<String, String> form;
+    try {
+      form = decodeForm(BoundedBody.body(ctx).toString(StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      oauthError(ctx, 400, "invalid_request", e.getMessage());
+      return;
+    }
     String grantType = form.get("grant_type");
     if (grantType == null) {
       oauthError(ctx, 400, "invalid_request", "grant_type is required");
@@ -75,6 +89,41 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
             .put("token_type", "Bearer")
             .put("expires_in", tokens.ttlSeconds())
             .toBuffer());
+  }
+
+  /**
+   * The form's parameters by name. RFC 6749 §3.1, §3.2: a parameter sent without a value counts as
+   * omitted, and one sent twice makes the request invalid (which of two grant types, or of two
+   * client ids, would we honour?).
+   *
+   * @throws IllegalArgumentException for a repeated parameter or a broken percent escape
+   */
+  static Map<String, String> decodeForm(String body) {
+    Map<String, String> form = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    for (String pair : body.split("&", -1)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      if (!seen.add(name)) {
+        throw new IllegalArgumentException("parameter " + LogText.of(name) + " is repeated");
+      }
+      if (!value.isEmpty()) {
+        form.put(name, value);
+      }
+    }
+    return form;
+  }
+
+  private static String decode(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the form body holds a broken percent escape");
+    }
   }
 
   private static String[] decodeBasic(String encoded) {

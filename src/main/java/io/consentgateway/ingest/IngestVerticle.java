@@ -33,7 +33,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,7 +101,7 @@ public final class IngestVerticle extends VerticleBase {
     router = Router.router(vertx);
     JsonErrors.install(router);
     router.post("/oauth/token")
-        .handler(BodyHandler.create(false).setBodyLimit(16 * 1024))
+        .handler(new BoundedBody(16 * 1024))
         .handler(new OAuthTokenHandler(clients, tokens));
     // address and token first, body last: an unauthenticated caller never gets a body buffered
     router.post("/webhooks/didomi/:integration")
