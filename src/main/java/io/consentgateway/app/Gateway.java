@@ -17,6 +17,7 @@ import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.DispatchVerticle;
 import io.consentgateway.dispatch.IntegrationDispatch;
 import io.consentgateway.dispatch.LocalCodecs;
+import io.consentgateway.http.MetricLabels;
 import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.mapping.ConsentMapper;
@@ -97,7 +98,10 @@ public final class Gateway {
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
-            .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
+            .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)
+            // junk requests must not add series: invented methods count as OTHER, no route as "none"
+            .setServerRequestTagsProvider(MetricLabels::serverRequest)
+            .addLabelMatch(MetricLabels.noRoute())))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     ConsentStore store;
