@@ -6,6 +6,7 @@ import io.consentgateway.auth.IpAllowList;
 import io.consentgateway.auth.OAuthTokenHandler;
 import io.consentgateway.config.GatewayConfig;
 import io.consentgateway.config.GatewayConfig.OAuthClient;
+import io.consentgateway.config.GatewayConfig.ServerConfig;
 import io.consentgateway.bidirectional.ActitoProfileChange;
 import io.consentgateway.bidirectional.ActitoWebhook;
 import io.consentgateway.bidirectional.ActitoWebhookParser;
@@ -13,6 +14,7 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.http.BoundedBody;
+import io.consentgateway.http.ConnectionGuard;
 import io.consentgateway.http.JsonErrors;
 import io.consentgateway.logging.LogText;
 import io.consentgateway.mapping.ConsentMapper;
@@ -66,6 +68,7 @@ public final class IngestVerticle extends VerticleBase {
   private final ClientRegistry clients;
   private AccessTokens tokens;
   private HttpServer server;
+  private ConnectionGuard guard;
   private Router router;
 
   /**
@@ -114,15 +117,27 @@ public final class IngestVerticle extends VerticleBase {
         .handler(this::authenticateActito)
         .handler(new BoundedBody(config.server().maxBodyBytes()))
         .handler(this::actitoWebhook);
+    ServerConfig listener = config.server();
     server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(config.server().host())
-        .setPort(config.server().port())
-        .setCompressionSupported(false));
-    return server.requestHandler(router).listen();
+        .setHost(listener.host())
+        .setPort(listener.port())
+        .setCompressionSupported(false)
+        .setIdleTimeout(listener.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setHttp2ClearTextEnabled(listener.h2c()));
+    // each instance guards the connections it accepted; Vert.x spreads them evenly over the instances
+    int instances = listener.effectiveInstances();
+    guard = new ConnectionGuard(vertx, new ConnectionGuard.Limits(listener.headerTimeoutSeconds(),
+        listener.bodyTimeoutSeconds(), listener.idleTimeoutSeconds(), (listener.maxConnections() + instances - 1) / instances),
+        metrics::connectionClosed);
+    return guard.install(server, router).listen();
   }
 
   @Override
   public Future<?> stop() {
+    if (guard != null) {
+      guard.close();
+    }
     // Graceful: stop accepting, let in-flight requests (waiting on the store commit) finish.
     return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
   }

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
 import io.consentgateway.support.GatewayHttp;
+import io.consentgateway.support.RawHttp;
 import io.consentgateway.support.TestConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -60,6 +64,58 @@ class JunkTrafficTest {
         && series.contains("route=\"none\"") && series.contains("code=\"404\""));
     assertThat(after).anyMatch(series -> series.startsWith("gateway_webhooks_total{")
         && series.contains("integration=\"unknown\"") && series.contains("reason=\"unknown_integration\""));
+  }
+
+  @Test
+  void anHttpVersionOtherThan10Or11IsAnswered505InJson() {
+    for (int port : List.of(gateway.ingestPort(), gateway.adminPort())) {
+      String answer = RawHttp.exchange(port, "GET /webhooks/didomi/acme HTTP/1.2\r\nHost: gateway\r\n\r\n");
+
+      assertThat(answer).matches("(?s)HTTP/1\\.[0-9] 505 .*");
+      assertThat(answer).contains("\"error\":\"http_version_not_supported\"");
+    }
+  }
+
+  @Test
+  void aRequestHeadTooLargeToReadIsAnsweredInJson() {
+    String answer = RawHttp.exchange(gateway.ingestPort(),
+        "GET /webhooks/didomi/acme HTTP/1.1\r\nHost: gateway\r\nX-Huge: " + "h".repeat(20_000) + "\r\n\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 431");
+    assertThat(answer).contains("\"error\":\"request_header_fields_too_large\"");
+  }
+
+  @Test
+  void h2cIsNotServedUnlessConfigured() {
+    HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    HttpRequest upgrade = HttpRequest.newBuilder(publicUri("/nothing-here")).GET().build();
+
+    // an Upgrade: h2c is ignored, HTTP/2 with prior knowledge is not HTTP/1.x: 505
+    assertThat(send(h2, upgrade).version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    // (Vert.x echoes the request's version in the status line: an HTTP/1 text answer, not HTTP/2 frames)
+    assertThat(RawHttp.exchange(gateway.ingestPort(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+        .matches("(?s)HTTP/2\\.0 505 .*\"error\":\"http_version_not_supported\".*");
+
+    TestConfig withH2c = new TestConfig(dir.resolve("h2c")).server("h2c: true");
+    Gateway h2cGateway = Gateway.start(withH2c.load());
+    try {
+      HttpRequest upgradeThere = HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + h2cGateway.ingestPort() + "/nothing-here")).GET().build();
+      assertThat(send(h2, upgradeThere).version()).isEqualTo(HttpClient.Version.HTTP_2);
+    } finally {
+      h2cGateway.stop();
+    }
+  }
+
+  private static HttpResponse<String> send(HttpClient client, HttpRequest request) {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void sendJunk(int each) {
