@@ -31,10 +31,32 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
 
   private final ClientRegistry clients;
   private final AccessTokens tokens;
+  private final FailedAuthThrottle throttle;
 
-  public OAuthTokenHandler(ClientRegistry clients, AccessTokens tokens) {
+  public OAuthTokenHandler(ClientRegistry clients, AccessTokens tokens, FailedAuthThrottle throttle) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.throttle = Objects.requireNonNull(throttle, "throttle");
+  }
+
+  /**
+   * Goes before credentials are read: an address out of failures is answered 429 with {@code
+   * Retry-After} (true), its credentials unchecked and unlogged; else nothing is sent (false).
+   */
+  public static boolean refusedAsThrottled(RoutingContext ctx, FailedAuthThrottle throttle) {
+    long wait = throttle.retryAfterSeconds(sourceAddress(ctx));
+    if (wait == 0) {
+      return false;
+    }
+    ctx.response().putHeader("Retry-After", Long.toString(wait)).putHeader("Cache-Control", "no-store");
+    JsonErrors.send(ctx, 429, "too_many_failures",
+        "too many failed authentications from this address; retry after " + wait + " s");
+    return true;
+  }
+
+  /** The caller's IP address, without port: what failures are counted by. */
+  public static String sourceAddress(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
   }
 
   @Override
@@ -67,6 +89,7 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     if (basic) {
       String[] pair = decodeBasic(authorization.substring(6).trim());
       if (pair == null) {
+        refused(ctx, "malformed Basic credentials");
         unauthorized(ctx, "malformed Basic credentials");
         return;
       }
@@ -75,8 +98,11 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     }
     Optional<String> client = clients.authenticate(clientId, clientSecret);
     if (client.isEmpty()) {
-      String shown = clientId == null ? null : clientId.length() > 64 ? clientId.substring(0, 64) + "…" : clientId;
-      log.warn("token refused for client id '{}' from {}", shown, ctx.request().remoteAddress());
+      // A configured client id is no secret; anything else may be a secret typed into the wrong
+      // field, so it shows as a fingerprint only. The secret itself is never logged.
+      refused(ctx, clientId == null ? "no client id"
+          : clients.knows(clientId) ? "wrong secret for client '" + LogText.of(clientId) + "'"
+          : "unknown client id " + LogText.fingerprint(clientId));
       unauthorized(ctx, "unknown client or wrong secret");
       return;
     }
@@ -140,6 +166,12 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     } catch (IllegalArgumentException e) {
       return null;
     }
+  }
+
+  private void refused(RoutingContext ctx, String why) {
+    String address = sourceAddress(ctx);
+    log.info("token refused for a caller at {}: {}", address, why);
+    throttle.countFailure(address);
   }
 
   private static void unauthorized(RoutingContext ctx, String detail) {

@@ -2,6 +2,7 @@ package io.consentgateway.ingest;
 
 import io.consentgateway.auth.AccessTokens;
 import io.consentgateway.auth.ClientRegistry;
+import io.consentgateway.auth.FailedAuthThrottle;
 import io.consentgateway.auth.IpAllowList;
 import io.consentgateway.auth.OAuthTokenHandler;
 import io.consentgateway.config.GatewayConfig;
@@ -67,6 +68,7 @@ public final class IngestVerticle extends VerticleBase {
   private final IpAllowList allowList;
   private final ClientRegistry clients;
   private AccessTokens tokens;
+  private FailedAuthThrottle throttle;
   private HttpServer server;
   private ConnectionGuard guard;
   private Router router;
@@ -103,9 +105,15 @@ public final class IngestVerticle extends VerticleBase {
     tokens = new AccessTokens(vertx, signingKey, config.auth().tokenTtlSeconds());
     router = Router.router(vertx);
     JsonErrors.install(router);
+    throttle = FailedAuthThrottle.shared(vertx, config.auth().maxFailuresPerMinute());
     router.post("/oauth/token")
+        .handler(ctx -> {
+          if (!OAuthTokenHandler.refusedAsThrottled(ctx, throttle)) {
+            ctx.next();
+          }
+        })
         .handler(new BoundedBody(16 * 1024))
-        .handler(new OAuthTokenHandler(clients, tokens));
+        .handler(new OAuthTokenHandler(clients, tokens, throttle));
     // address and token first, body last: an unauthenticated caller never gets a body buffered
     router.post("/webhooks/didomi/:integration")
         .handler(this::checkSourceAddress)
@@ -258,8 +266,20 @@ public final class IngestVerticle extends VerticleBase {
           "no integration with id '" + integrationId + "' takes Actito webhooks (bidirectional.enabled)");
       return;
     }
+    if (OAuthTokenHandler.refusedAsThrottled(ctx, throttle)) {
+      metrics.count(integrationId, "actito", "rejected", "too_many_failures");
+      return;
+    }
     BidirectionalConfig bidirectional = integration.bidirectional();
-    if (!bidirectional.webhookSecret().matches(ctx.request().getHeader(bidirectional.webhookHeader()))) {
+    String presented = ctx.request().getHeader(bidirectional.webhookHeader());
+    if (!bidirectional.webhookSecret().matches(presented)) {
+      if (presented != null) {
+        // a guessable shared secret: counted like a wrong client secret, never logged
+        String address = OAuthTokenHandler.sourceAddress(ctx);
+        log.info("Actito webhook for integration {} refused for a caller at {}: wrong {} header",
+            integration.id(), address, bidirectional.webhookHeader());
+        throttle.countFailure(address);
+      }
       reject(ctx, "actito", integrationId, 401, "unauthorized",
           "the " + bidirectional.webhookHeader() + " header is missing or wrong");
       return;

@@ -22,8 +22,19 @@ public final class RawHttp implements AutoCloseable {
   }
 
   public static RawHttp connect(int port) {
+    return connectFrom(null, port);
+  }
+
+  /**
+   * From a chosen loopback source address ({@code "127.0.0.7"}): on Linux the whole of 127.0.0.0/8
+   * is loopback, so a test can play several callers with distinct addresses.
+   */
+  public static RawHttp connectFrom(String sourceAddress, int port) {
     try {
       Socket socket = new Socket();
+      if (sourceAddress != null) {
+        socket.bind(new InetSocketAddress(sourceAddress, 0));
+      }
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(10_000);
       return new RawHttp(socket);
@@ -34,7 +45,12 @@ public final class RawHttp implements AutoCloseable {
 
   /** Sends {@code request} (CRLF line ends) on a fresh connection and reads the whole answer. */
   public static String exchange(int port, String request) {
-    try (RawHttp http = connect(port)) {
+    return exchangeFrom(null, port, request);
+  }
+
+  /** As {@link #exchange}, from {@code sourceAddress} (see {@link #connectFrom}). */
+  public static String exchangeFrom(String sourceAddress, int port, String request) {
+    try (RawHttp http = connectFrom(sourceAddress, port)) {
       http.send(request);
       return http.readResponse();
     }
@@ -52,6 +68,15 @@ public final class RawHttp implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A form POST to {@code /oauth/token}, with {@code Connection: close}. */
+  public static String tokenRequest(String clientId, String clientSecret) {
+    String form = "grant_type=client_credentials&client_id=" + java.net.URLEncoder.encode(clientId, StandardCharsets.UTF_8)
+        + "&client_secret=" + java.net.URLEncoder.encode(clientSecret, StandardCharsets.UTF_8);
+    return "POST /oauth/token HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n"
+        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + form.getBytes(StandardCharsets.UTF_8).length
+        + "\r\n\r\n" + form;
   }
 
   /** Whether a write still goes through; false once the gateway closed the connection. */

@@ -28,6 +28,7 @@ public final class TestConfig {
   private String clientsYaml = "[ { clientId: " + CLIENT_ID + ", clientSecret: \"${CLIENT_SECRET}\" } ]";
   private String moreIntegrationsYaml = "";
   private String serverExtrasYaml = "";
+  private String authExtrasYaml = "";
   private int maxBodyBytes = 65_536;
   private String actitoBaseUrl = "sandbox:0";
   private boolean upsertMode = false;
@@ -88,6 +89,12 @@ public final class TestConfig {
     return this;
   }
 
+  /** More keys of {@code auth}, as YAML lines ({@code "maxFailuresPerMinute: 5"}). */
+  public TestConfig authExtras(String yamlLines) {
+    this.authExtrasYaml = yamlLines;
+    return this;
+  }
+
   public TestConfig actito(String baseUrl, boolean upsertMode) {
     this.actitoBaseUrl = baseUrl;
     this.upsertMode = upsertMode;
@@ -126,6 +133,7 @@ public final class TestConfig {
           signingKey: "${SIGNING_KEY}"
           clients: %s
           allowedIps: %s
+        %s
         integrations:
           - id: acme
             didomi: { organizationId: acme-org, regulation: gdpr }
@@ -147,7 +155,7 @@ public final class TestConfig {
         %s
         """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
             adminPort, adminToken, storePath, queueCapacity, maxBatch,
-            clientsYaml, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+            clientsYaml, allowedIps, authExtrasYaml.indent(2), actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
             extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 
