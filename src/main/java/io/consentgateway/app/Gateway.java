@@ -264,8 +264,9 @@ public final class Gateway {
             Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal())));
       }
       DidomiSandbox didomi = didomiSandboxes.get(integration.id());
-      if (didomi != null) {
-        var client = config.auth().clients().get(0);
+      // a client whose tokens this integration's webhook takes (auth.clients[].integrations)
+      var client = config.auth().clients().stream().filter(c -> c.mayPostTo(integration.id())).findFirst().orElse(null);
+      if (didomi != null && client != null) {
         didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
             client.clientId(), client.clientSecret().reveal()));
       }

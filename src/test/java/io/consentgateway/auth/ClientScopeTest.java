@@ -40,8 +40,14 @@ class ClientScopeTest {
   static void start() {
     TestConfig config = new TestConfig(dir)
         .clients("""
-            [ { clientId: %s, clientSecret: "${CLIENT_SECRET}", integrations: [acme] },
-              { clientId: %s, clientSecret: %s, integrations: [globex] } ]""".formatted(TestConfig.CLIENT_ID, GLOBEX_CLIENT, GLOBEX_SECRET))
+            [ { clientId: %s, clientSecret: %s, integrations: [globex] },
+              { clientId: %s, clientSecret: "${CLIENT_SECRET}", integrations: [acme] } ]""".formatted(GLOBEX_CLIENT, GLOBEX_SECRET, TestConfig.CLIENT_ID))
+        .integrationExtras("""
+            bidirectional:
+              enabled: true
+              webhookSecret: actito-hook-secret-scope-0123
+              didomiApi: { baseUrl: "sandbox:0" }
+            """)
         .moreIntegrations("""
             - id: globex
               didomi: { organizationId: globex-org }
@@ -97,6 +103,12 @@ class ClientScopeTest {
     } finally {
       vertx.close();
     }
+  }
+
+  @Test
+  void theBundledDidomiSandboxPostsWithAClientOfItsIntegration() {
+    // the first client is globex's: acme's sandbox must take the second
+    assertThat(gateway.didomiSandbox("acme").webhookTarget().clientId()).isEqualTo(TestConfig.CLIENT_ID);
   }
 
   private static String token(String clientId, String secret) {
