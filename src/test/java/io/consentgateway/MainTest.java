@@ -83,6 +83,25 @@ class MainTest {
   }
 
   @Test
+  void aLineBreakInAQuotedValueStillPrintsOneLine() throws Exception {
+    Path file = dir.resolve("multiline.yaml");
+    Files.writeString(file, """
+        server: { host: 127.0.0.1, port: "80\\n80" }
+        auth: { clients: [ { clientId: didomi, clientSecret: "literal-secret-value" } ] }
+        integrations:
+          - id: acme
+            didomi: { organizationId: acme-org }
+            actito: { entity: acme, table: Customers, userUniqueKey: customerId }
+        """);
+
+    Run run = runRefusingToServe("--config", file.toString());
+
+    assertThat(run.code).isEqualTo(2);
+    assertThat(run.stderr.strip()).startsWith("invalid configuration: server.port");
+    assertThat(run.stderr.strip().lines()).hasSize(1);
+  }
+
+  @Test
   void missingFileExitsWith2() throws Exception {
     assertThat(run("--config", dir.resolve("absent.yaml").toString()).code).isEqualTo(2);
   }
