@@ -186,7 +186,7 @@ public final class IngestVerticle extends VerticleBase {
         return;
       }
       if (config.integration(integrationId).isEmpty()) {
-        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + LogText.of(integrationId) + "'");
         return;
       }
       if (!client.mayPostTo(integrationId)) {
@@ -201,7 +201,7 @@ public final class IngestVerticle extends VerticleBase {
     String integrationId = ctx.pathParam("integration");
     IntegrationConfig integration = config.integration(integrationId).orElse(null);
     if (integration == null) {
-      reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+      reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + LogText.of(integrationId) + "'");
       return;
     }
     try {
@@ -263,7 +263,7 @@ public final class IngestVerticle extends VerticleBase {
     IntegrationConfig integration = config.integration(integrationId).orElse(null);
     if (integration == null || !integration.bidirectional().enabled()) {
       reject(ctx, "actito", integrationId, 404, "unknown_integration",
-          "no integration with id '" + integrationId + "' takes Actito webhooks (bidirectional.enabled)");
+          "no integration with id '" + LogText.of(integrationId) + "' takes Actito webhooks (bidirectional.enabled)");
       return;
     }
     if (OAuthTokenHandler.refusedAsThrottled(ctx, throttle)) {
