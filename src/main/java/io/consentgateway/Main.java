@@ -50,7 +50,8 @@ public final class Main {
     try {
       config = ConfigLoader.fromSystemEnvironment().load(configPath);
     } catch (ConfigException e) {
-      System.err.println("invalid configuration: " + e.getMessage());
+      // one line, whatever a value quoted in the message holds
+      System.err.println("invalid configuration: " + e.getMessage().replaceAll("[\\r\\n]+", " "));
       return 2;
     }
     return switch (command) {

@@ -1,6 +1,7 @@
 package io.consentgateway.admin;
 
 import io.consentgateway.config.GatewayConfig.AdminConfig;
+import io.consentgateway.http.ConnectionGuard;
 import io.consentgateway.http.JsonErrors;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -62,8 +63,10 @@ public final class AdminVerticle extends VerticleBase {
         .putHeader("Content-Type", "application/yaml")
         .end(openApi));
     adminRoutes.accept(router);
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
-    return server.requestHandler(router).listen();
+    // Prometheus and operators speak HTTP/1.1: no h2c here
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
+        .setHttp2ClearTextEnabled(false));
+    return ConnectionGuard.installHttpVersionCheck(server, router).listen();
   }
 
   @Override

@@ -263,12 +263,12 @@ public final class OperatorApi implements Consumer<Router> {
     if (text == null) {
       return defaultValue;
     }
-    try {
-      int value = Integer.parseInt(text);
-      return value < min || value > max ? -1 : value;
-    } catch (NumberFormatException e) {
+    // ASCII digits only: Integer.parseInt also takes a sign and any Unicode digit (Arabic-Indic, fullwidth, ...)
+    if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return -1;
     }
+    int value = Integer.parseInt(text);
+    return value < min || value > max ? -1 : value;
   }
 
   private static String time(Long millis) {

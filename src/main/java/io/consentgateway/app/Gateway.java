@@ -17,6 +17,7 @@ import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.DispatchVerticle;
 import io.consentgateway.dispatch.IntegrationDispatch;
 import io.consentgateway.dispatch.LocalCodecs;
+import io.consentgateway.http.MetricLabels;
 import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.mapping.ConsentMapper;
@@ -114,7 +115,10 @@ public final class Gateway {
         .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
-            .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)))
+            .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)
+            // junk requests must not add series: invented methods count as OTHER, no route as "none"
+            .setServerRequestTagsProvider(MetricLabels::serverRequest)
+            .addLabelMatch(MetricLabels.noRoute())))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     SqliteConsentStore store;
@@ -351,8 +355,9 @@ public final class Gateway {
             Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal())));
       }
       DidomiSandbox didomi = didomiSandboxes.get(integration.id());
-      if (didomi != null) {
-        var client = config.auth().clients().get(0);
+      // a client whose tokens this integration's webhook takes (auth.clients[].integrations)
+      var client = config.auth().clients().stream().filter(c -> c.mayPostTo(integration.id())).findFirst().orElse(null);
+      if (didomi != null && client != null) {
         didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
             client.clientId(), client.clientSecret().reveal()));
       }

@@ -17,6 +17,16 @@ public final class ClientRegistry {
     this.clients = List.copyOf(clients);
   }
 
+  /** Whether {@code clientId} is a configured client's (then it is no secret, and may be logged). */
+  public boolean knows(String clientId) {
+    for (OAuthClient client : clients) {
+      if (client.clientId().equals(clientId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The client id when {@code clientId}/{@code clientSecret} match a configured client. */
   public Optional<String> authenticate(String clientId, String clientSecret) {
     if (clientId == null || clientSecret == null) {

@@ -1,21 +1,29 @@
 package io.consentgateway.auth;
 
+import io.consentgateway.http.BoundedBody;
 import io.consentgateway.http.JsonErrors;
+import io.consentgateway.logging.LogText;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /oauth/token}: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Credentials come
- * in the form body ({@code client_id}, {@code client_secret}) or as HTTP Basic (§2.3.1).
+ * in the form body ({@code client_id}, {@code client_secret}) or as HTTP Basic (§2.3.1). Runs after
+ * {@link BoundedBody}: the form is decoded here, not by vertx-web, so a repeated parameter can be
+ * refused and a body that cannot be read is the body reader's to answer.
  */
 public final class OAuthTokenHandler implements Handler<RoutingContext> {
 
@@ -23,20 +31,48 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
 
   private final ClientRegistry clients;
   private final AccessTokens tokens;
+  private final FailedAuthThrottle throttle;
 
-  public OAuthTokenHandler(ClientRegistry clients, AccessTokens tokens) {
+  public OAuthTokenHandler(ClientRegistry clients, AccessTokens tokens, FailedAuthThrottle throttle) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
+    this.throttle = Objects.requireNonNull(throttle, "throttle");
+  }
+
+  /**
+   * Goes before credentials are read: an address out of failures is answered 429 with {@code
+   * Retry-After} (true), its credentials unchecked and unlogged; else nothing is sent (false).
+   */
+  public static boolean refusedAsThrottled(RoutingContext ctx, FailedAuthThrottle throttle) {
+    long wait = throttle.retryAfterSeconds(sourceAddress(ctx));
+    if (wait == 0) {
+      return false;
+    }
+    ctx.response().putHeader("Retry-After", Long.toString(wait)).putHeader("Cache-Control", "no-store");
+    JsonErrors.send(ctx, 429, "too_many_failures",
+        "too many failed authentications from this address; retry after " + wait + " s");
+    return true;
+  }
+
+  /** The caller's IP address, without port: what failures are counted by. */
+  public static String sourceAddress(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
       oauthError(ctx, 400, "invalid_request", "the body must be application/x-www-form-urlencoded");
       return;
     }
-    MultiMap form = ctx.request().formAttributes();
+    Map<String, String> form;
+    try {
+      form = decodeForm(BoundedBody.body(ctx).toString(StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      oauthError(ctx, 400, "invalid_request", e.getMessage());
+      return;
+    }
     String grantType = form.get("grant_type");
     if (grantType == null) {
       oauthError(ctx, 400, "invalid_request", "grant_type is required");
@@ -53,6 +89,7 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     if (basic) {
       String[] pair = decodeBasic(authorization.substring(6).trim());
       if (pair == null) {
+        refused(ctx, "malformed Basic credentials");
         unauthorized(ctx, "malformed Basic credentials");
         return;
       }
@@ -61,8 +98,11 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     }
     Optional<String> client = clients.authenticate(clientId, clientSecret);
     if (client.isEmpty()) {
-      String shown = clientId == null ? null : clientId.length() > 64 ? clientId.substring(0, 64) + "…" : clientId;
-      log.warn("token refused for client id '{}' from {}", shown, ctx.request().remoteAddress());
+      // A configured client id is no secret; anything else may be a secret typed into the wrong
+      // field, so it shows as a fingerprint only. The secret itself is never logged.
+      refused(ctx, clientId == null ? "no client id"
+          : clients.knows(clientId) ? "wrong secret for client '" + LogText.of(clientId) + "'"
+          : "unknown client id " + LogText.fingerprint(clientId));
       unauthorized(ctx, "unknown client or wrong secret");
       return;
     }
@@ -75,6 +115,41 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
             .put("token_type", "Bearer")
             .put("expires_in", tokens.ttlSeconds())
             .toBuffer());
+  }
+
+  /**
+   * The form's parameters by name. RFC 6749 §3.1, §3.2: a parameter sent without a value counts as
+   * omitted, and one sent twice makes the request invalid (which of two grant types, or of two
+   * client ids, would we honour?).
+   *
+   * @throws IllegalArgumentException for a repeated parameter or a broken percent escape
+   */
+  static Map<String, String> decodeForm(String body) {
+    Map<String, String> form = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    for (String pair : body.split("&", -1)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      if (!seen.add(name)) {
+        throw new IllegalArgumentException("parameter " + LogText.of(name) + " is repeated");
+      }
+      if (!value.isEmpty()) {
+        form.put(name, value);
+      }
+    }
+    return form;
+  }
+
+  private static String decode(String text) {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the form body holds a broken percent escape");
+    }
   }
 
   private static String[] decodeBasic(String encoded) {
@@ -91,6 +166,12 @@ public final class OAuthTokenHandler implements Handler<RoutingContext> {
     } catch (IllegalArgumentException e) {
       return null;
     }
+  }
+
+  private void refused(RoutingContext ctx, String why) {
+    String address = sourceAddress(ctx);
+    log.info("token refused for a caller at {}: {}", address, why);
+    throttle.countFailure(address);
   }
 
   private static void unauthorized(RoutingContext ctx, String detail) {

@@ -19,6 +19,8 @@ import io.consentgateway.config.IntegrationConfig.OnUserDeleted;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -76,13 +78,14 @@ public final class ConfigLoader {
       tree = new ObjectMapper().createObjectNode();
     }
     Set<String> unset = new HashSet<>();
-    JsonNode resolved = substitute(tree, "", unset);
-    return read(new ConfigNode(resolved, "", unset));
+    Map<String, String> fallbacks = new HashMap<>();
+    JsonNode resolved = substitute(tree, "", unset, fallbacks);
+    return read(new ConfigNode(resolved, "", unset, fallbacks));
   }
 
-  private JsonNode substitute(JsonNode node, String path, Set<String> unset) {
+  private JsonNode substitute(JsonNode node, String path, Set<String> unset, Map<String, String> fallbacks) {
     if (node.isTextual()) {
-      return new TextNode(expand(node.asText(), path, unset));
+      return new TextNode(expand(node.asText(), path, unset, fallbacks));
     }
     if (node.isObject()) {
       ObjectNode copy = ((ObjectNode) node).objectNode();
@@ -90,21 +93,22 @@ public final class ConfigLoader {
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();
         String key = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
-        copy.set(field.getKey(), substitute(field.getValue(), key, unset));
+        copy.set(field.getKey(), substitute(field.getValue(), key, unset, fallbacks));
       }
       return copy;
     }
     if (node.isArray()) {
       ArrayNode copy = ((ArrayNode) node).arrayNode();
       for (int i = 0; i < node.size(); i++) {
-        copy.add(substitute(node.get(i), path + "[" + i + "]", unset));
+        copy.add(substitute(node.get(i), path + "[" + i + "]", unset, fallbacks));
       }
       return copy;
     }
     return node;
   }
 
-  private String expand(String text, String path, Set<String> unset) {
+  /** {@code fallbacks}: the paths whose value came (in part) from a {@code :-} default, with its variable. */
+  private String expand(String text, String path, Set<String> unset, Map<String, String> fallbacks) {
     Matcher matcher = VARIABLE.matcher(text);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
@@ -113,6 +117,8 @@ public final class ConfigLoader {
         value = matcher.group(2) != null ? matcher.group(3) : "";
         if (matcher.group(2) == null) {
           unset.add(path);
+        } else {
+          fallbacks.putIfAbsent(path, matcher.group(1));
         }
       }
       matcher.appendReplacement(out, Matcher.quoteReplacement(value));
@@ -123,16 +129,24 @@ public final class ConfigLoader {
 
   private GatewayConfig read(ConfigNode root) {
     root.allowOnly("server", "admin", "store", "auth", "integrations");
-    ConfigNode s = root.section("server").allowOnly("host", "port", "instances", "maxBodyBytes");
+    ConfigNode s = root.section("server").allowOnly("host", "port", "instances", "maxBodyBytes",
+        "idleTimeoutSeconds", "headerTimeoutSeconds", "bodyTimeoutSeconds", "maxConnections", "h2c");
     ServerConfig server = new ServerConfig(
         s.string("host", "0.0.0.0"),
         s.integer("port", 8080, 0, 65535),
         s.integer("instances", 0, 0, 1024),
-        s.integer("maxBodyBytes", 1_048_576, 1024, 64 * 1024 * 1024));
+        s.integer("maxBodyBytes", 1_048_576, 1024, 64 * 1024 * 1024),
+        s.integer("idleTimeoutSeconds", 30, 1, 3600),
+        s.integer("headerTimeoutSeconds", 10, 1, 600),
+        s.integer("bodyTimeoutSeconds", 30, 1, 3600),
+        s.integer("maxConnections", 1024, 1, 1_000_000),
+        s.bool("h2c", false));
+    List<OffLoopbackRule.SecretInUse> secrets = new ArrayList<>();
 
     ConfigNode a = root.section("admin").allowOnly("host", "port", "token");
     AdminConfig admin = new AdminConfig(
         a.string("host", "127.0.0.1"), a.integer("port", 9090, 0, 65535), a.secret("token"));
+    secrets.add(a.secretInUse("token", admin.token(), true));
 
     ConfigNode st = root.section("store").allowOnly("type", "path", "queueCapacity", "maxBatch", "retentionDays");
     String storeType = st.string("type", "sqlite");
@@ -147,10 +161,19 @@ public final class ConfigLoader {
         // at least a day: Didomi redelivers a webhook for about five minutes, Actito a little longer
         st.integer("retentionDays", 30, 1, 3650));
 
-    ConfigNode au = root.section("auth").allowOnly("tokenTtlSeconds", "signingKey", "clients", "allowedIps");
+    ConfigNode au = root.section("auth").allowOnly(
+        "tokenTtlSeconds", "signingKey", "clients", "allowedIps", "maxFailuresPerMinute");
+    List<List<String>> scopes = new ArrayList<>();
     List<OAuthClient> clients = au.list("clients", c -> {
-      c.allowOnly("clientId", "clientSecret");
-      return new OAuthClient(c.requiredString("clientId"), c.requiredSecret("clientSecret"));
+      c.allowOnly("clientId", "clientSecret", "integrations");
+      Secret clientSecret = c.requiredSecret("clientSecret");
+      secrets.add(c.secretInUse("clientSecret", clientSecret, true));
+      if (c.has("integrations") && c.strings("integrations").isEmpty()) {
+        throw new ConfigException(c.key("integrations"), "must name at least one integration; leave it out for all");
+      }
+      List<String> scope = c.strings("integrations");
+      scopes.add(scope);
+      return new OAuthClient(c.requiredString("clientId"), clientSecret, Set.copyOf(scope));
     });
     if (clients.isEmpty()) {
       throw new ConfigException(au.key("clients"), "at least one client is required, or Didomi cannot authenticate");
@@ -171,9 +194,10 @@ public final class ConfigLoader {
         throw new ConfigException(au.key("allowedIps") + "[" + i + "]", "must be an IPv4 or IPv6 address, got '" + allowedIps.get(i) + "'");
       }
     }
-    AuthConfig auth = new AuthConfig(au.integer("tokenTtlSeconds", 3600, 60, 86_400 * 7), signingKey, clients, allowedIps);
+    AuthConfig auth = new AuthConfig(au.integer("tokenTtlSeconds", 3600, 60, 86_400 * 7), signingKey, clients, allowedIps,
+        au.integer("maxFailuresPerMinute", 10, 0, 100_000));
 
-    List<IntegrationConfig> integrations = root.list("integrations", this::integration);
+    List<IntegrationConfig> integrations = root.list("integrations", n -> integration(n, secrets));
     if (integrations.isEmpty()) {
       throw new ConfigException("integrations", "at least one integration is required");
     }
@@ -189,10 +213,20 @@ public final class ConfigLoader {
             "another integration's sandbox already uses port " + actito.sandboxPort() + "; use sandbox:PORT");
       }
     }
-    return new GatewayConfig(server, admin, store, auth, integrations);
+    for (int i = 0; i < scopes.size(); i++) {
+      for (int j = 0; j < scopes.get(i).size(); j++) {
+        if (!ids.contains(scopes.get(i).get(j))) {
+          throw new ConfigException(au.key("clients") + "[" + i + "].integrations[" + j + "]",
+              "no integration with id '" + scopes.get(i).get(j) + "'");
+        }
+      }
+    }
+    GatewayConfig config = new GatewayConfig(server, admin, store, auth, integrations);
+    OffLoopbackRule.check(config, secrets);
+    return config;
   }
 
-  private IntegrationConfig integration(ConfigNode n) {
+  private IntegrationConfig integration(ConfigNode n, List<OffLoopbackRule.SecretInUse> secrets) {
     n.allowOnly("id", "didomi", "actito", "mappings", "metadataAttributes", "onUserDeleted", "dispatch", "bidirectional");
     String id = n.requiredString("id");
     if (!INTEGRATION_ID.matcher(id).matches()) {
@@ -216,6 +250,9 @@ public final class ConfigLoader {
       baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
     }
     Secret apiKey = sandbox ? ac.secret("apiKey") : ac.requiredSecret("apiKey");
+    if (!sandbox) {
+      secrets.add(ac.secretInUse("apiKey", apiKey, false));
+    }
     ActitoConfig actito = new ActitoConfig(
         baseUrl,
         apiKey,
@@ -275,6 +312,13 @@ public final class ConfigLoader {
       throw new ConfigException(b.key("webhookHeader"), "must be an HTTP header name");
     }
     boolean needApi = biEnabled && !didomiSandbox;
+    if (biEnabled) {
+      secrets.add(b.secretInUse("webhookSecret", b.secret("webhookSecret"), true));
+    }
+    if (needApi) {
+      secrets.add(api.secretInUse("apiKey", api.secret("apiKey"), false));
+      secrets.add(api.secretInUse("apiSecret", api.secret("apiSecret"), false));
+    }
     BidirectionalConfig bidirectional = new BidirectionalConfig(
         biEnabled,
         webhookHeader,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -16,11 +17,13 @@ public final class ConfigNode {
   private final JsonNode node;
   private final String path;
   private final Set<String> unsetVariables;
+  private final Map<String, String> fallbacks;
 
-  ConfigNode(JsonNode node, String path, Set<String> unsetVariables) {
+  ConfigNode(JsonNode node, String path, Set<String> unsetVariables, Map<String, String> fallbacks) {
     this.node = node == null ? MissingNode.getInstance() : node;
     this.path = path;
     this.unsetVariables = unsetVariables;
+    this.fallbacks = fallbacks;
   }
 
   public String path() {
@@ -60,7 +63,7 @@ public final class ConfigNode {
     if (child != null && !child.isNull() && !child.isObject()) {
       throw new ConfigException(key(name), "must be a mapping");
     }
-    return new ConfigNode(child, key(name), unsetVariables);
+    return new ConfigNode(child, key(name), unsetVariables, fallbacks);
   }
 
   public String string(String name, String defaultValue) {
@@ -93,6 +96,11 @@ public final class ConfigNode {
       throw new ConfigException(key(name), missingReason(name));
     }
     return secret;
+  }
+
+  /** {@code value}, read from {@code name}, with where it came from, for {@link OffLoopbackRule}. */
+  OffLoopbackRule.SecretInUse secretInUse(String name, Secret value, boolean checkedAgainstCallers) {
+    return new OffLoopbackRule.SecretInUse(key(name), value, fallbacks.get(key(name)), checkedAgainstCallers);
   }
 
   private String missingReason(String name) {
@@ -174,7 +182,7 @@ public final class ConfigNode {
       throw new ConfigException(key(name), "must be a list");
     }
     for (int i = 0; i < child.size(); i++) {
-      out.add(reader.apply(new ConfigNode(child.get(i), key(name) + "[" + i + "]", unsetVariables)));
+      out.add(reader.apply(new ConfigNode(child.get(i), key(name) + "[" + i + "]", unsetVariables, fallbacks)));
     }
     return out;
   }

@@ -2,6 +2,7 @@ package io.consentgateway.config;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The whole validated configuration of one gateway process (docs/configuration.md). */
 public record GatewayConfig(
@@ -24,8 +25,23 @@ public record GatewayConfig(
     return Optional.empty();
   }
 
-  /** Public webhook listener. {@code instances == 0} means one ingest verticle per core. */
-  public record ServerConfig(String host, int port, int instances, int maxBodyBytes) {
+  /**
+   * Public webhook listener. {@code instances == 0} means one ingest verticle per core. A connection
+   * silent for {@code idleTimeoutSeconds} is closed; a new one must send a complete request head
+   * within {@code headerTimeoutSeconds}, and a request its whole body within {@code
+   * bodyTimeoutSeconds}; at most {@code maxConnections} are open at once. HTTP/2 over cleartext
+   * (h2c) is served only when {@code h2c} is true.
+   */
+  public record ServerConfig(
+      String host,
+      int port,
+      int instances,
+      int maxBodyBytes,
+      int idleTimeoutSeconds,
+      int headerTimeoutSeconds,
+      int bodyTimeoutSeconds,
+      int maxConnections,
+      boolean h2c) {
     public int effectiveInstances() {
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
     }
@@ -41,14 +57,40 @@ public record GatewayConfig(
   /** {@code retentionDays}: raw webhooks and history older than this are pruned. */
   public record StoreConfig(String type, String path, int queueCapacity, int maxBatch, int retentionDays) {}
 
-  /** How Didomi authenticates to us: OAuth 2.0 client credentials. */
+  /**
+   * How Didomi authenticates to us: OAuth 2.0 client credentials. After {@code
+   * maxFailuresPerMinute} wrong credentials from one source address, that address is answered 429
+   * until its allowance refills (0: never).
+   */
   public record AuthConfig(
-      int tokenTtlSeconds, Secret signingKey, List<OAuthClient> clients, List<String> allowedIps) {
+      int tokenTtlSeconds,
+      Secret signingKey,
+      List<OAuthClient> clients,
+      List<String> allowedIps,
+      int maxFailuresPerMinute) {
     public AuthConfig {
       clients = List.copyOf(clients);
       allowedIps = List.copyOf(allowedIps);
     }
+
+    public Optional<OAuthClient> client(String clientId) {
+      for (OAuthClient client : clients) {
+        if (client.clientId().equals(clientId)) {
+          return Optional.of(client);
+        }
+      }
+      return Optional.empty();
+    }
   }
 
-  public record OAuthClient(String clientId, Secret clientSecret) {}
+  /** An OAuth client; {@code integrations} are the ids whose webhooks it may post to, empty for all. */
+  public record OAuthClient(String clientId, Secret clientSecret, Set<String> integrations) {
+    public OAuthClient {
+      integrations = Set.copyOf(integrations);
+    }
+
+    public boolean mayPostTo(String integrationId) {
+      return integrations.isEmpty() || integrations.contains(integrationId);
+    }
+  }
 }

@@ -4,6 +4,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the raw request body into memory up to a limit, whatever its content type, and answers 413
@@ -12,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class BoundedBody implements Handler<RoutingContext> {
 
+  private static final Logger log = LoggerFactory.getLogger(BoundedBody.class);
   private static final String KEY = "consent-gateway.raw-body";
 
   private final long limit;
@@ -53,7 +56,11 @@ public final class BoundedBody implements Handler<RoutingContext> {
       }
       body.appendBuffer(chunk);
     });
-    request.exceptionHandler(error -> exceeded[0] = true);
+    // a malformed chunk or a client hanging up mid-body: the connection is gone, nothing to answer
+    request.exceptionHandler(error -> {
+      exceeded[0] = true;
+      log.debug("request body from {} not read: {}", request.remoteAddress(), error.toString());
+    });
     request.endHandler(v -> {
       if (!exceeded[0]) {
         ctx.put(KEY, body);
@@ -64,8 +71,7 @@ public final class BoundedBody implements Handler<RoutingContext> {
   }
 
   private void tooLarge(RoutingContext ctx) {
-    // Close after answering: the rest of an oversized body is not worth reading.
-    ctx.response().putHeader("Connection", "close");
+    // JsonErrors closes the connection after answering: the rest of the body is not worth reading
     JsonErrors.send(ctx, 413, "payload_too_large", "the body exceeds " + limit + " bytes");
   }
 }

@@ -1,6 +1,10 @@
 package io.consentgateway.http;
 
+import io.consentgateway.logging.LogText;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -13,19 +17,30 @@ public final class JsonErrors {
 
   private JsonErrors() {}
 
+  /**
+   * Answers {@code ctx}'s request. A refusal sent before a declared body was read (401, 403, 413,
+   * ...) also closes the HTTP/1.x connection: the rest of that body is not worth reading, and the
+   * paused request would otherwise hold the connection until a timeout.
+   */
   public static void send(RoutingContext ctx, int status, String error, String detail) {
-    send(ctx.response(), status, error, detail);
+    HttpServerRequest request = ctx.request();
+    if (!hasUnreadBody(request) || request.version() == HttpVersion.HTTP_2) {
+      send(ctx.response(), status, error, detail);
+      return;
+    }
+    ctx.response().putHeader("Connection", "close");
+    send(ctx.response(), status, error, detail).onComplete(sent -> request.connection().close());
   }
 
-  public static void send(HttpServerResponse response, int status, String error, String detail) {
+  public static Future<Void> send(HttpServerResponse response, int status, String error, String detail) {
     if (response.ended() || response.closed()) {
-      return;
+      return Future.succeededFuture();
     }
     JsonObject body = new JsonObject().put("error", error);
     if (detail != null) {
       body.put("detail", detail);
     }
-    response
+    return response
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body.toBuffer());
@@ -34,10 +49,18 @@ public final class JsonErrors {
   /** Answers the failures vertx-web raises itself (unknown route, oversized body, ...) in JSON too. */
   public static void install(Router router) {
     router.errorHandler(400, ctx -> send(ctx, 400, "bad_request", "the request could not be read"));
-    router.errorHandler(404, ctx -> send(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
-    router.errorHandler(405, ctx -> send(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed here"));
+    router.errorHandler(404, ctx -> send(ctx, 404, "not_found", "no such endpoint: " + LogText.of(ctx.request().path())));
+    router.errorHandler(405, ctx -> send(ctx, 405, "method_not_allowed", LogText.of(ctx.request().method().name()) + " is not allowed here"));
     router.errorHandler(413, ctx -> send(ctx, 413, "payload_too_large", "the body exceeds the configured maximum"));
     router.errorHandler(415, ctx -> send(ctx, 415, "unsupported_media_type", null));
     router.errorHandler(500, ctx -> send(ctx, 500, "internal_error", "unexpected failure; see the gateway log"));
+  }
+
+  private static boolean hasUnreadBody(HttpServerRequest request) {
+    if (request.isEnded()) {
+      return false;
+    }
+    String length = request.getHeader("Content-Length");
+    return request.getHeader("Transfer-Encoding") != null || (length != null && !length.trim().equals("0"));
   }
 }

@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counters of webhooks by integration, source and outcome ({@code accepted}, {@code duplicate},
- * {@code skipped}, {@code rejected} with a reason, {@code unavailable}). Integration ids that are
- * not configured are counted as {@code unknown}, so a caller cannot inflate the tag space.
+ * {@code skipped}, {@code rejected} with a reason, {@code unavailable}), and of the public port's
+ * connections the gateway closed, by reason. Integration ids that are not configured are counted
+ * as {@code unknown}, so a caller cannot inflate the tag space.
  */
 public final class IngestMetrics {
 
@@ -20,6 +21,16 @@ public final class IngestMetrics {
   public IngestMetrics(MeterRegistry registry, Set<String> integrations) {
     this.registry = registry;
     this.integrations = Set.copyOf(integrations);
+  }
+
+  /** A connection closed by the gateway: one of {@link io.consentgateway.http.ConnectionGuard}'s reasons. */
+  public void connectionClosed(String reason) {
+    counters.computeIfAbsent("connection|" + reason, key ->
+        Counter.builder("gateway.connections.closed")
+            .description("Public-port connections the gateway closed: timeouts, the connection cap")
+            .tag("reason", reason)
+            .register(registry))
+        .increment();
   }
 
   public void count(String integration, String source, String outcome, String reason) {

@@ -2,9 +2,12 @@ package io.consentgateway.ingest;
 
 import io.consentgateway.auth.AccessTokens;
 import io.consentgateway.auth.ClientRegistry;
+import io.consentgateway.auth.FailedAuthThrottle;
 import io.consentgateway.auth.IpAllowList;
 import io.consentgateway.auth.OAuthTokenHandler;
 import io.consentgateway.config.GatewayConfig;
+import io.consentgateway.config.GatewayConfig.OAuthClient;
+import io.consentgateway.config.GatewayConfig.ServerConfig;
 import io.consentgateway.bidirectional.ActitoProfileChange;
 import io.consentgateway.bidirectional.ActitoWebhook;
 import io.consentgateway.bidirectional.ActitoWebhookParser;
@@ -12,7 +15,9 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
 import io.consentgateway.config.Secret;
 import io.consentgateway.http.BoundedBody;
+import io.consentgateway.http.ConnectionGuard;
 import io.consentgateway.http.JsonErrors;
+import io.consentgateway.logging.LogText;
 import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.mapping.DidomiChange;
 import io.consentgateway.mapping.DidomiWebhookParser;
@@ -31,7 +36,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,7 +68,9 @@ public final class IngestVerticle extends VerticleBase {
   private final IpAllowList allowList;
   private final ClientRegistry clients;
   private AccessTokens tokens;
+  private FailedAuthThrottle throttle;
   private HttpServer server;
+  private ConnectionGuard guard;
   private Router router;
 
   /**
@@ -99,9 +105,15 @@ public final class IngestVerticle extends VerticleBase {
     tokens = new AccessTokens(vertx, signingKey, config.auth().tokenTtlSeconds());
     router = Router.router(vertx);
     JsonErrors.install(router);
+    throttle = FailedAuthThrottle.shared(vertx, config.auth().maxFailuresPerMinute());
     router.post("/oauth/token")
-        .handler(BodyHandler.create(false).setBodyLimit(16 * 1024))
-        .handler(new OAuthTokenHandler(clients, tokens));
+        .handler(ctx -> {
+          if (!OAuthTokenHandler.refusedAsThrottled(ctx, throttle)) {
+            ctx.next();
+          }
+        })
+        .handler(new BoundedBody(16 * 1024))
+        .handler(new OAuthTokenHandler(clients, tokens, throttle));
     // address and token first, body last: an unauthenticated caller never gets a body buffered
     router.post("/webhooks/didomi/:integration")
         .handler(this::checkSourceAddress)
@@ -113,15 +125,27 @@ public final class IngestVerticle extends VerticleBase {
         .handler(this::authenticateActito)
         .handler(new BoundedBody(config.server().maxBodyBytes()))
         .handler(this::actitoWebhook);
+    ServerConfig listener = config.server();
     server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(config.server().host())
-        .setPort(config.server().port())
-        .setCompressionSupported(false));
-    return server.requestHandler(router).listen();
+        .setHost(listener.host())
+        .setPort(listener.port())
+        .setCompressionSupported(false)
+        .setIdleTimeout(listener.idleTimeoutSeconds())
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setHttp2ClearTextEnabled(listener.h2c()));
+    // each instance guards the connections it accepted; Vert.x spreads them evenly over the instances
+    int instances = listener.effectiveInstances();
+    guard = new ConnectionGuard(vertx, new ConnectionGuard.Limits(listener.headerTimeoutSeconds(),
+        listener.bodyTimeoutSeconds(), listener.idleTimeoutSeconds(), (listener.maxConnections() + instances - 1) / instances),
+        metrics::connectionClosed);
+    return guard.install(server, router).listen();
   }
 
   @Override
   public Future<?> stop() {
+    if (guard != null) {
+      guard.close();
+    }
     // Graceful: stop accepting, let in-flight requests (waiting on the store commit) finish.
     return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
   }
@@ -154,9 +178,19 @@ public final class IngestVerticle extends VerticleBase {
       return;
     }
     tokens.verify(authorization.substring(7).trim()).onComplete(verified -> {
-      if (verified.failed()) {
+      // the token names its client; what that client may do is read from the configuration each time
+      OAuthClient client = verified.succeeded() ? config.auth().client(verified.result()).orElse(null) : null;
+      if (client == null) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consent-gateway\", error=\"invalid_token\"");
         reject(ctx, integrationId, 401, "unauthorized", "the bearer token is invalid or expired");
+        return;
+      }
+      if (config.integration(integrationId).isEmpty()) {
+        reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + LogText.of(integrationId) + "'");
+        return;
+      }
+      if (!client.mayPostTo(integrationId)) {
+        reject(ctx, integrationId, 403, "forbidden", "this token's client may not post to integration '" + integrationId + "'");
         return;
       }
       ctx.next();
@@ -167,7 +201,7 @@ public final class IngestVerticle extends VerticleBase {
     String integrationId = ctx.pathParam("integration");
     IntegrationConfig integration = config.integration(integrationId).orElse(null);
     if (integration == null) {
-      reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + integrationId + "'");
+      reject(ctx, integrationId, 404, "unknown_integration", "no integration with id '" + LogText.of(integrationId) + "'");
       return;
     }
     try {
@@ -187,9 +221,17 @@ public final class IngestVerticle extends VerticleBase {
       reject(ctx, integration.id(), 400, "invalid_webhook", e.getMessage());
       return;
     }
-    if (change.organizationId() != null && !change.organizationId().equals(integration.didomi().organizationId())) {
+    // Refused when missing too: Didomi's entities always carry it, and a body without it could be
+    // any organisation's, so this is the one check that a change meant for another tenant fails.
+    String organizationId = change.organizationId();
+    if (organizationId == null) {
       reject(ctx, integration.id(), 400, "wrong_organization",
-          "organization_id '" + change.organizationId() + "' is not this integration's");
+          "organization_id is missing or not a string; this integration takes only its own organisation's changes");
+      return;
+    }
+    if (!organizationId.equals(integration.didomi().organizationId())) {
+      reject(ctx, integration.id(), 400, "wrong_organization",
+          "organization_id '" + LogText.of(organizationId) + "' is not this integration's");
       return;
     }
     if (change.organizationUserId() == null) {
@@ -237,11 +279,23 @@ public final class IngestVerticle extends VerticleBase {
     IntegrationConfig integration = config.integration(integrationId).orElse(null);
     if (integration == null || !integration.bidirectional().enabled()) {
       reject(ctx, "actito", integrationId, 404, "unknown_integration",
-          "no integration with id '" + integrationId + "' takes Actito webhooks (bidirectional.enabled)");
+          "no integration with id '" + LogText.of(integrationId) + "' takes Actito webhooks (bidirectional.enabled)");
+      return;
+    }
+    if (OAuthTokenHandler.refusedAsThrottled(ctx, throttle)) {
+      metrics.count(integrationId, "actito", "rejected", "too_many_failures");
       return;
     }
     BidirectionalConfig bidirectional = integration.bidirectional();
-    if (!bidirectional.webhookSecret().matches(ctx.request().getHeader(bidirectional.webhookHeader()))) {
+    String presented = ctx.request().getHeader(bidirectional.webhookHeader());
+    if (!bidirectional.webhookSecret().matches(presented)) {
+      if (presented != null) {
+        // a guessable shared secret: counted like a wrong client secret, never logged
+        String address = OAuthTokenHandler.sourceAddress(ctx);
+        log.info("Actito webhook for integration {} refused for a caller at {}: wrong {} header",
+            integration.id(), address, bidirectional.webhookHeader());
+        throttle.countFailure(address);
+      }
       reject(ctx, "actito", integrationId, 401, "unauthorized",
           "the " + bidirectional.webhookHeader() + " header is missing or wrong");
       return;

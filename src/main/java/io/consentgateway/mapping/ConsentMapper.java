@@ -4,6 +4,7 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.IntegrationConfig.OnUserDeleted;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.logging.LogText;
 import io.consentgateway.mapping.DidomiChange.Purpose;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -219,7 +220,7 @@ public final class ConsentMapper {
     droppedMetadataValues.increment();
     if (loggedDroppedKeys.size() < MAX_REMEMBERED_DROPPED_KEYS && loggedDroppedKeys.add(key)) {
       LOG.warn("integration {}: Didomi metadata key '{}' holds an object or an array; such values are not sent to Actito"
-          + " (logged once per key)", integration.id(), key);
+          + " (logged once per key)", integration.id(), LogText.of(key));
     }
   }
 

@@ -166,6 +166,7 @@ public final class DidomiChange {
     return entityId;
   }
 
+  /** The entity's {@code organization_id}; null if absent or not a JSON string. */
   public String organizationId() {
     return organizationId;
   }

@@ -247,7 +247,8 @@ public final class DidomiWebhookParser {
       JsonToken value = p.nextToken();
       switch (field) {
         case "id" -> e.id = scalarText(p, value);
-        case "organization_id" -> e.organizationId = scalarText(p, value);
+        // a string or nothing: null, [], {} or 42 must not pass the organisation check as "absent" or as text
+        case "organization_id" -> e.organizationId = stringOnly(p, value);
         case "organization_user_id" -> e.organizationUserId = scalarText(p, value);
         case "created_at" -> e.createdAt = timestamp(p, value, path + ".created_at", e);
         case "updated_at" -> e.updatedAt = timestamp(p, value, path + ".updated_at", e);
@@ -449,6 +450,14 @@ public final class DidomiWebhookParser {
       return null;
     }
     if (value.isScalarValue()) {
+      return p.getText();
+    }
+    p.skipChildren();
+    return null;
+  }
+
+  private static String stringOnly(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_STRING) {
       return p.getText();
     }
     p.skipChildren();

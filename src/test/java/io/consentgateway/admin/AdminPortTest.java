@@ -6,13 +6,17 @@ import io.consentgateway.app.Gateway;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.TestConfig;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The admin port: open health and metrics, the operator API behind {@code admin.token}. */
 class AdminPortTest {
@@ -68,6 +72,23 @@ class AdminPortTest {
     assertThat(authorized("/admin/integrations/acme/dead-letters?limit=abc", ADMIN_TOKEN).statusCode()).isEqualTo(400);
     assertThat(authorized("/admin/integrations/acme/dead-letters?limit=100000", ADMIN_TOKEN).statusCode()).isEqualTo(400);
     assertThat(authorized("/admin/integrations/acme/dead-letters?offset=-1", ADMIN_TOKEN).statusCode()).isEqualTo(400);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"\u0665\u0660", "\uff15", "\u09e7", "+5", " 5", "5 ", "0x10", "99999999999"})
+  void pagingTakesAsciiDigitsOnly(String number) {
+    String encoded = URLEncoder.encode(number, StandardCharsets.UTF_8);
+
+    assertThat(authorized("/admin/integrations/acme/dead-letters?limit=" + encoded, ADMIN_TOKEN).statusCode()).isEqualTo(400);
+    assertThat(authorized("/admin/integrations/acme/dead-letters?offset=" + encoded, ADMIN_TOKEN).statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void pagingWithAsciiDigitsIsServed() {
+    HttpResponse<String> page = authorized("/admin/integrations/acme/dead-letters?offset=0&limit=50", ADMIN_TOKEN);
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("\"limit\":50");
   }
 
   @Test

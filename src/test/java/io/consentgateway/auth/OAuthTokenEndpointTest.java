@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code POST /oauth/token}, RFC 6749 §4.4, over real HTTP. */
 class OAuthTokenEndpointTest {
@@ -79,6 +81,51 @@ class OAuthTokenEndpointTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("unsupported_grant_type");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "grant_type=client_credentials&grant_type=password&client_id=didomi&client_secret=test-client-secret",
+      "grant_type=client_credentials&grant_type=client_credentials&client_id=didomi&client_secret=test-client-secret",
+      "grant_type=client_credentials&client_id=didomi&client_id=mallory&client_secret=test-client-secret",
+      "grant_type=client_credentials&client_id=didomi&client_secret=test-client-secret&client_secret=other",
+      "grant_type=client_credentials&client_id=didomi&client_secret=test-client-secret&scope=a&scope=b"})
+  void aRepeatedParameterIsAnInvalidRequest(String form) {
+    HttpResponse<String> response = postForm(form);
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_request\"").doesNotContain("access_token");
+    assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
+  }
+
+  @Test
+  void aParameterWithoutAValueCountsAsOmitted() {
+    HttpResponse<String> response = postForm("grant_type=&client_id=didomi&client_secret=test-client-secret");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_request\"").contains("grant_type");
+  }
+
+  @Test
+  void percentEncodedCredentialsAreDecoded() {
+    HttpResponse<String> response = postForm("grant_type=client_credentials&client_id=%64idomi&client_secret=test%2Dclient%2Dsecret");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aBrokenPercentEscapeIsAnInvalidRequest() {
+    HttpResponse<String> response = postForm("grant_type=client_credentials&client_id=didomi&client_secret=%zz");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"error\":\"invalid_request\"");
+  }
+
+  private static HttpResponse<String> postForm(String form) {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.ingestPort() + "/oauth/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form))
+        .build());
   }
 
   @Test

@@ -13,6 +13,7 @@ class ConfigLoaderMappingsTest {
 
   private static String withMappings(String mappingsYaml) {
     return """
+        server: { host: 127.0.0.1 }
         auth:
           clients: [ { clientId: didomi, clientSecret: s3cr3t } ]
         integrations:

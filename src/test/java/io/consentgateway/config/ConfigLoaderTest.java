@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.consentgateway.support.TestConfig;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
 
   private static final String MINIMAL = """
+      server: { host: 127.0.0.1 }
       auth:
         signingKey: "${SIGNING_KEY:-}"
         clients: [ { clientId: didomi, clientSecret: "${CLIENT_SECRET}" } ]
@@ -78,7 +82,7 @@ class ConfigLoaderTest {
 
   @Test
   void outOfRangeNumberNamesTheKey() {
-    String yaml = "server: { port: 70000 }\n" + MINIMAL;
+    String yaml = MINIMAL.replace("server: { host: 127.0.0.1 }", "server: { host: 127.0.0.1, port: 70000 }");
     assertThatThrownBy(() -> parse(yaml, Map.of("CLIENT_SECRET", "s"))).hasMessageStartingWith("server.port");
   }
 
@@ -122,5 +126,190 @@ class ConfigLoaderTest {
   @Test
   void testConfigurationIsValid() {
     assertThat(new TestConfig(Path.of("target")).load().integrations()).hasSize(1);
+  }
+
+  // --- off loopback: no dev default, no empty signing key, no short secret, an admin token -------
+
+  /** A file whose every listener and secret is given by the caller; secrets from the environment. */
+  private static String exposed(String serverHost, String adminHost, String clientSecret) {
+    return """
+        server: { host: "%s" }
+        admin: { host: "%s", token: "${ADMIN_TOKEN:-}" }
+        auth:
+          signingKey: "${SIGNING_KEY:-}"
+          clients: [ { clientId: didomi, clientSecret: "%s" } ]
+        integrations:
+          - id: acme
+            didomi: { organizationId: acme-org }
+            actito: { baseUrl: sandbox, entity: acme, table: Customers, userUniqueKey: customerId }
+        """.formatted(serverHost, adminHost, clientSecret);
+  }
+
+  private static Map<String, String> productionEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("SIGNING_KEY", TestConfig.SIGNING_KEY);
+    env.put("CLIENT_SECRET", "a-production-client-secret");
+    env.put("ADMIN_TOKEN", "a-production-admin-token");
+    return env;
+  }
+
+  @Test
+  void devDefaultsAreAcceptedWhileEveryListenerIsLoopback() {
+    GatewayConfig config = parse(exposed("127.0.0.1", "127.0.0.1", "${CLIENT_SECRET:-my-dev-secret}"), Map.of());
+
+    assertThat(config.auth().clients().get(0).clientSecret().reveal()).isEqualTo("my-dev-secret");
+    assertThat(config.auth().signingKey().isEmpty()).isTrue();
+  }
+
+  @Test
+  void devDefaultSecretIsRefusedWhenTheServerIsNotLoopback() {
+    Map<String, String> env = productionEnv();
+    env.remove("CLIENT_SECRET");
+
+    assertThatThrownBy(() -> parse(exposed("0.0.0.0", "127.0.0.1", "${CLIENT_SECRET:-my-dev-secret-of-20-chars}"), env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("auth.clients[0].clientSecret")
+        .hasMessageContaining("CLIENT_SECRET")
+        .message().doesNotContain("my-dev-secret-of-20-chars");
+  }
+
+  @Test
+  void devDefaultSecretIsRefusedWhenTheAdminPortIsNotLoopback() {
+    Map<String, String> env = productionEnv();
+    env.remove("CLIENT_SECRET");
+
+    assertThatThrownBy(() -> parse(exposed("127.0.0.1", "0.0.0.0", "${CLIENT_SECRET:-my-dev-secret-of-20-chars}"), env))
+        .hasMessageStartingWith("auth.clients[0].clientSecret");
+  }
+
+  @Test
+  void theDevSecretTheProjectShipsIsRefusedOffLoopbackEvenFromTheEnvironment() {
+    Map<String, String> env = productionEnv();
+    env.put("CLIENT_SECRET", "didomi-dev-secret");
+
+    assertThatThrownBy(() -> parse(exposed("0.0.0.0", "127.0.0.1", "${CLIENT_SECRET}"), env))
+        .hasMessageStartingWith("auth.clients[0].clientSecret")
+        .message().doesNotContain("didomi-dev-secret");
+  }
+
+  @Test
+  void emptySigningKeyIsRefusedOffLoopback() {
+    Map<String, String> env = productionEnv();
+    env.remove("SIGNING_KEY");
+
+    assertThatThrownBy(() -> parse(exposed("0.0.0.0", "127.0.0.1", "${CLIENT_SECRET}"), env))
+        .hasMessageStartingWith("auth.signingKey");
+  }
+
+  @Test
+  void shortClientSecretIsRefusedOffLoopbackWithoutEchoingIt() {
+    Map<String, String> env = productionEnv();
+    env.put("CLIENT_SECRET", "short-secret");
+
+    assertThatThrownBy(() -> parse(exposed("0.0.0.0", "127.0.0.1", "${CLIENT_SECRET}"), env))
+        .hasMessageStartingWith("auth.clients[0].clientSecret")
+        .hasMessageContaining("16")
+        .message().doesNotContain("short-secret");
+  }
+
+  @Test
+  void adminTokenIsRequiredWhenTheAdminPortIsNotLoopback() {
+    Map<String, String> env = productionEnv();
+    env.remove("ADMIN_TOKEN");
+
+    assertThatThrownBy(() -> parse(exposed("127.0.0.1", "0.0.0.0", "${CLIENT_SECRET}"), env))
+        .hasMessageStartingWith("admin.token");
+  }
+
+  @Test
+  void adminTokenIsNotRequiredWhileTheAdminPortIsLoopback() {
+    Map<String, String> env = productionEnv();
+    env.remove("ADMIN_TOKEN");
+
+    assertThat(parse(exposed("0.0.0.0", "127.0.0.1", "${CLIENT_SECRET}"), env).admin().token().isEmpty()).isTrue();
+  }
+
+  @Test
+  void secretsFromTheEnvironmentAreAcceptedOffLoopback() {
+    GatewayConfig config = parse(exposed("0.0.0.0", "0.0.0.0", "${CLIENT_SECRET}"), productionEnv());
+
+    assertThat(config.server().host()).isEqualTo("0.0.0.0");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1", "127.10.0.3", "::1", "[::1]", "localhost", "LOCALHOST"})
+  void loopbackAddressesAllowDevDefaults(String host) {
+    assertThat(parse(exposed(host, host, "${CLIENT_SECRET:-my-dev-secret}"), Map.of()).server().host()).isEqualTo(host);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0.0.0.0", "::", "10.1.2.3", "192.168.0.10", "gateway.example.com", "localhost.example.com"})
+  void otherAddressesRefuseDevDefaults(String host) {
+    assertThatThrownBy(() -> parse(exposed(host, "127.0.0.1", "${CLIENT_SECRET:-my-dev-secret}"), Map.of()))
+        .isInstanceOf(ConfigException.class);
+  }
+
+  @Test
+  void theShippedExampleRefusesToListenPubliclyUntilItsSecretsAreSet() {
+    Path shipped = Path.of("conf/gateway.yaml");
+    Map<String, String> env = new HashMap<>();
+    env.put("GATEWAY_HOST", "0.0.0.0");
+
+    assertThatThrownBy(() -> new ConfigLoader(env::get).load(shipped)).hasMessageStartingWith("auth.signingKey");
+    env.put("GATEWAY_SIGNING_KEY", TestConfig.SIGNING_KEY);
+    assertThatThrownBy(() -> new ConfigLoader(env::get).load(shipped))
+        .hasMessageStartingWith("auth.clients[0].clientSecret")
+        .message().doesNotContain("didomi-dev-secret");
+    env.put("DIDOMI_CLIENT_SECRET", "a-production-client-secret");
+    assertThat(new ConfigLoader(env::get).load(shipped).server().host()).isEqualTo("0.0.0.0");
+  }
+
+  // --- client scopes and the public listener's limits -------------------------------------------
+
+  @Test
+  void aClientMayPostToEveryIntegrationUnlessItNamesSome() {
+    GatewayConfig open = parse(MINIMAL, Map.of("CLIENT_SECRET", "s"));
+    GatewayConfig scoped = parse(MINIMAL.replace("clientSecret: \"${CLIENT_SECRET}\" }", "clientSecret: \"${CLIENT_SECRET}\", integrations: [acme] }"),
+        Map.of("CLIENT_SECRET", "s"));
+
+    assertThat(open.auth().clients().get(0).mayPostTo("acme")).isTrue();
+    assertThat(open.auth().clients().get(0).mayPostTo("globex")).isTrue();
+    assertThat(scoped.auth().clients().get(0).mayPostTo("acme")).isTrue();
+    assertThat(scoped.auth().clients().get(0).mayPostTo("globex")).isFalse();
+  }
+
+  @Test
+  void aClientNamingAnUnknownIntegrationIsRefusedByName() {
+    String yaml = MINIMAL.replace("clientSecret: \"${CLIENT_SECRET}\" }", "clientSecret: \"${CLIENT_SECRET}\", integrations: [acme, globex] }");
+
+    assertThatThrownBy(() -> parse(yaml, Map.of("CLIENT_SECRET", "s")))
+        .hasMessageStartingWith("auth.clients[0].integrations[1]")
+        .hasMessageContaining("globex");
+  }
+
+  @Test
+  void aClientNamingNoIntegrationIsRefused() {
+    String yaml = MINIMAL.replace("clientSecret: \"${CLIENT_SECRET}\" }", "clientSecret: \"${CLIENT_SECRET}\", integrations: [] }");
+
+    assertThatThrownBy(() -> parse(yaml, Map.of("CLIENT_SECRET", "s"))).hasMessageStartingWith("auth.clients[0].integrations");
+  }
+
+  @Test
+  void thePublicListenerHasTimeoutsAConnectionCapAndNoH2cByDefault() {
+    GatewayConfig config = parse(MINIMAL, Map.of("CLIENT_SECRET", "s"));
+
+    assertThat(config.server().idleTimeoutSeconds()).isEqualTo(30);
+    assertThat(config.server().headerTimeoutSeconds()).isEqualTo(10);
+    assertThat(config.server().bodyTimeoutSeconds()).isEqualTo(30);
+    assertThat(config.server().maxConnections()).isEqualTo(1024);
+    assertThat(config.server().h2c()).isFalse();
+    assertThat(config.auth().maxFailuresPerMinute()).isEqualTo(10);
+  }
+
+  @Test
+  void aZeroTimeoutIsRefusedByName() {
+    String yaml = MINIMAL.replace("server: { host: 127.0.0.1 }", "server: { host: 127.0.0.1, headerTimeoutSeconds: 0 }");
+
+    assertThatThrownBy(() -> parse(yaml, Map.of("CLIENT_SECRET", "s"))).hasMessageStartingWith("server.headerTimeoutSeconds");
   }
 }

@@ -126,6 +126,27 @@ class DidomiWebhookIngestTest {
     assertRejected(http.postDidomi("acme", token, body), 400, "wrong_organization");
   }
 
+  static Stream<Arguments> organizationIdsThatAreNotTheIntegrations() {
+    return Stream.of(
+        Arguments.of("null", "\"organization_id\":null"),
+        Arguments.of("an empty array", "\"organization_id\":[]"),
+        Arguments.of("an array holding the right id", "\"organization_id\":[\"acme-org\"]"),
+        Arguments.of("an empty object", "\"organization_id\":{}"),
+        Arguments.of("a number", "\"organization_id\":42"),
+        Arguments.of("a boolean", "\"organization_id\":true"),
+        Arguments.of("an empty string", "\"organization_id\":\"\""),
+        Arguments.of("another case", "\"organization_id\":\"ACME-ORG\""),
+        Arguments.of("missing", "\"organization_id_missing\":\"acme-org\""));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("organizationIdsThatAreNotTheIntegrations")
+  void onlyTheIntegrationsOrganizationIdAsAStringPasses(String what, String field) {
+    String body = validBody().replace("\"organization_id\":\"acme-org\"", field);
+
+    assertRejected(http.postDidomi("acme", token, body), 400, "wrong_organization");
+  }
+
   @Test
   void gatewayKeepsServingAfterBadInput() {
     http.postDidomi("acme", token, "{\"type\":");

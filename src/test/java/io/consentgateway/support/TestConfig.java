@@ -25,7 +25,10 @@ public final class TestConfig {
   private String allowedIps = "[]";
   private String adminToken = "";
   private String extraIntegrationYaml = "";
+  private String clientsYaml = "[ { clientId: " + CLIENT_ID + ", clientSecret: \"${CLIENT_SECRET}\" } ]";
   private String moreIntegrationsYaml = "";
+  private String serverExtrasYaml = "";
+  private String authExtrasYaml = "";
   private int maxBodyBytes = 65_536;
   private String actitoBaseUrl = "sandbox:0";
   private boolean upsertMode = false;
@@ -69,6 +72,12 @@ public final class TestConfig {
     return this;
   }
 
+  /** Replaces the one client ({@link #CLIENT_ID}) by this YAML list. */
+  public TestConfig clients(String yamlList) {
+    this.clientsYaml = yamlList;
+    return this;
+  }
+
   /** Further integrations, as YAML list items ({@code - id: ...}), after {@code acme}. */
   public TestConfig moreIntegrations(String yaml) {
     this.moreIntegrationsYaml = yaml;
@@ -77,6 +86,18 @@ public final class TestConfig {
 
   public TestConfig breakerResetMs(long millis) {
     this.breakerResetMs = millis;
+    return this;
+  }
+
+  /** More keys of {@code server}, as YAML mapping entries ({@code "headerTimeoutSeconds: 1, h2c: true"}). */
+  public TestConfig server(String yamlEntries) {
+    this.serverExtrasYaml = yamlEntries;
+    return this;
+  }
+
+  /** More keys of {@code auth}, as YAML lines ({@code "maxFailuresPerMinute: 5"}). */
+  public TestConfig authExtras(String yamlLines) {
+    this.authExtrasYaml = yamlLines;
     return this;
   }
 
@@ -115,14 +136,15 @@ public final class TestConfig {
 
   public String yaml() {
     return """
-        server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d }
+        server: { host: 127.0.0.1, port: %d, instances: %d, maxBodyBytes: %d%s }
         admin: { host: 127.0.0.1, port: %d, token: "%s" }
         store: { type: sqlite, path: "%s", queueCapacity: %d, maxBatch: %d, retentionDays: %d }
         auth:
           tokenTtlSeconds: 3600
           signingKey: "${SIGNING_KEY}"
-          clients: [ { clientId: %s, clientSecret: "${CLIENT_SECRET}" } ]
+          clients: %s
           allowedIps: %s
+        %s
         integrations:
           - id: acme
             didomi: { organizationId: acme-org, regulation: gdpr }
@@ -142,8 +164,9 @@ public final class TestConfig {
               - { subscription: SmsOffers, purpose: marketing, preference: channels, value: sms }
         %s
         %s
-        """.formatted(port, instances, maxBodyBytes, adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
-            CLIENT_ID, allowedIps, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+        """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
+            adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
+            clientsYaml, allowedIps, authExtrasYaml.indent(2), actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
             extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 
