@@ -35,7 +35,14 @@ public final class PacingGate {
 
   /** Permission to run one call. */
   public interface Permit {
+    /** The call ended. */
     void release();
+
+    /**
+     * The call was never sent (the breaker refused it): the permit ends and gives its place in the
+     * window back, so that a call that never left spends none of the licence's budget.
+     */
+    void releaseUnused();
   }
 
   /** The waiting queue is full: fail fast, retry later. */
@@ -64,10 +71,10 @@ public final class PacingGate {
 
   private final Object lock = new Object();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-  // ring buffer of the grant times (nanoTime) of the last callsPerWindow permits
-  private final long[] grants;
-  private int grantHead;
-  private int grantCount;
+  // the grant times (nanoTime) within the last window, oldest first: at most callsPerWindow
+  private final ArrayDeque<Long> grants = new ArrayDeque<>();
+  // grant times (epoch millis) not yet handed to the journal (see drainJournal)
+  private final ArrayDeque<Long> unjournaled = new ArrayDeque<>();
   private int inFlight;
   private int maxInFlightObserved;
   private long granted;
@@ -84,7 +91,39 @@ public final class PacingGate {
     this.callsPerWindow = callsPerWindow;
     this.windowNanos = window.toNanos();
     this.maxQueued = maxQueued;
-    this.grants = new long[callsPerWindow];
+  }
+
+  /**
+   * Counts calls a previous run of the gateway started at these times (epoch millis), so that a
+   * restart does not give the licence a fresh window: the calls still within the window hold their
+   * place until it passes. Call before the first acquire.
+   */
+  public void prefill(List<Long> startedAtMillis) {
+    long nowNanos = System.nanoTime();
+    long nowMillis = System.currentTimeMillis();
+    synchronized (lock) {
+      startedAtMillis.stream().sorted().forEach(at -> {
+        long ago = nowMillis - at;
+        if (ago >= 0 && ago * 1_000_000 < windowNanos) {
+          grants.addLast(nowNanos - ago * 1_000_000);
+        }
+      });
+      while (grants.size() > callsPerWindow) {
+        grants.pollFirst();
+      }
+    }
+  }
+
+  /**
+   * The start times (epoch millis) of the calls granted since the last drain, for a journal that
+   * outlives the process ({@link #prefill} reads it back at the next start).
+   */
+  public List<Long> drainJournal() {
+    synchronized (lock) {
+      List<Long> out = new ArrayList<>(unjournaled);
+      unjournaled.clear();
+      return out;
+    }
   }
 
   /** A permit, at once when both limits allow and nobody waits, else after the callers ahead. */
@@ -211,24 +250,38 @@ public final class PacingGate {
   }
 
   private boolean rateAllows(long now) {
-    return grantCount < callsPerWindow || now - grants[grantHead] >= windowNanos;
+    while (!grants.isEmpty() && now - grants.peekFirst() >= windowNanos) {
+      grants.pollFirst();
+    }
+    return grants.size() < callsPerWindow;
   }
 
   private Permit grantLocked(long now) {
-    if (grantCount < callsPerWindow) {
-      grants[(grantHead + grantCount) % callsPerWindow] = now;
-      grantCount++;
-    } else {
-      grants[grantHead] = now;
-      grantHead = (grantHead + 1) % callsPerWindow;
-    }
+    grants.addLast(now);
+    long startedAtMillis = System.currentTimeMillis();
+    unjournaled.addLast(startedAtMillis);
     inFlight++;
     granted++;
     maxInFlightObserved = Math.max(maxInFlightObserved, inFlight);
     AtomicBoolean released = new AtomicBoolean();
-    return () -> {
-      if (released.compareAndSet(false, true)) {
-        release();
+    return new Permit() {
+      @Override
+      public void release() {
+        if (released.compareAndSet(false, true)) {
+          PacingGate.this.release();
+        }
+      }
+
+      @Override
+      public void releaseUnused() {
+        if (released.compareAndSet(false, true)) {
+          synchronized (lock) {
+            grants.removeLastOccurrence(now);
+            unjournaled.removeLastOccurrence(startedAtMillis);
+            granted--;
+          }
+          PacingGate.this.release();
+        }
       }
     };
   }
@@ -241,7 +294,7 @@ public final class PacingGate {
       if (!rateAllows(now)) {
         if (!timerArmed) {
           timerArmed = true;
-          long waitNanos = grants[grantHead] + windowNanos - now;
+          long waitNanos = grants.peekFirst() + windowNanos - now;
           vertx.setTimer(Math.max(1, (waitNanos + 999_999) / 1_000_000), id -> onTimer());
         }
         break;

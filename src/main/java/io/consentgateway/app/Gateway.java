@@ -31,6 +31,7 @@ import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
 import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
 import io.consentgateway.store.BlockedTimeLog;
+import io.consentgateway.store.CallJournal;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
@@ -74,17 +75,23 @@ public final class Gateway {
   // how often the running gateway says so: the gap after the last one is downtime
   private static final long ALIVE_MILLIS = 5_000;
   private static final long PRUNE_EVERY_ALIVE = 720; // an hour of heartbeats
+  private static final long CALL_JOURNAL_MILLIS = 1_000;
+  // a licence's window is a minute (and its margin): twice that is more than enough to resume it
+  private static final long CALL_WINDOW_KEPT_MILLIS = TimeUnit.MINUTES.toMillis(2);
 
   private final GatewayConfig config;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final ConsentStore store;
   private final BlockedTimeLog blockedTimeLog;
+  private final CallJournal callJournal;
+  private long journalTicks;
   private final Clock clock = Clock.systemUTC();
   private final BlockedTime downtime = new BlockedTime();
   private ActitoLicences actitoLicences;
   private DidomiLicences didomiLicences;
   private long aliveTimer = -1;
+  private long callJournalTimer = -1;
   private long aliveTicks;
   private final Map<String, ActitoSandbox> sandboxes = new LinkedHashMap<>();
   private final Map<String, IntegrationDispatch> dispatches = new LinkedHashMap<>();
@@ -105,6 +112,7 @@ public final class Gateway {
     this.registry = registry;
     this.store = store;
     this.blockedTimeLog = store;
+    this.callJournal = store;
   }
 
   /** Starts a gateway; blocking, for {@code main} and tests (never call it on an event loop). */
@@ -161,6 +169,7 @@ public final class Gateway {
     long keepSince = clock.millis() - oldestChangeWorthKeepingMillis();
     return blockedTimeLog.resumeBlockedTime(clock.millis(), keepSince)
         .compose(spans -> startClients(mappers, spans))
+        .compose(v -> resumeCallWindows())
         .compose(v -> {
           List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
           lanes.addAll(writeBacks.values());
@@ -209,6 +218,7 @@ public final class Gateway {
         .compose(v -> connectSandboxWebhooks())
         .map(v -> {
           aliveTimer = vertx.setPeriodic(ALIVE_MILLIS, id -> heartbeat());
+          callJournalTimer = vertx.setPeriodic(CALL_JOURNAL_MILLIS, id -> journalCalls());
           ready = true;
           log.info("consent-gateway ready: webhooks on {}:{} ({} ingest verticles), admin on {}:{}",
               config.server().host(), ingestPort, cores, config.admin().host(), adminPort);
@@ -290,6 +300,40 @@ public final class Gateway {
   private long oldestChangeWorthKeepingMillis() {
     return config.integrations().stream().mapToLong(i -> i.dispatch().maxAgeSeconds()).max().orElse(0) * 1000
         + TimeUnit.DAYS.toMillis(1);
+  }
+
+  /** Every licence's gate counts the calls its previous run started within the last window. */
+  private Future<Void> resumeCallWindows() {
+    List<Future<Void>> resumed = new ArrayList<>();
+    for (Licence<?> licence : allLicences()) {
+      long since = clock.millis() - CALL_WINDOW_KEPT_MILLIS;
+      resumed.add(callJournal.callsSince(licence.id().scope(), since).map(times -> {
+        licence.guard().gate().prefill(times);
+        return null;
+      }));
+    }
+    return Future.all(resumed).mapEmpty();
+  }
+
+  // the calls of the last second go to the journal; those older than the window are forgotten
+  private void journalCalls() {
+    for (Licence<?> licence : allLicences()) {
+      List<Long> started = licence.guard().gate().drainJournal();
+      if (!started.isEmpty()) {
+        callJournal.callsStarted(licence.id().scope(), started)
+            .onFailure(e -> log.debug("calls of {} not journaled: {}", licence.id(), e.getMessage()));
+      }
+    }
+    if (++journalTicks % 60 == 0) {
+      callJournal.pruneCalls(clock.millis() - CALL_WINDOW_KEPT_MILLIS);
+    }
+  }
+
+  private List<Licence<?>> allLicences() {
+    List<Licence<?>> all = new ArrayList<>();
+    actitoLicences.licences().forEach(licence -> all.add(licence.licence()));
+    didomiLicences.licences().forEach(licence -> all.add(licence.licence()));
+    return all;
   }
 
   private void heartbeat() {
@@ -397,6 +441,10 @@ public final class Gateway {
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
       quietly("verticle", () -> vertx.undeploy(id));
+    }
+    if (callJournalTimer >= 0) {
+      vertx.cancelTimer(callJournalTimer);
+      journalCalls();
     }
     if (aliveTimer >= 0) {
       vertx.cancelTimer(aliveTimer);

@@ -35,8 +35,10 @@ import java.util.UUID;
  *       preference's selection. Didomi replaces a preference's selection as a whole, so the event
  *       carries the complete selection: the values of that preference whose mapped subscription is
  *       on in the known state, updated by this change (a value no mapping names cannot be known,
- *       and is not in it). The purpose's {@code enabled} is left out unless a purpose-level mapping
- *       of the same purpose is in the change.
+ *       and is not in it). The purpose's {@code enabled} is {@code true} when the change turns such a
+ *       value on (a value chosen is the purpose's consent too: Didomi holding the purpose disabled
+ *       would keep the value off), and is left out otherwise unless a purpose-level mapping of the
+ *       same purpose is in the change.
  *   <li>not mapped: skipped and reported in {@link ReverseMapping#unmappedSubscriptions()}.
  * </ul>
  *
@@ -126,19 +128,25 @@ public final class ReverseMapper {
         if (purposeEnabled == null && preferences.isEmpty()) {
           continue;
         }
+        Map<String, Set<String>> selections = new LinkedHashMap<>();
+        for (String preference : preferences) {
+          selections.put(preference, selection(purpose, preference, change, state));
+        }
+        if (purposeEnabled == null && turnsAValueOn(purpose, change)) {
+          // a value chosen under a purpose Didomi may hold disabled: the choice is the purpose's
+          // consent too, or Didomi's disabled purpose would keep the value off (guarantee 7)
+          purposeEnabled = true;
+        }
         g.writeStartObject();
         g.writeStringField("id", purpose);
         if (purposeEnabled != null) {
           g.writeBooleanField("enabled", purposeEnabled);
         }
-        Map<String, Set<String>> selections = new LinkedHashMap<>();
-        if (!preferences.isEmpty()) {
+        if (!selections.isEmpty()) {
           g.writeObjectFieldStart("values");
-          for (String preference : preferences) {
-            Set<String> selection = selection(purpose, preference, change, state);
-            selections.put(preference, selection);
-            g.writeObjectFieldStart(preference);
-            g.writeStringField("value", String.join(",", selection));
+          for (Map.Entry<String, Set<String>> preference : selections.entrySet()) {
+            g.writeObjectFieldStart(preference.getKey());
+            g.writeStringField("value", String.join(",", preference.getValue()));
             g.writeEndObject();
           }
           g.writeEndObject();
@@ -184,6 +192,16 @@ public final class ReverseMapper {
       }
     });
     return selection;
+  }
+
+  // whether the change turns on a subscription mapped to a value of one of the purpose's preferences
+  private boolean turnsAValueOn(String purpose, ActitoProfileChange change) {
+    for (SubscriptionMapping mapping : byPurpose.get(purpose)) {
+      if (!mapping.isPurposeLevel() && Boolean.TRUE.equals(change.subscriptions().get(mapping.subscription()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // what Didomi then says of the mapped subscriptions, by the Didomi -> Actito rules

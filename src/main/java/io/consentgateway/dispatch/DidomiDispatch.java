@@ -186,7 +186,8 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   private DidomiWriteOutcome outcome(ClaimedDidomiWrite write, DidomiConsentEvent event, DidomiWriteResult result) {
     if (result instanceof DidomiWriteResult.Delivered delivered) {
       count("written");
-      return new DidomiWriteOutcome.Written(event.id(), delivered.alreadyImported() ? "already imported" : null);
+      return new DidomiWriteOutcome.Written(event.id(), delivered.alreadyImported() ? "already imported" : null,
+          event.subscriptions());
     }
     if (result instanceof DidomiWriteResult.Permanent permanent) {
       count("dead_letter");

@@ -246,7 +246,7 @@ public final class IngestVerticle extends VerticleBase {
     InboundWebhook webhook = new InboundWebhook(
         integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
         change.type().wireName(), System.currentTimeMillis(), body, changes, integration.bidirectional().enabled(),
-        erasure(integration, change));
+        erasure(integration, change), change.type().isEvent() ? change.entityId() : null);
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();

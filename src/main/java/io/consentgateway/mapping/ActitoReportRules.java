@@ -12,6 +12,9 @@ package io.consentgateway.mapping;
  *       ({@link Verdict#ECHO}); the value Didomi wants anyway needs nothing ({@link Verdict#NOTHING});
  *       any other value contradicts the write in flight and cannot be placed before or after it
  *       ({@link Verdict#UNCERTAIN});
+ *   <li>an earlier report of the field is still being checked: this one can only be judged with it,
+ *       by the same check ({@link Verdict#UNCERTAIN}) — what Actito is known to hold is not known
+ *       then, and a change back to it is no echo;
  *   <li>otherwise the value Actito is known to hold changes nothing ({@link Verdict#ECHO}); the
  *       value Didomi wants means Actito caught up by itself ({@link Verdict#CONFIRMS}); a value the
  *       gateway wrote within the echo window but has since replaced may be that write's late echo
@@ -46,6 +49,12 @@ public final class ActitoReportRules {
    */
   public static Verdict classify(String subscription, boolean reported, ConsentState desired, ConsentState acknowledged,
       ConsentState sending, RecentWrites recent, long nowMillis, long echoWindowMillis) {
+    return classify(subscription, reported, desired, acknowledged, sending, recent, nowMillis, echoWindowMillis, false);
+  }
+
+  /** @param beingChecked an earlier report of this subscription waits for its check */
+  public static Verdict classify(String subscription, boolean reported, ConsentState desired, ConsentState acknowledged,
+      ConsentState sending, RecentWrites recent, long nowMillis, long echoWindowMillis, boolean beingChecked) {
     Boolean inFlight = sending.subscription(subscription);
     Boolean wanted = desired.subscription(subscription);
     if (inFlight != null) {
@@ -53,6 +62,9 @@ public final class ActitoReportRules {
         return Verdict.ECHO;
       }
       return Boolean.valueOf(reported).equals(wanted) ? Verdict.NOTHING : Verdict.UNCERTAIN;
+    }
+    if (beingChecked) {
+      return Verdict.UNCERTAIN;
     }
     if (Boolean.valueOf(reported).equals(acknowledged.subscription(subscription))) {
       return Verdict.ECHO;

@@ -22,8 +22,14 @@ import java.util.Set;
  */
 public final class WriteBackRules {
 
-  /** How long after a write-back its echo may still come back from Didomi (also its retention). */
+  /** How long after a write of the gateway's Actito may still call back with it (recent writes). */
   public static final long ECHO_WINDOW_MILLIS = 60 * 60 * 1000L;
+
+  /**
+   * How long after a write-back to Didomi its echo may still come back: Didomi sends its webhook
+   * within seconds and retries it for about five minutes.
+   */
+  public static final long DIDOMI_ECHO_WINDOW_MILLIS = 10 * 60 * 1000L;
 
   /** Tolerance between Didomi's clock and the gateway's when placing an echo after its write. */
   public static final long CLOCK_SKEW_MILLIS = 2 * 60 * 1000L;
@@ -48,11 +54,24 @@ public final class WriteBackRules {
    * A write-back to Didomi in flight ({@code writtenAtMillis} null) or written, whose echo may come:
    * its values, and the fields whose echo already came.
    */
-  public record Sent(long id, Map<String, Boolean> values, Set<String> echoed, Long writtenAtMillis) {
+  public record Sent(long id, Map<String, Boolean> values, Set<String> echoed, Long writtenAtMillis, String eventId) {
     public Sent {
       values = Map.copyOf(values);
       echoed = Set.copyOf(echoed);
     }
+
+    public Sent(long id, Map<String, Boolean> values, Set<String> echoed, Long writtenAtMillis) {
+      this(id, values, echoed, writtenAtMillis, null);
+    }
+  }
+
+  /**
+   * Didomi may echo one write twice: as the event the gateway created, and as the user it changed;
+   * each kind echoes a field once. The prefix of {@link Sent#echoed()} entries for a webhook of
+   * the event {@code didomiEventId} (null: a user webhook).
+   */
+  public static String family(String didomiEventId) {
+    return didomiEventId == null ? "user:" : "event:";
   }
 
   /**
@@ -62,7 +81,17 @@ public final class WriteBackRules {
    * Each write-back's field echoes once. Answers, per write-back id, the fields it echoed.
    */
   public static Map<Long, Set<String>> echoes(FieldChanges change, List<Sent> sent) {
+    return echoes(change, null, sent);
+  }
+
+  /**
+   * As {@link #echoes(FieldChanges, List)} for the webhook of a Didomi event {@code didomiEventId}
+   * (null for a user webhook): an event webhook echoes only the write-back that created that very
+   * event; a user webhook, any write-back by value.
+   */
+  public static Map<Long, Set<String>> echoes(FieldChanges change, String didomiEventId, List<Sent> sent) {
     Objects.requireNonNull(change, "change");
+    String family = family(didomiEventId);
     Map<Long, Set<String>> echoed = new HashMap<>();
     for (int i = 0; i < change.subscriptionCount(); i++) {
       if (change.subscriptionObserved(i)) {
@@ -71,8 +100,12 @@ public final class WriteBackRules {
       String name = change.subscriptionName(i);
       boolean value = change.subscribes(i);
       for (Sent write : sent) {
+        // a write still in flight has no event id yet: its event webhook may come before its answer
+        if (didomiEventId != null && write.eventId() != null && !didomiEventId.equals(write.eventId())) {
+          continue;
+        }
         Set<String> taken = echoed.getOrDefault(write.id(), Set.of());
-        if (Boolean.valueOf(value).equals(write.values().get(name)) && !write.echoed().contains(name)
+        if (Boolean.valueOf(value).equals(write.values().get(name)) && !write.echoed().contains(family + name)
             && !taken.contains(name)
             && (write.writtenAtMillis() == null || change.timestampMillis() >= write.writtenAtMillis() - CLOCK_SKEW_MILLIS)) {
           echoed.computeIfAbsent(write.id(), k -> new HashSet<>()).add(name);

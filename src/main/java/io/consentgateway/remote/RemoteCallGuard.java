@@ -240,10 +240,11 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       Future<HttpResponse<Buffer>> exchange =
           breaker.execute(() -> send(failures, op, method, url, body, authorization));
       return exchange.transform(done -> {
-        permit.release();
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
-          return breakerOpen(caller, op); // half-open and not the probe: nothing was sent
+          permit.releaseUnused(); // half-open and not the probe: nothing was sent, nothing spent
+          return breakerOpen(caller, op);
         }
+        permit.release();
         metrics.recordDuration(op, System.nanoTime() - started);
         if (done.succeeded()) {
           metrics.count(op, failures.outcome(done.result().statusCode()));

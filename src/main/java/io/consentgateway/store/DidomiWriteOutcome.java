@@ -4,7 +4,15 @@ package io.consentgateway.store;
 public sealed interface DidomiWriteOutcome {
 
   /** Didomi holds the event (or had already imported it under the same id). */
-  record Written(String eventId, String detail) implements DidomiWriteOutcome {}
+  /**
+   * {@code represents}: what the written event makes Didomi hold of the mapped subscriptions — the
+   * values its echo may bring back (guarantee 9), and nothing it did not write.
+   */
+  record Written(String eventId, String detail, java.util.Map<String, Boolean> represents) implements DidomiWriteOutcome {
+    public Written {
+      represents = java.util.Map.copyOf(represents);
+    }
+  }
 
   /**
    * A write-back to verify: Actito was read, and holds {@code held} (empty when the profile is

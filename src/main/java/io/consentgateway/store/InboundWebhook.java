@@ -9,7 +9,8 @@ import java.util.Objects;
  * for audit and replay. {@code changes} are the per-field updates the integration's rules draw from
  * it, merged newest-wins into the user's state ({@link FieldChanges#none()} when it changes nothing).
  * {@code writesBack}: the integration writes Actito changes back to Didomi, so the values that only
- * echo a write-back must be recognised before merging.
+ * echo a write-back must be recognised before merging; {@code didomiEventId}: for an event
+ * webhook, the event's id (the gateway's own write-backs have ids it chose), else null.
  */
 public record InboundWebhook(
     String integration,
@@ -21,7 +22,8 @@ public record InboundWebhook(
     byte[] body,
     FieldChanges changes,
     boolean writesBack,
-    Erasure erasure) {
+    Erasure erasure,
+    String didomiEventId) {
 
   /**
    * What the webhook asks of the gateway's own data on the user: nothing; to erase it at once (a
@@ -36,7 +38,7 @@ public record InboundWebhook(
 
   public InboundWebhook(String integration, WebhookSource source, String dedupKey, String userKey, String type,
       long receivedAtMillis, byte[] body, FieldChanges changes, boolean writesBack) {
-    this(integration, source, dedupKey, userKey, type, receivedAtMillis, body, changes, writesBack, Erasure.NONE);
+    this(integration, source, dedupKey, userKey, type, receivedAtMillis, body, changes, writesBack, Erasure.NONE, null);
   }
 
   public InboundWebhook {

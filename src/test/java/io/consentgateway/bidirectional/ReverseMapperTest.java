@@ -44,15 +44,23 @@ class ReverseMapperTest {
   }
 
   @Test
-  void valueSubscribeAddsToTheSelectionKnownForTheOtherValues() {
+  void valueSubscribeAddsToTheSelectionKnownForTheOtherValuesAndEnablesThePurpose() {
     var state = known(ANN, Map.of("EmailOffers", true, "PostOffers", false, "Newsletter", true));
 
     var event = map(ANN, Map.of("SmsOffers", true), state);
 
-    assertThat(purposes(event)).containsExactly(new JsonObject().put("id", "marketing")
+    // enabled: a value chosen under a purpose Didomi holds disabled would otherwise stay off there
+    assertThat(purposes(event)).containsExactly(new JsonObject().put("id", "marketing").put("enabled", true)
         .put("values", new JsonObject().put("channels", new JsonObject().put("value", "sms,email"))));
     assertThat(event.subscriptions()).containsExactly(
         Map.entry("SmsOffers", true), Map.entry("EmailOffers", true), Map.entry("PostOffers", false));
+  }
+
+  @Test
+  void valueUnsubscribeLeavesThePurposeEnabledAsItIs() {
+    var event = map(ANN, Map.of("SmsOffers", false), known(ANN, Map.of("SmsOffers", true, "EmailOffers", true)));
+
+    assertThat(purposes(event).getJsonObject(0).containsKey("enabled")).isFalse();
   }
 
   @Test

@@ -38,7 +38,7 @@ class WriteBackRulesTest {
     var second = new WriteBackRules.Sent(2, Map.of("Newsletter", false), Set.of(), 4_500L);
 
     assertThat(WriteBackRules.echoes(didomi, List.of(first, second))).isEqualTo(Map.of(1L, Set.of("Newsletter")));
-    var consumed = new WriteBackRules.Sent(1, Map.of("Newsletter", false), Set.of("Newsletter"), 4_000L);
+    var consumed = new WriteBackRules.Sent(1, Map.of("Newsletter", false), Set.of("user:Newsletter"), 4_000L);
     assertThat(WriteBackRules.echoes(didomi, List.of(consumed, second))).isEqualTo(Map.of(2L, Set.of("Newsletter")));
   }
 
@@ -68,5 +68,23 @@ class WriteBackRulesTest {
         .subscription("Newsletter", false, true).build();
 
     assertThat(WriteBackRules.echoes(unchanged, List.of(written))).isEmpty();
+  }
+
+  @Test
+  void anEventWebhookEchoesOnlyTheWriteBackThatCreatedThatEvent() {
+    var written = new WriteBackRules.Sent(1, Map.of("Newsletter", false), Set.of(), 10L, "evt-ours");
+    FieldChanges didomi = FieldChanges.builder(USER, 20, 0, 1, 0).subscription("Newsletter", false).build();
+
+    assertThat(WriteBackRules.echoes(didomi, "evt-of-the-user", List.of(written))).isEmpty();
+    assertThat(WriteBackRules.echoes(didomi, "evt-ours", List.of(written))).containsKey(1L);
+  }
+
+  @Test
+  void oneWriteIsEchoedOnceAsAnEventAndOnceAsAUser() {
+    var eventEchoed = new WriteBackRules.Sent(1, Map.of("Newsletter", false), Set.of("event:Newsletter"), 10L, "evt-ours");
+    FieldChanges didomi = FieldChanges.builder(USER, 20, 0, 1, 0).subscription("Newsletter", false).build();
+
+    assertThat(WriteBackRules.echoes(didomi, null, List.of(eventEchoed))).containsKey(1L);
+    assertThat(WriteBackRules.echoes(didomi, "evt-ours", List.of(eventEchoed))).isEmpty();
   }
 }

@@ -72,7 +72,7 @@ final class DidomiWrites {
 
   // write-backs whose echo may still come back: in flight (leased) or written within the window
   private static final String SENT =
-      "SELECT id, subscriptions, echoed, written_at FROM didomi_outbox WHERE integration = ? AND user_key = ?"
+      "SELECT id, subscriptions, echoed, written_at, event_id FROM didomi_outbox WHERE integration = ? AND user_key = ?"
           + " AND dead = 0 AND verify = 0 AND (leased = 1 OR (done = 1 AND written_at >= ?)) ORDER BY id";
 
   private static final String FORGET_OLD =
@@ -121,13 +121,17 @@ final class DidomiWrites {
     UserRow user = read(session, change.integration(), change.userKey());
     long now = ARRIVAL.updateAndGet(last -> Math.max(change.receivedAtMillis(), last + 1));
     user.recent.prune(now, WriteBackRules.ECHO_WINDOW_MILLIS);
+    Set<String> beingChecked = new HashSet<>();
+    for (PendingCheck check : pendingChecks(session, change.integration(), change.userKey())) {
+      beingChecked.addAll(check.subscriptions().keySet());
+    }
     Map<String, Boolean> echoes = new TreeMap<>();
     Map<String, Boolean> confirms = new TreeMap<>();
     Map<String, Boolean> real = new TreeMap<>();
     Map<String, Boolean> uncertain = new TreeMap<>();
     change.subscriptions().forEach((name, value) -> {
       Verdict verdict = ActitoReportRules.classify(name, value, user.desired, user.acknowledged, user.sending, user.recent,
-          now, WriteBackRules.ECHO_WINDOW_MILLIS);
+          now, WriteBackRules.ECHO_WINDOW_MILLIS, beingChecked.contains(name));
       switch (verdict) {
         case ECHO, NOTHING -> echoes.put(name, value);
         case CONFIRMS -> confirms.put(name, value);
@@ -226,7 +230,7 @@ final class DidomiWrites {
    * write-backs in flight or just written: each echoed field is marked, so that it echoes once.
    */
   static FieldChanges withoutEchoes(GroupCommitWriter.Session session, String integration, String userKey,
-      FieldChanges changes, long nowMillis) throws SQLException {
+      FieldChanges changes, String didomiEventId, long nowMillis) throws SQLException {
     if (changes.subscriptionCount() == 0) {
       return changes;
     }
@@ -238,29 +242,30 @@ final class DidomiWrites {
     PreparedStatement select = session.statement(SENT);
     select.setString(1, integration);
     select.setString(2, userKey);
-    select.setLong(3, nowMillis - WriteBackRules.ECHO_WINDOW_MILLIS);
+    select.setLong(3, nowMillis - WriteBackRules.DIDOMI_ECHO_WINDOW_MILLIS);
     List<WriteBackRules.Sent> sent = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         String echoed = rs.getString(3);
         sent.add(new WriteBackRules.Sent(rs.getLong(1), decode(rs.getString(2)),
-            echoed == null ? Set.of() : decodeNames(echoed), OperatorQueries.nullableLong(rs, 4)));
+            echoed == null ? Set.of() : decodeNames(echoed), OperatorQueries.nullableLong(rs, 4), rs.getString(5)));
       }
     }
     if (sent.isEmpty()) {
       return changes;
     }
-    Map<Long, Set<String>> echoes = WriteBackRules.echoes(changes, sent);
+    Map<Long, Set<String>> echoes = WriteBackRules.echoes(changes, didomiEventId, sent);
     if (echoes.isEmpty()) {
       return changes;
     }
     Set<String> dropped = new HashSet<>();
     PreparedStatement mark = session.statement("UPDATE didomi_outbox SET echoed = ? WHERE id = ?");
+    String family = WriteBackRules.family(didomiEventId);
     for (WriteBackRules.Sent write : sent) {
       Set<String> fields = echoes.get(write.id());
       if (fields != null) {
         Set<String> all = new TreeSet<>(write.echoed());
-        all.addAll(fields);
+        fields.forEach(field -> all.add(family + field));
         mark.setString(1, encodeNames(all));
         mark.setLong(2, write.id());
         mark.executeUpdate();
@@ -315,11 +320,14 @@ final class DidomiWrites {
       }
     }
     if (outcome instanceof DidomiWriteOutcome.Written written) {
-      // kept until its echo came back from Didomi (or the echo window passed)
-      PreparedStatement done = session.statement(
-          "UPDATE didomi_outbox SET done = 1, leased = 0, written_at = ?, last_error = NULL WHERE id = ?");
+      // kept until its echo came back from Didomi (or the echo window passed), with what it wrote:
+      // only those values, and for an event webhook only its own event id, can be its echo
+      PreparedStatement done = session.statement("UPDATE didomi_outbox SET done = 1, leased = 0, written_at = ?,"
+          + " last_error = NULL, subscriptions = ?, event_id = ? WHERE id = ?");
       done.setLong(1, now);
-      done.setLong(2, write.id());
+      done.setString(2, encode(written.represents()));
+      done.setString(3, written.eventId());
+      done.setLong(4, write.id());
       done.executeUpdate();
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "written", null,
           "event " + written.eventId() + (written.detail() == null ? "" : " (" + written.detail() + ")"));
@@ -360,25 +368,40 @@ final class DidomiWrites {
     return null;
   }
 
+  /** A report of the user's waiting for Actito to be read before it counts. */
+  private record PendingCheck(long id, Map<String, Boolean> subscriptions, long stampMillis) {}
+
+  private static List<PendingCheck> pendingChecks(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
+    PreparedStatement select = session.statement("SELECT id, subscriptions, created_at FROM didomi_outbox"
+        + " WHERE integration = ? AND user_key = ? AND verify = 1 AND dead = 0 AND done = 0 ORDER BY id");
+    select.setString(1, integration);
+    select.setString(2, userKey);
+    List<PendingCheck> checks = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        checks.add(new PendingCheck(rs.getLong(1), decode(rs.getString(2)), rs.getLong(3)));
+      }
+    }
+    return checks;
+  }
+
   /**
-   * Settles a write-back to verify once Actito was read ({@link ActitoReportRules#settle}): the
-   * reported values that count are merged at their arrival and go on to Didomi (the write-back
-   * becomes an ordinary one, due now); what Actito holds becomes what it is known to hold.
+   * Settles every report of the user waiting for its check, with the one reading of Actito that
+   * {@code held} is ({@link ActitoReportRules#settle}): the reported values that count are merged
+   * at their own arrival, newest winning, and the winners go on to Didomi (their write-back becomes
+   * an ordinary one, due now); what Actito holds becomes what it is known to hold. Settling them
+   * together, not one by one, keeps a later report — a change back made while an earlier one was
+   * checked — from being judged against a state the earlier one left stale.
    */
   private static void settleVerification(GroupCommitWriter.Session session, ClaimedDidomiWrite write,
       Map<String, Boolean> held, long now) throws SQLException {
     UserRow user = read(session, write.integration(), write.userKey());
-    Map<String, Boolean> real = new TreeMap<>();
-    Map<String, Boolean> dropped = new TreeMap<>();
-    write.subscriptions().forEach((name, value) -> {
-      if (ActitoReportRules.settle(value, held.get(name))) {
-        real.put(name, value);
-      } else {
-        dropped.put(name, value);
-      }
-    });
+    List<PendingCheck> checks = pendingChecks(session, write.integration(), write.userKey());
+    Set<String> fields = new HashSet<>();
+    checks.forEach(check -> fields.addAll(check.subscriptions().keySet()));
     Map<String, Boolean> known = new TreeMap<>();
-    write.subscriptions().keySet().forEach(name -> {
+    fields.forEach(name -> {
       if (held.containsKey(name)) {
         known.put(name, held.get(name));
       }
@@ -386,26 +409,37 @@ final class DidomiWrites {
     if (!known.isEmpty()) {
       user.acknowledged.overwrite(FieldChanges.ofSubscriptions(write.userKey(), now, known));
     }
-    Map<String, Boolean> winners = mergeActitoChange(session, write.integration(), write.userKey(), user, real,
-        write.createdAtMillis());
-    Set<String> fields = new HashSet<>(write.subscriptions().keySet());
+    Map<Long, Map<String, Boolean>> real = new java.util.LinkedHashMap<>();
+    for (PendingCheck check : checks) {
+      Map<String, Boolean> counts = new TreeMap<>();
+      Map<String, Boolean> dropped = new TreeMap<>();
+      check.subscriptions().forEach((name, value) -> (ActitoReportRules.settle(value, held.get(name)) ? counts : dropped)
+          .put(name, value));
+      real.put(check.id(), counts);
+      if (!counts.isEmpty()) {
+        user.desired.merge(FieldChanges.ofSubscriptions(write.userKey(), check.stampMillis(), counts));
+      }
+      if (!dropped.isEmpty()) {
+        DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
+            "Actito reported " + dropped + " but holds " + known + ": the echo of an earlier write, not written back");
+      }
+    }
     writeState(session, write.integration(), write.userKey(), user, null, actitoBehind(user, fields), now);
-    if (!dropped.isEmpty()) {
-      DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
-          "Actito reported " + dropped + " but holds " + known + ": the echo of an earlier write, not written back");
-    }
-    if (winners.isEmpty()) {
-      delete(session, write.id());
-      return;
-    }
     PreparedStatement go = session.statement("UPDATE didomi_outbox SET verify = 0, leased = 0, subscriptions = ?,"
         + " next_attempt_at = ? WHERE id = ?");
-    go.setString(1, encode(winners));
-    go.setLong(2, now);
-    go.setLong(3, write.id());
-    go.executeUpdate();
-    DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "verified", null,
-        "Actito holds " + known + ": " + winners + " is a change made in Actito");
+    for (PendingCheck check : checks) {
+      Map<String, Boolean> winners = WriteBackRules.current(real.get(check.id()), check.stampMillis(), user.desired);
+      if (winners.isEmpty()) {
+        delete(session, check.id());
+        continue;
+      }
+      go.setString(1, encode(winners));
+      go.setLong(2, now);
+      go.setLong(3, check.id());
+      go.executeUpdate();
+      DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "verified", null,
+          "Actito holds " + known + ": " + winners + " is a change made in Actito");
+    }
   }
 
   private static void delete(GroupCommitWriter.Session session, long id) throws SQLException {

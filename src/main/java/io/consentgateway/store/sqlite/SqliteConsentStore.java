@@ -4,6 +4,7 @@ import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.BlockedTimeLog;
+import io.consentgateway.store.CallJournal;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.DidomiWriteOutcome;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * GroupCommitWriter} thread that commits many webhooks per transaction, and a {@link WalSyncer}
  * that fsyncs the WAL before any of them is acknowledged; no JDBC call ever runs on an event loop.
  */
-public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog {
+public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, CallJournal {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteConsentStore.class);
 
@@ -194,7 +195,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog {
     // a Didomi webhook may only echo the gateway's own write-back: that carries no choice of its own
     FieldChanges changes = !webhook.writesBack() ? webhook.changes()
         : DidomiWrites.withoutEchoes(session, webhook.integration(), webhook.userKey(), webhook.changes(),
-            webhook.receivedAtMillis());
+            webhook.didomiEventId(), webhook.receivedAtMillis());
     PreparedStatement read = session.statement(READ_DESIRED);
     read.setString(1, webhook.integration());
     read.setString(2, webhook.userKey());
@@ -331,6 +332,50 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog {
   @Override
   public Future<List<Span>> resumeBlockedTime(long nowMillis, long keepSinceMillis) {
     return writer.submitControl(session -> BlockedTimeWrites.resume(session, nowMillis, keepSinceMillis));
+  }
+
+  @Override
+  public Future<Void> callsStarted(String scope, List<Long> startedAtMillis) {
+    if (startedAtMillis.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Long> times = List.copyOf(startedAtMillis);
+    return writer.submitControl(session -> {
+      PreparedStatement insert = session.statement("INSERT INTO licence_call (scope, started_at) VALUES (?, ?)");
+      for (long at : times) {
+        insert.setString(1, scope);
+        insert.setLong(2, at);
+        insert.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<Long>> callsSince(String scope, long sinceMillis) {
+    return reader.read(c -> {
+      try (PreparedStatement select = c.prepareStatement(
+          "SELECT started_at FROM licence_call WHERE scope = ? AND started_at >= ? ORDER BY started_at")) {
+        select.setString(1, scope);
+        select.setLong(2, sinceMillis);
+        List<Long> times = new java.util.ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            times.add(rs.getLong(1));
+          }
+        }
+        return times;
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> pruneCalls(long beforeMillis) {
+    return writer.submitControl(session -> {
+      PreparedStatement delete = session.statement("DELETE FROM licence_call WHERE started_at < ?");
+      delete.setLong(1, beforeMillis);
+      return delete.executeUpdate();
+    });
   }
 
   @Override

@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 5;
+  static final int VERSION = 6;
 
   private SqliteSchema() {}
 
@@ -185,6 +185,14 @@ final class SqliteSchema {
       if (version < 5) {
         createBlockedTime(statement);
         statement.execute("PRAGMA user_version = 5");
+      }
+      if (version < 6) {
+        // when each licence's recent calls started: a restart keeps counting the current minute
+        statement.execute("CREATE TABLE licence_call (scope TEXT NOT NULL, started_at INTEGER NOT NULL)");
+        statement.execute("CREATE INDEX licence_call_scope ON licence_call (scope, started_at)");
+        // the id of the Didomi event a write-back wrote: only a webhook about that event is its echo
+        statement.execute("ALTER TABLE didomi_outbox ADD COLUMN event_id TEXT");
+        statement.execute("PRAGMA user_version = 6");
       }
       connection.commit();
     }
