@@ -95,7 +95,8 @@ final class Loop implements AutoCloseable {
     for (int i = 0; i < 2; i++) {
       Eventually.await(WAIT, "a settled loop", () -> {
         JsonObject view = new JsonObject(view(user));
-        if (view.getValue("pendingSince") != null || !view.getJsonArray("pendingDidomiWrites").isEmpty()) {
+        if (!view.containsKey("pendingDidomiWrites") // not heard of yet
+            || view.getValue("pendingSince") != null || !view.getJsonArray("pendingDidomiWrites").isEmpty()) {
           return false;
         }
         JsonObject status = status();
