@@ -843,7 +843,7 @@ class ConsentIntegrityIT {
 
   /** Whether an Actito webhook about {@code user} left after {@code sequence}, and all of the user's are done. */
   private boolean deliveredSince(User user, long sequence) {
-    DeliveryIndex deliveries = new DeliveryIndex();
+    DeliveryIndex deliveries = deliveries();
     return deliveries.actitoAfter(user.key, sequence) && deliveries.settled(user.key);
   }
 
