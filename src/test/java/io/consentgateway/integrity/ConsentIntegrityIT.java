@@ -26,6 +26,11 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,10 +104,14 @@ class ConsentIntegrityIT {
    * (ActitoChangeDuringItsCheckIT); {@code disabled-purpose}: no change disables the marketing
    * purpose (PreferenceOfADisabledPurposeIT); {@code pacing-waste}: no check of the budget spent on
    * calls never made (PacingAfterAnOutageIT); {@code restart-budget}: Actito's slowed calls are
-   * reported, not failed (PacingAcrossARestartIT); {@code known-defects}: all four.
+   * reported, not failed (PacingAcrossARestartIT); {@code outage-writes}: no check of the lines
+   * written per user while calls cannot be made (WritesWhileTheKeyIsRefusedIT); {@code
+   * known-defects}: all of them.
    */
   private static final Set<String> AVOID = avoided(System.getProperty("integrity.avoid", ""));
   private static final String WEBHOOK_SECRET = "integrity-actito-secret";
+  /** Per user, over the run's handful of outages: a line or two each when a user starts waiting. */
+  private static final int MAX_WAITING_LINES = 12;
   /** Users make their changes over this long, so that some meet each fault, the kill and the restart. */
   private static final int SPREAD_MS = 50_000;
   /** Both sandboxes retry their webhooks long enough to outlive a restart of the gateway. */
@@ -139,7 +148,7 @@ class ConsentIntegrityIT {
     Set<String> avoid = Arrays.stream(list.split(",")).map(String::trim).filter(a -> !a.isEmpty())
         .collect(Collectors.toSet());
     if (avoid.remove("known-defects")) {
-      avoid.addAll(List.of("quick-actito-changes", "disabled-purpose", "pacing-waste", "restart-budget"));
+      avoid.addAll(List.of("quick-actito-changes", "disabled-purpose", "pacing-waste", "restart-budget", "outage-writes"));
     }
     return Set.copyOf(avoid);
   }
@@ -641,7 +650,8 @@ class ConsentIntegrityIT {
         detail.put(user.key, "seed " + SEED + ", user " + user.key + "\n  " + String.join("\n  ", wrong)
             + "\n  story:" + user.story() + "\n  Didomi holds " + didomiUser.encode()
             + "\n  Actito holds " + actito.sandbox().profile(user.key).map(JsonObject::encode).orElse("no profile")
-            + "\n  admin view " + adminView(user.key));
+            + "\n  admin view " + adminView(user.key)
+            + "\n  everything the store kept of the user:" + storeStory(user.key));
       }
     }
 
@@ -693,6 +703,14 @@ class ConsentIntegrityIT {
     if (pacingOvercount > PACING_SLACK && !AVOID.contains("pacing-waste")) {
       failures.add("the pacing spent budget on calls Actito never received (then waits for it to come back): at "
           + pacingOvercountAt);
+    }
+
+    // outages cost nothing (guarantee 12): no store write per user per retry while Actito or Didomi
+    // cannot be called; one line when a user starts waiting would be fine, not one per retry
+    Map.Entry<String, Long> mostWaiting = mostWaitingLines();
+    if (mostWaiting != null && mostWaiting.getValue() > MAX_WAITING_LINES && !AVOID.contains("outage-writes")) {
+      failures.add("the gateway wrote " + mostWaiting.getValue() + " 'waiting' lines for " + mostWaiting.getKey()
+          + " while it could not call (at most " + MAX_WAITING_LINES + " expected for the run's few outages)");
     }
 
     // every acknowledged change arrived: no dead letter, nothing left pending, no webhook lost
@@ -755,6 +773,73 @@ class ConsentIntegrityIT {
       }
       report.append("(full report and gateway logs in ").append(out.toAbsolutePath()).append(")");
       throw new AssertionError(report.toString());
+    }
+  }
+
+  /**
+   * The user's whole history from the store file (the admin view shows the last 50 entries):
+   * webhooks received, dispatch outcomes both ways, write-backs queued; repeated lines collapsed.
+   */
+  private String storeStory(String user) {
+    record Line(long at, String text) {}
+    List<Line> lines = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + config.storePath().toAbsolutePath())) {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT received_at, source, type, dedup_key, body FROM webhook_inbox WHERE user_key = ? ORDER BY id")) {
+        s.setString(1, user);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            String body = new String(rs.getBytes(5), java.nio.charset.StandardCharsets.UTF_8);
+            lines.add(new Line(rs.getLong(1), "webhook " + rs.getString(2) + " " + rs.getString(3) + " "
+                + rs.getString(4) + " " + (body.length() > 400 ? body.substring(0, 400) + "..." : body)));
+          }
+        }
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT at, direction, outcome, status, detail FROM dispatch_log WHERE user_key = ? ORDER BY at, id")) {
+        s.setString(1, user);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            lines.add(new Line(rs.getLong(1), "dispatch " + rs.getString(2) + " " + rs.getString(3)
+                + (rs.getObject(4) == null ? "" : " " + rs.getInt(4)) + ": " + rs.getString(5)));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      return " (store unreadable: " + e + ")";
+    }
+    lines.sort(Comparator.comparingLong(Line::at));
+    StringBuilder out = new StringBuilder();
+    String previous = null;
+    int repeats = 0;
+    for (Line line : lines) {
+      if (line.text().equals(previous)) {
+        repeats++;
+        continue;
+      }
+      if (repeats > 0) {
+        out.append(" (x").append(repeats + 1).append(')');
+      }
+      repeats = 0;
+      previous = line.text();
+      out.append("\n    ").append(Instant.ofEpochMilli(line.at())).append(' ').append(line.text());
+    }
+    if (repeats > 0) {
+      out.append(" (x").append(repeats + 1).append(')');
+    }
+    return out.toString();
+  }
+
+  /** The user with the most {@code waiting} dispatch lines in the store, and how many. */
+  private Map.Entry<String, Long> mostWaitingLines() {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + config.storePath().toAbsolutePath());
+        PreparedStatement s = c.prepareStatement("SELECT user_key, COUNT(*) FROM dispatch_log WHERE outcome = 'waiting'"
+            + " GROUP BY user_key ORDER BY 2 DESC LIMIT 1");
+        ResultSet rs = s.executeQuery()) {
+      return rs.next() ? Map.entry(rs.getString(1), rs.getLong(2)) : null;
+    } catch (SQLException e) {
+      problems.add("cannot read the store: " + e);
+      return null;
     }
   }
 
