@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Found by {@link ConsentIntegrityIT} (every seed: up to 595 {@code waiting} lines for one user in a
- * two-minute run, about five a second while Actito refused the key), reduced to a refused key and
- * five waiting users. Guarantee 12: while Actito refuses the key, the gateway writes nothing per
- * user per retry.
+ * Found by {@link ConsentIntegrityIT} on 4417161 and fixed on main since: up to 595 {@code waiting}
+ * lines for one user in a two-minute run, about five a second while Actito refused the key.
+ * Reduced to a refused key and five waiting users. Guarantee 12: while Actito refuses the key, the
+ * gateway writes nothing per user per retry.
  */
 class WritesWhileTheKeyIsRefusedIT {
 
