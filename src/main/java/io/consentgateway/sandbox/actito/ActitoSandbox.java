@@ -241,6 +241,59 @@ public final class ActitoSandbox {
     }
   }
 
+  /** What {@link #userChangesSubscriptions} did. */
+  public enum UserChange {
+    /** No profile has that unique key value: nothing happened. */
+    NO_SUCH_PROFILE,
+    /** The profile already held every value: nothing changed, no webhook is sent (as Actito). */
+    NOTHING_CHANGED,
+    /** At least one subscription changed: the webhook subscriptions are notified. */
+    CHANGED
+  }
+
+  /**
+   * As {@link #changeSubscriptions}, telling whether anything changed, decided atomically with the
+   * change: a test that models the user's choices must know whether Actito will report this one
+   * (it reports nothing when no subscription changed), even while the gateway writes the profile.
+   *
+   * @throws IllegalArgumentException for a subscription the table does not have
+   */
+  public UserChange userChangesSubscriptions(String uniqueKeyValue, Map<String, Boolean> subscriptions) {
+    var provided = new JsonArray();
+    subscriptions.forEach((name, on) -> provided.add(new JsonObject().put("name", name).put("subscribe", on)));
+    synchronized (state) {
+      String invalid = invalidNames(new JsonArray(), provided);
+      if (invalid != null) {
+        throw new IllegalArgumentException(invalid);
+      }
+      Optional<SandboxState.Profile> profile = state.byKey(uniqueKeyValue);
+      if (profile.isEmpty()) {
+        return UserChange.NO_SUCH_PROFILE;
+      }
+      if (!applySubscriptions(profile.get(), provided)) {
+        return UserChange.NOTHING_CHANGED;
+      }
+      notifySubscriptionChange(profile.get(), provided);
+      return UserChange.CHANGED;
+    }
+  }
+
+  private volatile boolean apiKeysRefused;
+
+  /**
+   * While {@code refused}, every token request gets 401, whatever the key — as an Actito account
+   * whose API key was revoked, or mistyped by an operator, and then fixed. Tokens issued before
+   * stay valid until they expire ({@link #expireTokens()} makes the next call need a new one).
+   */
+  public void refuseApiKeys(boolean refused) {
+    apiKeysRefused = refused;
+  }
+
+  /** Whether token requests are refused ({@link #refuseApiKeys}). */
+  public boolean apiKeysRefused() {
+    return apiKeysRefused;
+  }
+
   /**
    * Forgets profiles, tokens, finished calls, counters, faults and webhook deliveries; webhook
    * subscriptions stay, like the table they belong to.
@@ -317,7 +370,7 @@ public final class ActitoSandbox {
 
   private void token(HttpServerRequest request, SandboxState.Call call) {
     String key = request.getHeader("Authorization");
-    if (key == null || !options.apiKeys().contains(key.trim())) {
+    if (key == null || !options.apiKeys().contains(key.trim()) || apiKeysRefused) {
       respond(request, call, 401, error(401, "UNAUTHORIZED", "invalid API key"));
       return;
     }

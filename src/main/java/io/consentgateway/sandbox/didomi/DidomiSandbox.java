@@ -184,6 +184,40 @@ public final class DidomiSandbox {
     return promise.future();
   }
 
+  /** A user before and after {@link #changeConsentsWithoutWebhook} (before: null for a new user). */
+  public record QuietChange(JsonObject before, JsonObject after) {}
+
+  /**
+   * As {@link #changeConsents}, but emits no webhook: for a test that delivers the change's webhook
+   * to the gateway itself, with timestamps, order and redeliveries of its choosing, and needs Didomi
+   * to hold the change all the same. Imported events count in {@link #importedEvents()}.
+   */
+  public Future<QuietChange> changeConsentsWithoutWebhook(String organizationUserId, JsonObject change) {
+    Promise<QuietChange> promise = Promise.promise();
+    Context ctx = Objects.requireNonNull(server.context(), "the sandbox is not started");
+    ctx.runOnContext(v -> {
+      try {
+        JsonObject consents = change.getJsonObject("consents");
+        JsonArray purposes = consents != null ? consents.getJsonArray("purposes") : change.getJsonArray("purposes");
+        JsonObject user = new JsonObject().put("organization_user_id", organizationUserId);
+        if (change.getValue("metadata") != null) {
+          user.put("metadata", change.getValue("metadata"));
+        }
+        JsonObject event = new JsonObject().put("user", user)
+            .put("consents", new JsonObject().put("purposes", purposes == null ? new JsonArray() : purposes));
+        String invalid = invalidEvent(event);
+        if (invalid != null) {
+          throw new IllegalArgumentException(invalid);
+        }
+        DidomiSandboxState.Imported imported = state.importEvent(options.organizationId(), event);
+        promise.complete(new QuietChange(imported.before(), imported.after()));
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
   /** Forgets users, imported ids, tokens, finished calls, deliveries and faults; keeps the target. */
   public void reset() {
     state.reset();
