@@ -73,8 +73,13 @@ public final class PacingGate {
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   // the grant times (nanoTime) within the last window, oldest first: at most callsPerWindow
   private final ArrayDeque<Long> grants = new ArrayDeque<>();
-  // grant times (epoch millis) not yet handed to the journal (see drainJournal)
+  // grant times (epoch millis) not yet durable in the journal, oldest first; the first
+  // `journaling` of them are being written now (see takeJournal / journalWritten)
   private final ArrayDeque<Long> unjournaled = new ArrayDeque<>();
+  private int journaling;
+  // with a journal: at most this many grants ahead of it, and who to ask for a write when full
+  private int journalAhead = Integer.MAX_VALUE;
+  private Runnable journalFull = () -> {};
   private int inFlight;
   private int maxInFlightObserved;
   private long granted;
@@ -94,10 +99,42 @@ public final class PacingGate {
   }
 
   /**
+   * Keeps the gate at most {@code ahead} grants ahead of a durable journal of them: when as many
+   * grants are not yet journaled, the next waits, and {@code full} is asked to write them ({@link
+   * #takeJournal}, then {@link #journalWritten}). A restart then knows every call of the window
+   * but those {@code ahead} last ones, which it counts as just made ({@link #prefill}).
+   */
+  public void journalAhead(int ahead, Runnable full) {
+    synchronized (lock) {
+      this.journalAhead = ahead;
+      this.journalFull = Objects.requireNonNull(full, "full");
+    }
+  }
+
+  /**
    * Counts calls a previous run of the gateway started at these times (epoch millis), so that a
    * restart does not give the licence a fresh window: the calls still within the window hold their
-   * place until it passes. Call before the first acquire.
+   * place until it passes; and, when the previous run called within the window, {@code unknown}
+   * more calls it may have started without journaling them, as if made now. Call before the first
+   * acquire.
    */
+  public void prefill(List<Long> startedAtMillis, int unknown) {
+    prefill(startedAtMillis);
+    if (startedAtMillis.isEmpty()) {
+      return;
+    }
+    long nowNanos = System.nanoTime();
+    synchronized (lock) {
+      for (int i = 0; i < unknown; i++) {
+        grants.addLast(nowNanos);
+      }
+      while (grants.size() > callsPerWindow) {
+        grants.pollFirst();
+      }
+    }
+  }
+
+  /** As {@link #prefill(List, int)} with no unknown calls. */
   public void prefill(List<Long> startedAtMillis) {
     long nowNanos = System.nanoTime();
     long nowMillis = System.currentTimeMillis();
@@ -115,14 +152,35 @@ public final class PacingGate {
   }
 
   /**
-   * The start times (epoch millis) of the calls granted since the last drain, for a journal that
-   * outlives the process ({@link #prefill} reads it back at the next start).
+   * The start times (epoch millis) of the calls granted and not yet handed to the journal, for a
+   * journal that outlives the process ({@link #prefill} reads it back at the next start); once
+   * they are durable, say so with {@link #journalWritten}.
    */
-  public List<Long> drainJournal() {
+  public List<Long> takeJournal() {
     synchronized (lock) {
-      List<Long> out = new ArrayList<>(unjournaled);
-      unjournaled.clear();
-      return out;
+      List<Long> out = new ArrayList<>(unjournaled).subList(journaling, unjournaled.size());
+      journaling = unjournaled.size();
+      return List.copyOf(out);
+    }
+  }
+
+  /** The first {@code count} start times taken by {@link #takeJournal} are durable now. */
+  public void journalWritten(int count) {
+    List<Grant> ready;
+    synchronized (lock) {
+      for (int i = 0; i < count && !unjournaled.isEmpty(); i++) {
+        unjournaled.pollFirst();
+      }
+      journaling = Math.max(0, journaling - count);
+      ready = drainLocked(System.nanoTime());
+    }
+    hand(ready);
+  }
+
+  /** A write of {@link #takeJournal}'s times failed: they are to be taken again. */
+  public void journalFailed() {
+    synchronized (lock) {
+      journaling = 0;
     }
   }
 
@@ -134,6 +192,10 @@ public final class PacingGate {
   /** Like {@link #acquire()}, but first in line and exempt from the queue bound. */
   public Future<Permit> acquireUrgent() {
     return acquire(true);
+  }
+
+  public int maxConcurrency() {
+    return maxConcurrency;
   }
 
   public int inFlight() {
@@ -213,7 +275,7 @@ public final class PacingGate {
       if (pausedLocked(now)) {
         return Future.failedFuture(new PausedException(pauseReason));
       }
-      if (waiting.isEmpty() && inFlight < maxConcurrency && rateAllows(now)) {
+      if (waiting.isEmpty() && inFlight < maxConcurrency && rateAllows(now) && journalAllows()) {
         return Future.succeededFuture(grantLocked(now));
       }
       if (!urgent && waiting.size() >= maxQueued) {
@@ -256,6 +318,16 @@ public final class PacingGate {
     return grants.size() < callsPerWindow;
   }
 
+  // the journal is as far behind as allowed: ask for a write, grant nothing until it is done
+  private boolean journalAllows() {
+    if (unjournaled.size() < journalAhead) {
+      return true;
+    }
+    Runnable full = journalFull;
+    vertx.runOnContext(v -> full.run()); // outside the lock and the caller
+    return false;
+  }
+
   private Permit grantLocked(long now) {
     grants.addLast(now);
     long startedAtMillis = System.currentTimeMillis();
@@ -276,8 +348,7 @@ public final class PacingGate {
       public void releaseUnused() {
         if (released.compareAndSet(false, true)) {
           synchronized (lock) {
-            grants.removeLastOccurrence(now);
-            unjournaled.removeLastOccurrence(startedAtMillis);
+            grants.removeLastOccurrence(now); // its journal entry stays: counting a call too many is safe
             granted--;
           }
           PacingGate.this.release();
@@ -298,6 +369,9 @@ public final class PacingGate {
           vertx.setTimer(Math.max(1, (waitNanos + 999_999) / 1_000_000), id -> onTimer());
         }
         break;
+      }
+      if (!journalAllows()) {
+        break; // journalWritten drains again
       }
       Waiter waiter = waiting.pollFirst();
       if (ready == null) {

@@ -1,6 +1,7 @@
 package io.consentgateway.app;
 
 import io.consentgateway.actito.ActitoClientSettings;
+import io.consentgateway.actito.PacingGate;
 import io.consentgateway.actito.ActitoLicences;
 import io.consentgateway.bidirectional.DidomiClientSettings;
 import io.consentgateway.bidirectional.DidomiLicences;
@@ -307,26 +308,41 @@ public final class Gateway {
     List<Future<Void>> resumed = new ArrayList<>();
     for (Licence<?> licence : allLicences()) {
       long since = clock.millis() - CALL_WINDOW_KEPT_MILLIS;
+      PacingGate gate = licence.guard().gate();
+      // never more grants ahead of the journal than calls in flight: those are what a crash loses
+      gate.journalAhead(gate.maxConcurrency(), () -> journalCalls(licence));
       resumed.add(callJournal.callsSince(licence.id().scope(), since).map(times -> {
-        licence.guard().gate().prefill(times);
+        gate.prefill(times, gate.maxConcurrency());
         return null;
       }));
     }
     return Future.all(resumed).mapEmpty();
   }
 
-  // the calls of the last second go to the journal; those older than the window are forgotten
+  // the calls granted since the last time go to the journal; those older than the window are forgotten
   private void journalCalls() {
     for (Licence<?> licence : allLicences()) {
-      List<Long> started = licence.guard().gate().drainJournal();
-      if (!started.isEmpty()) {
-        callJournal.callsStarted(licence.id().scope(), started)
-            .onFailure(e -> log.debug("calls of {} not journaled: {}", licence.id(), e.getMessage()));
-      }
+      journalCalls(licence);
     }
     if (++journalTicks % 60 == 0) {
       callJournal.pruneCalls(clock.millis() - CALL_WINDOW_KEPT_MILLIS);
     }
+  }
+
+  private void journalCalls(Licence<?> licence) {
+    PacingGate gate = licence.guard().gate();
+    List<Long> started = gate.takeJournal();
+    if (started.isEmpty()) {
+      return;
+    }
+    callJournal.callsStarted(licence.id().scope(), started).onComplete(done -> {
+      if (done.succeeded()) {
+        gate.journalWritten(started.size());
+      } else {
+        log.debug("calls of {} not journaled yet: {}", licence.id(), done.cause().getMessage());
+        gate.journalFailed();
+      }
+    });
   }
 
   private List<Licence<?>> allLicences() {

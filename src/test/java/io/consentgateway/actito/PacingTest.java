@@ -39,6 +39,11 @@ class PacingTest {
         .withBaseUrl(fixture.sandbox.baseUrl())
         .withRateWindow(ms(WINDOW_MS), ms(300)); // room for event-loop jitter between start and arrival
     var client = fixture.client(settings);
+    // the token first, then a window's pause: a cold first call can take longer than the margin to
+    // reach the sandbox (which then sees its window start later than the gate did); the burst
+    // measures the pacing of warm calls
+    client.authenticate().await();
+    sleep(WINDOW_MS + 400);
     List<Future<Long>> updates = new ArrayList<>();
 
     for (int i = 0; i < 200; i++) {
@@ -52,7 +57,8 @@ class PacingTest {
     assertThat(calls).extracting(RecordedCall::status).containsOnly(200);
     assertThat(fixture.sandbox.maxInFlightObserved()).isLessThanOrEqualTo(5);
     assertThat(fixture.sandbox.rejectedForConcurrency()).isZero();
-    assertThat(fixture.sandbox.slowedCalls()).isZero();
+    assertThat(fixture.sandbox.slowedCalls()).as(() -> "calls started (ms): " + calls.stream()
+        .map(c -> c.startedAtMs() - calls.get(0).startedAtMs()).toList()).isZero();
     assertThat(maxStartedInAnyWindow(calls, WINDOW_MS)).isLessThanOrEqualTo(PER_WINDOW);
     assertThat(client.gate().maxInFlightObserved()).isLessThanOrEqualTo(5);
   }
@@ -91,5 +97,13 @@ class PacingTest {
       max = Math.max(max, to - from + 1);
     }
     return max;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
