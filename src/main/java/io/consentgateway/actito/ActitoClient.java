@@ -1,5 +1,7 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.Backoff;
+import io.consentgateway.remote.PacingGate;
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
 import io.consentgateway.remote.RemoteCallGuard;

@@ -1,9 +1,10 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.Backoff;
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
 import io.consentgateway.mapping.ActitoProfileUpdate;
-import io.consentgateway.mapping.AttributeValue;
+import io.consentgateway.webhook.AttributeValue;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.math.BigDecimal;

@@ -4,7 +4,7 @@ import io.consentgateway.dispatch.DidomiDispatch;
 import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.IntegrationDispatch;
 import io.consentgateway.http.JsonErrors;
-import io.consentgateway.mapping.AttributeValue;
+import io.consentgateway.webhook.AttributeValue;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.DeadLetterEntry;

@@ -1,10 +1,10 @@
 package io.consentgateway.app;
 
 import io.consentgateway.actito.ActitoClientSettings;
-import io.consentgateway.actito.PacingGate;
+import io.consentgateway.remote.PacingGate;
 import io.consentgateway.actito.ActitoLicences;
-import io.consentgateway.bidirectional.DidomiClientSettings;
-import io.consentgateway.bidirectional.DidomiLicences;
+import io.consentgateway.didomi.DidomiClientSettings;
+import io.consentgateway.didomi.DidomiLicences;
 import io.consentgateway.admin.AdminVerticle;
 import io.consentgateway.admin.OperatorApi;
 import io.consentgateway.config.ActitoConfig;
@@ -22,7 +22,7 @@ import io.consentgateway.http.MetricLabels;
 import io.consentgateway.ingest.IngestMetrics;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.mapping.ConsentMapper;
-import io.consentgateway.mapping.DidomiWebhookParser;
+import io.consentgateway.webhook.DidomiWebhookParser;
 import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.remote.Licence;
 import io.consentgateway.sandbox.actito.ActitoSandbox;

@@ -1,13 +1,13 @@
 package io.consentgateway.dispatch;
 
 import io.consentgateway.actito.ActitoCallException;
-import io.consentgateway.bidirectional.ActitoProfileChange;
-import io.consentgateway.bidirectional.DidomiClient;
-import io.consentgateway.bidirectional.DidomiConsentEvent;
-import io.consentgateway.bidirectional.DidomiWriteResult;
-import io.consentgateway.bidirectional.DidomiWriteResult.RetryReason;
-import io.consentgateway.bidirectional.ReverseMapper;
-import io.consentgateway.bidirectional.ReverseMapping;
+import io.consentgateway.webhook.ActitoProfileChange;
+import io.consentgateway.didomi.DidomiClient;
+import io.consentgateway.mapping.DidomiConsentEvent;
+import io.consentgateway.didomi.DidomiWriteResult;
+import io.consentgateway.didomi.DidomiWriteResult.RetryReason;
+import io.consentgateway.mapping.ReverseMapper;
+import io.consentgateway.mapping.ReverseMapping;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.mapping.WriteBackRules;
 import io.consentgateway.remote.BlockedTime;

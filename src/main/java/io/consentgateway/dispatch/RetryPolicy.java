@@ -1,6 +1,6 @@
 package io.consentgateway.dispatch;
 
-import io.consentgateway.actito.Backoff;
+import io.consentgateway.remote.Backoff;
 import io.consentgateway.config.IntegrationConfig.DispatchConfig;
 import io.consentgateway.remote.BlockedTime;
 import java.time.Clock;

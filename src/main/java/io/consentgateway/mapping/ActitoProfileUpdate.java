@@ -1,5 +1,7 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.webhook.AttributeValue;
+import io.consentgateway.webhook.IsoTimestamps;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

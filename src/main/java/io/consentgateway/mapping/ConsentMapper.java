@@ -1,11 +1,13 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.webhook.AttributeValue;
+import io.consentgateway.webhook.DidomiChange;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.IntegrationConfig.OnUserDeleted;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.SubscriptionMapping;
 import io.consentgateway.logging.LogText;
-import io.consentgateway.mapping.DidomiChange.Purpose;
+import io.consentgateway.webhook.DidomiChange.Purpose;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

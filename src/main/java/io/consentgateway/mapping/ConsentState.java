@@ -1,17 +1,10 @@
 package io.consentgateway.mapping;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.consentgateway.webhook.AttributeValue;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * One user's merged consent for one integration: per synced field (an Actito subscription, an
@@ -28,25 +21,30 @@ import java.util.TreeMap;
  *
  * <p>The store keeps two of these per user: the desired state (everything merged) and the state
  * Actito acknowledged. After Actito accepted the update built from a snapshot of the desired state,
- * that snapshot ({@link #copy()}, or its {@link #encode()}d bytes) becomes the acknowledged state.
+ * that snapshot ({@link #copy()}) becomes the acknowledged state. How a store keeps a state is the
+ * store's business ({@link #restore}).
  */
 public final class ConsentState {
 
   /** {@link #newestChangeMillis()} of a state nothing was merged into. */
   public static final long NO_CHANGE = Long.MIN_VALUE;
 
-  private static final JsonFactory JSON = new JsonFactory();
-  private static final int FORMAT = 2;
 
   private String organizationUserId;
   private long newestChangeMillis = NO_CHANGE;
-  // insertion-ordered hash maps: O(1) per field on the hot path; encode() sorts for canonical bytes
+  // insertion-ordered hash maps: O(1) per field on the hot path
   private final LinkedHashMap<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final LinkedHashMap<String, Attribute> attributes = new LinkedHashMap<>();
 
-  record Subscription(boolean subscribed, long millis, long version, boolean observed) {}
+  /** One subscription field: its value and the stamp of the change it came from. */
+  public record Subscription(boolean subscribed, long millis, long version, boolean observed) {}
 
-  record Attribute(AttributeValue value, long millis, long version, boolean observed) {}
+  /** One attribute field: its value and the stamp of the change it came from. */
+  public record Attribute(AttributeValue value, long millis, long version, boolean observed) {
+    public Attribute {
+      Objects.requireNonNull(value, "value");
+    }
+  }
 
   private ConsentState() {}
 
@@ -244,177 +242,33 @@ public final class ConsentState {
     return Collections.unmodifiableMap(out);
   }
 
-  Map<String, Attribute> attributeFields() {
-    return attributes;
+  /** Every attribute field, with its stamp: for the mapper and a store's codec. */
+  public Map<String, Attribute> attributeFields() {
+    return Collections.unmodifiableMap(attributes);
+  }
+
+  /** Every subscription field, with its stamp: for a store's codec. */
+  public Map<String, Subscription> subscriptionFields() {
+    return Collections.unmodifiableMap(subscriptions);
   }
 
   /**
-   * Compact JSON for the store: {@code {"v":1,"user":..,"newest":..,"subscriptions":{name:[on,
-   * millis, version]},"attributes":{name:[kind, text, millis, version]}}}, fields sorted by name, so
-   * equal states encode to equal bytes.
-   */
-  public byte[] encode() {
-    try (ByteArrayBuilder bytes = new ByteArrayBuilder(128 + 48 * (subscriptions.size() + attributes.size()));
-        JsonGenerator g = JSON.createGenerator(bytes)) {
-      g.writeStartObject();
-      g.writeNumberField("v", FORMAT);
-      if (organizationUserId != null) {
-        g.writeStringField("user", organizationUserId);
-        g.writeNumberField("newest", newestChangeMillis);
-      }
-      g.writeObjectFieldStart("subscriptions");
-      for (Map.Entry<String, Subscription> e : new TreeMap<>(subscriptions).entrySet()) {
-        Subscription field = e.getValue();
-        g.writeArrayFieldStart(e.getKey());
-        g.writeBoolean(field.subscribed());
-        g.writeNumber(field.millis());
-        g.writeNumber(field.version());
-        if (field.observed()) {
-          g.writeNumber(1);
-        }
-        g.writeEndArray();
-      }
-      g.writeEndObject();
-      g.writeObjectFieldStart("attributes");
-      for (Map.Entry<String, Attribute> e : new TreeMap<>(attributes).entrySet()) {
-        Attribute field = e.getValue();
-        g.writeArrayFieldStart(e.getKey());
-        g.writeString(kindCode(field.value().kind()));
-        g.writeString(field.value().text());
-        g.writeNumber(field.millis());
-        g.writeNumber(field.version());
-        if (field.observed()) {
-          g.writeNumber(1);
-        }
-        g.writeEndArray();
-      }
-      g.writeEndObject();
-      g.writeEndObject();
-      g.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Reads what {@link #encode()} wrote.
+   * A state as a store kept it ({@link #organizationUserId()}, {@link #newestChangeMillis()} and
+   * every field with its stamp).
    *
-   * @throws IllegalArgumentException if the bytes are not an encoded consent state
+   * @throws IllegalArgumentException if fields come without a user
    */
-  public static ConsentState decode(byte[] encoded) {
-    Objects.requireNonNull(encoded, "encoded");
+  public static ConsentState restore(String organizationUserId, long newestChangeMillis,
+      Map<String, Subscription> subscriptions, Map<String, Attribute> attributes) {
+    if (organizationUserId == null && !(subscriptions.isEmpty() && attributes.isEmpty())) {
+      throw new IllegalArgumentException("fields without a user");
+    }
     ConsentState state = new ConsentState();
-    try (JsonParser p = JSON.createParser(encoded)) {
-      expect(p.nextToken(), JsonToken.START_OBJECT);
-      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        switch (field) {
-          case "v" -> {
-            if (value != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 1 || p.getIntValue() > FORMAT) {
-              throw malformed("unknown format version");
-            }
-          }
-          case "user" -> {
-            expect(value, JsonToken.VALUE_STRING);
-            state.organizationUserId = p.getText();
-          }
-          case "newest" -> {
-            expect(value, JsonToken.VALUE_NUMBER_INT);
-            state.newestChangeMillis = p.getLongValue();
-          }
-          case "subscriptions" -> {
-            expect(value, JsonToken.START_OBJECT);
-            for (JsonToken s = p.nextToken(); s == JsonToken.FIELD_NAME; s = p.nextToken()) {
-              String name = p.currentName();
-              expect(p.nextToken(), JsonToken.START_ARRAY);
-              JsonToken on = p.nextToken();
-              if (on != JsonToken.VALUE_TRUE && on != JsonToken.VALUE_FALSE) {
-                throw malformed("subscription value must be a boolean");
-              }
-              long millis = nextLong(p);
-              long version = nextLong(p);
-              boolean observed = observedFlag(p);
-              state.subscriptions.put(name, new Subscription(on == JsonToken.VALUE_TRUE, millis, version, observed));
-            }
-          }
-          case "attributes" -> {
-            expect(value, JsonToken.START_OBJECT);
-            for (JsonToken a = p.nextToken(); a == JsonToken.FIELD_NAME; a = p.nextToken()) {
-              String name = p.currentName();
-              expect(p.nextToken(), JsonToken.START_ARRAY);
-              expect(p.nextToken(), JsonToken.VALUE_STRING);
-              AttributeValue.Kind kind = kindOf(p.getText());
-              expect(p.nextToken(), JsonToken.VALUE_STRING);
-              String text = p.getText();
-              long millis = nextLong(p);
-              long version = nextLong(p);
-              boolean observed = observedFlag(p);
-              if (kind == AttributeValue.Kind.NUMBER && !AttributeValue.isJsonNumber(text)) {
-                // it is written to Actito raw: never let a damaged row inject JSON
-                throw malformed("attribute number is not a JSON number");
-              }
-              AttributeValue attributeValue = kind == AttributeValue.Kind.BOOLEAN
-                  ? AttributeValue.ofBoolean(Boolean.parseBoolean(text))
-                  : new AttributeValue(kind, text);
-              state.attributes.put(name, new Attribute(attributeValue, millis, version, observed));
-            }
-          }
-          default -> p.skipChildren();
-        }
-      }
-      if (state.organizationUserId == null && !(state.subscriptions.isEmpty() && state.attributes.isEmpty())) {
-        throw malformed("fields without a user");
-      }
-      return state;
-    } catch (IOException e) {
-      throw malformed("not JSON");
-    }
-  }
-
-  // format 1 had no flag; format 2 appends 1 to an observed field's array
-  private static boolean observedFlag(JsonParser p) throws IOException {
-    JsonToken next = p.nextToken();
-    if (next == JsonToken.END_ARRAY) {
-      return false;
-    }
-    expect(next, JsonToken.VALUE_NUMBER_INT);
-    boolean observed = p.getIntValue() == 1;
-    expect(p.nextToken(), JsonToken.END_ARRAY);
-    return observed;
-  }
-
-  private static long nextLong(JsonParser p) throws IOException {
-    expect(p.nextToken(), JsonToken.VALUE_NUMBER_INT);
-    return p.getLongValue();
-  }
-
-  private static void expect(JsonToken actual, JsonToken expected) {
-    if (actual != expected) {
-      throw malformed("expected " + expected + ", found " + actual);
-    }
-  }
-
-  private static IllegalArgumentException malformed(String why) {
-    return new IllegalArgumentException("not an encoded consent state: " + why);
-  }
-
-  private static String kindCode(AttributeValue.Kind kind) {
-    return switch (kind) {
-      case STRING -> "s";
-      case NUMBER -> "n";
-      case BOOLEAN -> "b";
-    };
-  }
-
-  private static AttributeValue.Kind kindOf(String code) {
-    return switch (code) {
-      case "s" -> AttributeValue.Kind.STRING;
-      case "n" -> AttributeValue.Kind.NUMBER;
-      case "b" -> AttributeValue.Kind.BOOLEAN;
-      default -> throw malformed("unknown attribute kind");
-    };
+    state.organizationUserId = organizationUserId;
+    state.newestChangeMillis = organizationUserId == null ? NO_CHANGE : newestChangeMillis;
+    state.subscriptions.putAll(subscriptions);
+    state.attributes.putAll(attributes);
+    return state;
   }
 
   @Override

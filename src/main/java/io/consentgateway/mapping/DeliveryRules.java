@@ -1,5 +1,6 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.webhook.AttributeValue;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.webhook.AttributeValue;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,7 +1,5 @@
 package io.consentgateway.remote;
 
-import io.consentgateway.actito.Backoff;
-import io.consentgateway.actito.PacingGate;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;

@@ -1,6 +1,5 @@
 package io.consentgateway.remote;
 
-import io.consentgateway.actito.PacingGate;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;

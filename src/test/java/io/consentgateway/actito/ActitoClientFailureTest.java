@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.Backoff;
 import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -111,7 +111,7 @@ class ProfileSyncTest {
     long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
     var sync = new ProfileSync(fixture.client(fixture.settings(false)));
     var update = io.consentgateway.mapping.ActitoProfileUpdate.of("customerId", "u1",
-        java.util.Map.of("price", io.consentgateway.mapping.AttributeValue.ofNumber("1.50")), java.util.Map.of(), 0);
+        java.util.Map.of("price", io.consentgateway.webhook.AttributeValue.ofNumber("1.50")), java.util.Map.of(), 0);
 
     assertThat(sync.apply(id, update).await()).isEqualTo(new SyncResult.Delivered(id));
 

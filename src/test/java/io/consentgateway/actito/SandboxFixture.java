@@ -1,7 +1,7 @@
 package io.consentgateway.actito;
 
 import io.consentgateway.mapping.ActitoProfileUpdate;
-import io.consentgateway.mapping.AttributeValue;
+import io.consentgateway.webhook.AttributeValue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

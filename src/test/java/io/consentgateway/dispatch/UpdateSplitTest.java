@@ -3,7 +3,7 @@ package io.consentgateway.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.mapping.ActitoProfileUpdate;
-import io.consentgateway.mapping.AttributeValue;
+import io.consentgateway.webhook.AttributeValue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

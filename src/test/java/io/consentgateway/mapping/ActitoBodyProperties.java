@@ -1,5 +1,7 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.support.TestIntegrations;
+import io.consentgateway.webhook.AttributeValue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,9 @@
 package io.consentgateway.mapping;
 
+import io.consentgateway.support.TestIntegrations;
+import io.consentgateway.support.WebhookBody;
+import io.consentgateway.webhook.AttributeValue;
+import io.consentgateway.webhook.DidomiWebhookParser;
 import io.consentgateway.support.Examples;
 import static io.consentgateway.support.Examples.didomi;
 import static org.assertj.core.api.Assertions.assertThat;

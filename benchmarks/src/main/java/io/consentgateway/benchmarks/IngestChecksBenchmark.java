@@ -1,7 +1,7 @@
 package io.consentgateway.benchmarks;
 
-import io.consentgateway.mapping.DeliveryDigest;
-import io.consentgateway.mapping.StrictUtf8;
+import io.consentgateway.webhook.DeliveryDigest;
+import io.consentgateway.webhook.StrictUtf8;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -101,9 +101,9 @@ final class DidomiWrites {
         byte[] d = rs.getBytes(1);
         byte[] a = rs.getBytes(2);
         byte[] w = rs.getBytes(3);
-        row.desired = d == null ? row.desired : ConsentState.decode(d);
-        row.acknowledged = a == null ? row.acknowledged : ConsentState.decode(a);
-        row.sending = w == null ? row.sending : ConsentState.decode(w);
+        row.desired = d == null ? row.desired : ConsentStateCodec.decode(d);
+        row.acknowledged = a == null ? row.acknowledged : ConsentStateCodec.decode(a);
+        row.sending = w == null ? row.sending : ConsentStateCodec.decode(w);
         row.recent = RecentWritesCodec.decode(rs.getString(4));
       }
     }
@@ -200,8 +200,8 @@ final class DidomiWrites {
     PreparedStatement write = session.statement(WRITE_STATE);
     write.setString(1, integration);
     write.setString(2, userKey);
-    write.setBytes(3, user.desired.isEmpty() ? null : user.desired.encode());
-    write.setBytes(4, user.acknowledged.isEmpty() ? null : user.acknowledged.encode());
+    write.setBytes(3, user.desired.isEmpty() ? null : ConsentStateCodec.encode(user.desired));
+    write.setBytes(4, user.acknowledged.isEmpty() ? null : ConsentStateCodec.encode(user.acknowledged));
     write.setString(5, RecentWritesCodec.encode(user.recent));
     DispatchWrites.setNullableLong(write, 6, profileId);
     write.setInt(7, actitoBehind ? 1 : 0);
@@ -296,7 +296,7 @@ final class DidomiWrites {
         Long profile = OperatorQueries.nullableLong(rs, 4);
         byte[] desired = rs.getBytes(8);
         claimed.add(new ClaimedDidomiWrite(rs.getLong(1), integration, rs.getString(2), rs.getString(3), profile,
-            decode(rs.getString(5)), desired == null ? ConsentState.empty() : ConsentState.decode(desired),
+            decode(rs.getString(5)), desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
             rs.getInt(6), rs.getLong(7), now, rs.getInt(9) != 0));
       }
     }

@@ -107,8 +107,8 @@ final class DispatchWrites {
         due.add(new ClaimedUser(
             integration,
             rs.getString(1),
-            desired == null ? ConsentState.empty() : ConsentState.decode(desired),
-            acknowledged == null ? ConsentState.empty() : ConsentState.decode(acknowledged),
+            desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
+            acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
             profileId,
             rs.getInt(5),
             rs.getInt(6),
@@ -126,7 +126,7 @@ final class DispatchWrites {
     PreparedStatement lease = session.statement(LEASE);
     for (ClaimedUser user : claimed) {
       lease.setLong(1, now + leaseMillis);
-      lease.setBytes(2, sending(user).encode());
+      lease.setBytes(2, ConsentStateCodec.encode(sending(user)));
       lease.setString(3, integration);
       lease.setString(4, user.userKey());
       lease.executeUpdate();
@@ -178,7 +178,7 @@ final class DispatchWrites {
     RecentWrites recent = RecentWrites.empty();
     try (ResultSet rs = read.executeQuery()) {
       if (rs.next()) {
-        acknowledged = rs.getBytes(1) == null ? acknowledged : ConsentState.decode(rs.getBytes(1));
+        acknowledged = rs.getBytes(1) == null ? acknowledged : ConsentStateCodec.decode(rs.getBytes(1));
         recent = RecentWritesCodec.decode(rs.getString(2));
       }
     }
@@ -195,7 +195,7 @@ final class DispatchWrites {
       clearRefused(session, user, DeliveryRules.attributeField(name));
     }
     PreparedStatement write = session.statement(WRITE_ACKNOWLEDGED);
-    write.setBytes(1, after.isEmpty() ? null : after.encode());
+    write.setBytes(1, after.isEmpty() ? null : ConsentStateCodec.encode(after));
     write.setString(2, RecentWritesCodec.encode(recent));
     setNullableLong(write, 3, progress.profileId());
     write.setString(4, user.integration());
@@ -302,7 +302,7 @@ final class DispatchWrites {
       release(session, user, now);
     } else if (outcome instanceof DeadLetter dead) {
       deadLetter(session, user.integration(), ACTITO, user.userKey(), now, dead.reason(), dead.status(), dead.detail(),
-          user.attempts() + 1, user.desired().encode());
+          user.attempts() + 1, ConsentStateCodec.encode(user.desired()));
       settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
       log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
     }
@@ -323,7 +323,7 @@ final class DispatchWrites {
       GroupCommitWriter.Session session, ClaimedUser user, ConsentState acknowledged, Long profileId,
       String lastError, boolean deadLettered, long now) throws SQLException {
     PreparedStatement settle = session.statement(SETTLE);
-    settle.setBytes(1, acknowledged == null ? null : acknowledged.encode());
+    settle.setBytes(1, acknowledged == null ? null : ConsentStateCodec.encode(acknowledged));
     setNullableLong(settle, 2, profileId);
     settle.setString(3, lastError);
     settle.setInt(4, deadLettered ? 1 : 0);

@@ -43,8 +43,8 @@ final class OperatorQueries {
         return Optional.of(new UserRecord(
             integration,
             userKey,
-            desired == null ? ConsentState.empty() : ConsentState.decode(desired),
-            acknowledged == null ? ConsentState.empty() : ConsentState.decode(acknowledged),
+            desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
+            acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
             nullableLong(rs, 3),
             rs.getInt(4),
             nullableLong(rs, 5),

@@ -205,7 +205,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       boolean known = rs.next();
       byte[] encoded = known ? rs.getBytes(1) : null;
       dirty = known && rs.getObject(2) != null;
-      desired = encoded == null ? ConsentState.empty() : ConsentState.decode(encoded);
+      desired = encoded == null ? ConsentState.empty() : ConsentStateCodec.decode(encoded);
     }
     if (!desired.merge(changes)) {
       return dirty; // older than what the state already holds for every field
@@ -213,7 +213,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
     PreparedStatement merge = session.statement(MERGE_DESIRED);
     merge.setString(1, webhook.integration());
     merge.setString(2, webhook.userKey());
-    merge.setBytes(3, desired.encode());
+    merge.setBytes(3, ConsentStateCodec.encode(desired));
     merge.setLong(4, webhook.receivedAtMillis());
     merge.setLong(5, webhook.receivedAtMillis());
     merge.setLong(6, webhook.receivedAtMillis());

@@ -1,8 +1,8 @@
 package io.consentgateway.store.sqlite;
 
-import io.consentgateway.bidirectional.ActitoWebhookParser;
-import io.consentgateway.mapping.DidomiWebhookParser;
-import io.consentgateway.mapping.InvalidWebhookException;
+import io.consentgateway.webhook.ActitoWebhookParser;
+import io.consentgateway.webhook.DidomiWebhookParser;
+import io.consentgateway.webhook.InvalidWebhookException;
 import io.consentgateway.store.WebhookSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

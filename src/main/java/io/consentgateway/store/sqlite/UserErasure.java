@@ -1,6 +1,6 @@
 package io.consentgateway.store.sqlite;
 
-import io.consentgateway.mapping.DeliveryDigest;
+import io.consentgateway.webhook.DeliveryDigest;
 import io.consentgateway.mapping.WriteBackRules;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;

@@ -3,8 +3,8 @@ package io.consentgateway.sandbox.actito;
 import static io.consentgateway.support.Eventually.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consentgateway.bidirectional.ActitoProfileChange;
-import io.consentgateway.bidirectional.ActitoWebhookParser;
+import io.consentgateway.webhook.ActitoProfileChange;
+import io.consentgateway.webhook.ActitoWebhookParser;
 import io.consentgateway.sandbox.WebhookRecorder;
 import io.consentgateway.sandbox.WebhookRecorder.Received;
 import io.vertx.core.Vertx;

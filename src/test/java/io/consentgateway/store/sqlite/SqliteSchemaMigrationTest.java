@@ -3,8 +3,8 @@ package io.consentgateway.store.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
-import io.consentgateway.bidirectional.ActitoWebhookParser;
-import io.consentgateway.mapping.DidomiWebhookParser;
+import io.consentgateway.webhook.ActitoWebhookParser;
+import io.consentgateway.webhook.DidomiWebhookParser;
 import io.consentgateway.support.Examples;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.TestConfig;
