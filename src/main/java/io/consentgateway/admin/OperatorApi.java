@@ -6,7 +6,7 @@ import io.consentgateway.dispatch.IntegrationDispatch;
 import io.consentgateway.http.JsonErrors;
 import io.consentgateway.webhook.AttributeValue;
 import io.consentgateway.mapping.ConsentState;
-import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.OperatorQueries;
 import io.consentgateway.store.DeadLetterEntry;
 import io.consentgateway.store.UserRecord;
 import io.vertx.core.Future;
@@ -28,12 +28,12 @@ public final class OperatorApi implements Consumer<Router> {
 
   private static final int HISTORY = 50;
 
-  private final ConsentStore store;
+  private final OperatorQueries store;
   private final Map<String, IntegrationDispatch> integrations;
   private final Map<String, DidomiDispatch> writeBacks;
   private final DispatchScheduler scheduler;
 
-  public OperatorApi(ConsentStore store, Map<String, IntegrationDispatch> integrations,
+  public OperatorApi(OperatorQueries store, Map<String, IntegrationDispatch> integrations,
       Map<String, DidomiDispatch> writeBacks, DispatchScheduler scheduler) {
     this.store = Objects.requireNonNull(store, "store");
     this.integrations = Objects.requireNonNull(integrations, "integrations");

@@ -12,7 +12,7 @@ import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.mapping.WriteBackRules;
 import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.store.ClaimedDidomiWrite;
-import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.WriteBackQueue;
 import io.consentgateway.store.DidomiWriteOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,13 +45,13 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   private final IntegrationDispatch actito;
   private final ReverseMapper mapper;
   private final DidomiClient client;
-  private final ConsentStore store;
+  private final WriteBackQueue store;
   private final RetryPolicy retries;
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** @param actito the same integration's Actito lane, whose pause this lane follows */
-  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry) {
+  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, WriteBackQueue store, MeterRegistry registry) {
     this(actito, client, store, registry, BlockedTime.none(), Clock.systemUTC());
   }
 
@@ -59,7 +59,7 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
    * @param downtime when the gateway was not running: like the time the Actito or Didomi licence
    *     was blocked, it does not age a write-back toward its dead letter
    */
-  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, ConsentStore store, MeterRegistry registry,
+  public DidomiDispatch(IntegrationDispatch actito, DidomiClient client, WriteBackQueue store, MeterRegistry registry,
       BlockedTime downtime, Clock clock) {
     this.actito = Objects.requireNonNull(actito, "actito");
     this.integration = actito.config();

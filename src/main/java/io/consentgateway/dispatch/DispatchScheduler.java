@@ -1,6 +1,6 @@
 package io.consentgateway.dispatch;
 
-import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.OperatorQueries;
 import io.consentgateway.store.IntegrationBacklog;
 import io.consentgateway.store.StoreUnavailableException;
 import io.vertx.core.Context;
@@ -38,7 +38,7 @@ public final class DispatchScheduler extends VerticleBase {
 
   private final Map<String, DispatchLane<?>> lanes = new HashMap<>();
   private final Map<String, IntegrationDispatch> integrations;
-  private final ConsentStore store;
+  private final OperatorQueries store;
   private final Map<String, Set<String>> inFlight = new HashMap<>();
   private final Set<String> claiming = new HashSet<>();
   private final Set<String> pollScheduled = new HashSet<>();
@@ -47,7 +47,7 @@ public final class DispatchScheduler extends VerticleBase {
   private long tableTimer = -1;
   private Context schedulerContext;
 
-  public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, ConsentStore store) {
+  public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, OperatorQueries store) {
     lanes.forEach(lane -> this.lanes.put(lane.name(), lane));
     this.integrations = Objects.requireNonNull(integrations, "integrations");
     this.store = Objects.requireNonNull(store, "store");

@@ -13,7 +13,7 @@ import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.DeliveryRules;
 import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.store.ClaimedUser;
-import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.DispatchQueue;
 import io.consentgateway.store.DispatchOutcome;
 import io.consentgateway.store.DispatchOutcome.Progress;
 import io.consentgateway.store.DispatchOutcome.RefusedField;
@@ -57,14 +57,14 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   private final ConsentMapper mapper;
   private final ProfileSync sync;
   private final ActitoClient client;
-  private final ConsentStore store;
+  private final DispatchQueue store;
   private final RetryPolicy retries;
   private final DispatchMetrics metrics;
   private volatile boolean paused;
   private volatile TableStructure table; // null until read: then every metadata key is sent
 
   public IntegrationDispatch(
-      IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store, MeterRegistry registry) {
+      IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, DispatchQueue store, MeterRegistry registry) {
     this(integration, mapper, client, store, registry, BlockedTime.none(), Clock.systemUTC());
   }
 
@@ -72,7 +72,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
    * @param downtime when the gateway was not running: like the time the licence was blocked, it
    *     does not age a change toward its dead letter
    */
-  public IntegrationDispatch(IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, ConsentStore store,
+  public IntegrationDispatch(IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, DispatchQueue store,
       MeterRegistry registry, BlockedTime downtime, Clock clock) {
     this.integration = Objects.requireNonNull(integration, "integration");
     this.mapper = Objects.requireNonNull(mapper, "mapper");

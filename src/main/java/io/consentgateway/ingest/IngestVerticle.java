@@ -24,7 +24,7 @@ import io.consentgateway.webhook.DidomiWebhookParser;
 import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.webhook.InvalidWebhookException;
 import io.consentgateway.store.ActitoSubscriptionChange;
-import io.consentgateway.store.ConsentStore;
+import io.consentgateway.store.Inbox;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.IngestOutcome;
 import io.consentgateway.store.StoreUnavailableException;
@@ -60,7 +60,7 @@ public final class IngestVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final Secret signingKey;
-  private final ConsentStore store;
+  private final Inbox store;
   private final IngestMetrics metrics;
   private final DidomiWebhookParser parser;
   private final Map<String, ConsentMapper> mappers;
@@ -80,7 +80,7 @@ public final class IngestVerticle extends VerticleBase {
   public IngestVerticle(
       GatewayConfig config,
       Secret signingKey,
-      ConsentStore store,
+      Inbox store,
       IngestMetrics metrics,
       DidomiWebhookParser parser,
       Map<String, ConsentMapper> mappers) {
