@@ -3,7 +3,9 @@ package io.consentgateway.mapping;
 import io.consentgateway.webhook.AttributeValue;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The per-field rules of a dispatch to Actito that every store applies: what a dispatch sends,
@@ -71,5 +73,60 @@ public final class DeliveryRules {
     ConsentState after = acknowledgedNow.copy();
     after.acknowledge(claimedDesired, sentSubscriptions, sentAttributes);
     return after;
+  }
+
+  /**
+   * What a dispatch leased at {@code claimedAtMillis} is sending, as the store records it while the
+   * call is in flight: only the subscriptions it changes ({@link #subscriptionsToSend}), so that a
+   * change the user makes in Actito meanwhile is not taken for its echo.
+   */
+  public static ConsentState sending(String userKey, long claimedAtMillis, ConsentState desired,
+      ConsentState acknowledged, Map<String, String> refused) {
+    ConsentState sending = ConsentState.empty();
+    Map<String, Boolean> sent = subscriptionsToSend(desired, acknowledged, refused);
+    if (!sent.isEmpty()) {
+      sending.overwrite(FieldChanges.ofSubscriptions(userKey, claimedAtMillis, sent));
+    }
+    return sending;
+  }
+
+  /**
+   * What a store saves once Actito took some fields of a dispatch: the acknowledged state after it
+   * ({@link #acknowledgedAfter}), the recent writes with each subscription it took ({@link
+   * RecentWrites}, for the late-echo rule), and the refused fields that got through at last and so
+   * lose their refusal (their field-level dead letter is cleared).
+   */
+  public record Acknowledgement(ConsentState acknowledged, RecentWrites recent, Set<String> clearedRefusals) {
+    public Acknowledgement {
+      clearedRefusals = Set.copyOf(clearedRefusals);
+    }
+  }
+
+  /**
+   * The rule of a dispatch's progress: given what the store holds now ({@code acknowledgedNow},
+   * {@code recentNow}), the claimed desired state, the fields Actito took and the fields refused
+   * when the user was leased, answers what to save. {@code recentNow} is not changed.
+   */
+  public static Acknowledgement afterDelivery(ConsentState acknowledgedNow, RecentWrites recentNow,
+      ConsentState claimedDesired, Collection<String> sentSubscriptions, Collection<String> sentAttributes,
+      Map<String, String> refusedBefore, long nowMillis) {
+    ConsentState after = acknowledgedAfter(acknowledgedNow, claimedDesired, sentSubscriptions, sentAttributes);
+    RecentWrites recent = RecentWrites.of(recentNow.entries());
+    Set<String> cleared = new LinkedHashSet<>();
+    for (String name : sentSubscriptions) {
+      Boolean value = claimedDesired.subscription(name);
+      if (value != null) {
+        recent.wrote(name, value, nowMillis);
+      }
+      if (refusedBefore.containsKey(subscriptionField(name))) {
+        cleared.add(subscriptionField(name));
+      }
+    }
+    for (String name : sentAttributes) {
+      if (refusedBefore.containsKey(attributeField(name))) {
+        cleared.add(attributeField(name));
+      }
+    }
+    return new Acknowledgement(after, recent, cleared);
   }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The rules of the write-back to Didomi that every store applies (guarantees 3 and 9), plain Java:
@@ -114,5 +115,30 @@ public final class WriteBackRules {
       }
     }
     return echoed;
+  }
+
+  /**
+   * What a Didomi webhook's echoes come to: {@code dropped}, the subscriptions of the webhook that
+   * are echoes and must not count; {@code echoedAfter}, per write-back whose echo came, the {@link
+   * Sent#echoed()} entries it holds now (each kind of webhook echoes a field once).
+   */
+  public record Echoes(Set<String> dropped, Map<Long, Set<String>> echoedAfter) {}
+
+  /** {@link #echoes(FieldChanges, String, List)}, with what the store saves of them. */
+  public static Echoes echoesOf(FieldChanges change, String didomiEventId, List<Sent> sent) {
+    Map<Long, Set<String>> echoes = echoes(change, didomiEventId, sent);
+    String family = family(didomiEventId);
+    Set<String> dropped = new TreeSet<>();
+    Map<Long, Set<String>> after = new LinkedHashMap<>();
+    for (Sent write : sent) {
+      Set<String> fields = echoes.get(write.id());
+      if (fields != null) {
+        Set<String> all = new TreeSet<>(write.echoed());
+        fields.forEach(field -> all.add(family + field));
+        after.put(write.id(), all);
+        dropped.addAll(fields);
+      }
+    }
+    return new Echoes(dropped, after);
   }
 }

@@ -3,10 +3,9 @@ package io.consentgateway.store.sqlite;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.consentgateway.mapping.ActitoReportRules;
-import io.consentgateway.mapping.ActitoReportRules.Verdict;
+import io.consentgateway.mapping.ActitoReports;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.FieldChanges;
-import io.consentgateway.mapping.RecentWrites;
 import io.consentgateway.mapping.WriteBackRules;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.ClaimedDidomiWrite;
@@ -84,30 +83,22 @@ final class DidomiWrites {
 
   private DidomiWrites() {}
 
-  private static final class UserRow {
-    ConsentState desired = ConsentState.empty();
-    ConsentState acknowledged = ConsentState.empty();
-    ConsentState sending = ConsentState.empty();
-    RecentWrites recent = RecentWrites.empty();
-  }
-
-  private static UserRow read(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
+  private static ActitoReports.User read(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
     PreparedStatement read = session.statement(READ_STATE);
     read.setString(1, integration);
     read.setString(2, userKey);
-    UserRow row = new UserRow();
     try (ResultSet rs = read.executeQuery()) {
-      if (rs.next()) {
-        byte[] d = rs.getBytes(1);
-        byte[] a = rs.getBytes(2);
-        byte[] w = rs.getBytes(3);
-        row.desired = d == null ? row.desired : ConsentStateCodec.decode(d);
-        row.acknowledged = a == null ? row.acknowledged : ConsentStateCodec.decode(a);
-        row.sending = w == null ? row.sending : ConsentStateCodec.decode(w);
-        row.recent = RecentWritesCodec.decode(rs.getString(4));
+      if (!rs.next()) {
+        return ActitoReports.User.empty();
       }
+      return new ActitoReports.User(state(rs.getBytes(1)), state(rs.getBytes(2)), state(rs.getBytes(3)),
+          RecentWritesCodec.decode(rs.getString(4)));
     }
-    return row;
+  }
+
+  private static ConsentState state(byte[] encoded) {
+    return encoded == null ? ConsentState.empty() : ConsentStateCodec.decode(encoded);
   }
 
   static IngestOutcome ingest(GroupCommitWriter.Session session, ActitoSubscriptionChange change) throws SQLException {
@@ -118,91 +109,46 @@ final class DidomiWrites {
         WebhookSource.ACTITO, "actito.subscriptions", change.userKey(), change.receivedAtMillis(), change.body())) {
       return IngestOutcome.DUPLICATE;
     }
-    UserRow user = read(session, change.integration(), change.userKey());
+    ActitoReports.User user = read(session, change.integration(), change.userKey());
     long now = ARRIVAL.updateAndGet(last -> Math.max(change.receivedAtMillis(), last + 1));
-    user.recent.prune(now, WriteBackRules.ECHO_WINDOW_MILLIS);
     Set<String> beingChecked = new HashSet<>();
-    for (PendingCheck check : pendingChecks(session, change.integration(), change.userKey())) {
+    for (ActitoReports.Check check : pendingChecks(session, change.integration(), change.userKey())) {
       beingChecked.addAll(check.subscriptions().keySet());
     }
-    Map<String, Boolean> echoes = new TreeMap<>();
-    Map<String, Boolean> confirms = new TreeMap<>();
-    Map<String, Boolean> real = new TreeMap<>();
-    Map<String, Boolean> uncertain = new TreeMap<>();
-    change.subscriptions().forEach((name, value) -> {
-      Verdict verdict = ActitoReportRules.classify(name, value, user.desired, user.acknowledged, user.sending, user.recent,
-          now, WriteBackRules.ECHO_WINDOW_MILLIS, beingChecked.contains(name));
-      switch (verdict) {
-        case ECHO, NOTHING -> echoes.put(name, value);
-        case CONFIRMS -> confirms.put(name, value);
-        case REAL -> real.put(name, value);
-        case UNCERTAIN -> uncertain.put(name, value);
-      }
-    });
-    if (!echoes.isEmpty()) {
+    ActitoReports.Received received = ActitoReports.receive(change.userKey(), change.subscriptions(), user, now,
+        beingChecked);
+    if (!received.echoes().isEmpty()) {
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "echo_ignored", null,
-          "Actito reported " + echoes + ": what the gateway wrote or already holds");
+          "Actito reported " + received.echoes() + ": what the gateway wrote or already holds");
     }
-    if (confirms.isEmpty() && real.isEmpty() && uncertain.isEmpty()) {
+    if (received.onlyEchoes()) {
       return IngestOutcome.ECHO;
     }
-    Map<String, Boolean> held = new TreeMap<>(confirms);
-    held.putAll(real);
-    if (!held.isEmpty()) {
-      user.acknowledged.overwrite(FieldChanges.ofSubscriptions(change.userKey(), now, held)); // Actito holds these now
+    if (!received.overtaken().isEmpty()) {
+      DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "overtaken", null,
+          "Actito reported " + received.overtaken() + ", older than the user's newest change in Didomi: not written back");
     }
-    Map<String, Boolean> winners = mergeActitoChange(session, change.integration(), change.userKey(), user, real, now);
-    boolean actitoBehind = actitoBehind(user, real.keySet());
-    writeState(session, change.integration(), change.userKey(), user, change.profileId(), actitoBehind, now);
-    if (!winners.isEmpty()) {
-      queue(session, change, winners, now, false);
+    writeState(session, change.integration(), change.userKey(), user, change.profileId(), received.actitoBehind(), now);
+    if (!received.winners().isEmpty()) {
+      queue(session, change, received.winners(), now, false);
     }
-    if (!uncertain.isEmpty()) {
-      queue(session, change, uncertain, now, true);
+    if (!received.uncertain().isEmpty()) {
+      queue(session, change, received.uncertain(), now, true);
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "to_verify", null,
-          "Actito reported " + uncertain + ", which a write of the gateway may have caused: read Actito before it counts");
+          "Actito reported " + received.uncertain()
+              + ", which a write of the gateway may have caused: read Actito before it counts");
     }
     return IngestOutcome.ACCEPTED;
   }
 
-  /**
-   * Merges changes made in Actito at their arrival stamp; answers those that won (a newer Didomi
-   * change beats the others, which are logged as overtaken: Actito will be set back).
-   */
-  private static Map<String, Boolean> mergeActitoChange(GroupCommitWriter.Session session, String integration,
-      String userKey, UserRow user, Map<String, Boolean> real, long stamp) throws SQLException {
-    if (real.isEmpty()) {
-      return Map.of();
-    }
-    user.desired.merge(FieldChanges.ofSubscriptions(userKey, stamp, real));
-    Map<String, Boolean> winners = WriteBackRules.current(real, stamp, user.desired);
-    if (winners.size() < real.size()) {
-      Map<String, Boolean> lost = new TreeMap<>(real);
-      lost.keySet().removeAll(winners.keySet());
-      DispatchWrites.log(session, integration, DispatchWrites.DIDOMI, userKey, stamp, "overtaken", null,
-          "Actito reported " + lost + ", older than the user's newest change in Didomi: not written back");
-    }
-    return winners;
-  }
-
-  private static boolean actitoBehind(UserRow user, Set<String> fields) {
-    for (String name : fields) {
-      Boolean wanted = user.desired.subscription(name);
-      if (wanted != null && !wanted.equals(user.acknowledged.subscription(name))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void writeState(GroupCommitWriter.Session session, String integration, String userKey, UserRow user,
-      Long profileId, boolean actitoBehind, long now) throws SQLException {
+  private static void writeState(GroupCommitWriter.Session session, String integration, String userKey,
+      ActitoReports.User user, Long profileId, boolean actitoBehind, long now) throws SQLException {
     PreparedStatement write = session.statement(WRITE_STATE);
     write.setString(1, integration);
     write.setString(2, userKey);
-    write.setBytes(3, user.desired.isEmpty() ? null : ConsentStateCodec.encode(user.desired));
-    write.setBytes(4, user.acknowledged.isEmpty() ? null : ConsentStateCodec.encode(user.acknowledged));
-    write.setString(5, RecentWritesCodec.encode(user.recent));
+    write.setBytes(3, user.desired().isEmpty() ? null : ConsentStateCodec.encode(user.desired()));
+    write.setBytes(4, user.acknowledged().isEmpty() ? null : ConsentStateCodec.encode(user.acknowledged()));
+    write.setString(5, RecentWritesCodec.encode(user.recent()));
     DispatchWrites.setNullableLong(write, 6, profileId);
     write.setInt(7, actitoBehind ? 1 : 0);
     DispatchWrites.setNullableLong(write, 8, actitoBehind ? now : null);
@@ -254,24 +200,17 @@ final class DidomiWrites {
     if (sent.isEmpty()) {
       return changes;
     }
-    Map<Long, Set<String>> echoes = WriteBackRules.echoes(changes, didomiEventId, sent);
-    if (echoes.isEmpty()) {
+    WriteBackRules.Echoes echoes = WriteBackRules.echoesOf(changes, didomiEventId, sent);
+    if (echoes.dropped().isEmpty()) {
       return changes;
     }
-    Set<String> dropped = new HashSet<>();
     PreparedStatement mark = session.statement("UPDATE didomi_outbox SET echoed = ? WHERE id = ?");
-    String family = WriteBackRules.family(didomiEventId);
-    for (WriteBackRules.Sent write : sent) {
-      Set<String> fields = echoes.get(write.id());
-      if (fields != null) {
-        Set<String> all = new TreeSet<>(write.echoed());
-        fields.forEach(field -> all.add(family + field));
-        mark.setString(1, encodeNames(all));
-        mark.setLong(2, write.id());
-        mark.executeUpdate();
-        dropped.addAll(fields);
-      }
+    for (Map.Entry<Long, Set<String>> marked : echoes.echoedAfter().entrySet()) {
+      mark.setString(1, encodeNames(marked.getValue()));
+      mark.setLong(2, marked.getKey());
+      mark.executeUpdate();
     }
+    Set<String> dropped = echoes.dropped();
     DispatchWrites.log(session, integration, DispatchWrites.DIDOMI, userKey, nowMillis, "echo_ignored", null,
         "Didomi reported " + new TreeSet<>(dropped) + ": the echo of the gateway's write-back");
     return changes.withoutSubscriptions(dropped);
@@ -368,77 +307,47 @@ final class DidomiWrites {
     return null;
   }
 
-  /** A report of the user's waiting for Actito to be read before it counts. */
-  private record PendingCheck(long id, Map<String, Boolean> subscriptions, long stampMillis) {}
-
-  private static List<PendingCheck> pendingChecks(GroupCommitWriter.Session session, String integration, String userKey)
-      throws SQLException {
+  /** The user's reports waiting for Actito to be read before they count, oldest first. */
+  private static List<ActitoReports.Check> pendingChecks(GroupCommitWriter.Session session, String integration,
+      String userKey) throws SQLException {
     PreparedStatement select = session.statement("SELECT id, subscriptions, created_at FROM didomi_outbox"
         + " WHERE integration = ? AND user_key = ? AND verify = 1 AND dead = 0 AND done = 0 ORDER BY id");
     select.setString(1, integration);
     select.setString(2, userKey);
-    List<PendingCheck> checks = new ArrayList<>();
+    List<ActitoReports.Check> checks = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
-        checks.add(new PendingCheck(rs.getLong(1), decode(rs.getString(2)), rs.getLong(3)));
+        checks.add(new ActitoReports.Check(rs.getLong(1), decode(rs.getString(2)), rs.getLong(3)));
       }
     }
     return checks;
   }
 
-  /**
-   * Settles every report of the user waiting for its check, with the one reading of Actito that
-   * {@code held} is ({@link ActitoReportRules#settle}): the reported values that count are merged
-   * at their own arrival, newest winning, and the winners go on to Didomi (their write-back becomes
-   * an ordinary one, due now); what Actito holds becomes what it is known to hold. Settling them
-   * together, not one by one, keeps a later report — a change back made while an earlier one was
-   * checked — from being judged against a state the earlier one left stale.
-   */
+  /** Settles every report of the user waiting for its check ({@link ActitoReports#settleChecks}). */
   private static void settleVerification(GroupCommitWriter.Session session, ClaimedDidomiWrite write,
       Map<String, Boolean> held, long now) throws SQLException {
-    UserRow user = read(session, write.integration(), write.userKey());
-    List<PendingCheck> checks = pendingChecks(session, write.integration(), write.userKey());
-    Set<String> fields = new HashSet<>();
-    checks.forEach(check -> fields.addAll(check.subscriptions().keySet()));
-    Map<String, Boolean> known = new TreeMap<>();
-    fields.forEach(name -> {
-      if (held.containsKey(name)) {
-        known.put(name, held.get(name));
-      }
-    });
-    if (!known.isEmpty()) {
-      user.acknowledged.overwrite(FieldChanges.ofSubscriptions(write.userKey(), now, known));
+    ActitoReports.User user = read(session, write.integration(), write.userKey());
+    List<ActitoReports.Check> checks = pendingChecks(session, write.integration(), write.userKey());
+    ActitoReports.Settled settled = ActitoReports.settleChecks(write.userKey(), user, checks, held, now);
+    for (Map<String, Boolean> dropped : settled.dropped().values()) {
+      DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
+          "Actito reported " + dropped + " but holds " + settled.known() + ": the echo of an earlier write, not written back");
     }
-    Map<Long, Map<String, Boolean>> real = new java.util.LinkedHashMap<>();
-    for (PendingCheck check : checks) {
-      Map<String, Boolean> counts = new TreeMap<>();
-      Map<String, Boolean> dropped = new TreeMap<>();
-      check.subscriptions().forEach((name, value) -> (ActitoReportRules.settle(value, held.get(name)) ? counts : dropped)
-          .put(name, value));
-      real.put(check.id(), counts);
-      if (!counts.isEmpty()) {
-        user.desired.merge(FieldChanges.ofSubscriptions(write.userKey(), check.stampMillis(), counts));
-      }
-      if (!dropped.isEmpty()) {
-        DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
-            "Actito reported " + dropped + " but holds " + known + ": the echo of an earlier write, not written back");
-      }
-    }
-    writeState(session, write.integration(), write.userKey(), user, null, actitoBehind(user, fields), now);
+    writeState(session, write.integration(), write.userKey(), user, null, settled.actitoBehind(), now);
     PreparedStatement go = session.statement("UPDATE didomi_outbox SET verify = 0, leased = 0, subscriptions = ?,"
         + " next_attempt_at = ? WHERE id = ?");
-    for (PendingCheck check : checks) {
-      Map<String, Boolean> winners = WriteBackRules.current(real.get(check.id()), check.stampMillis(), user.desired);
+    for (Map.Entry<Long, Map<String, Boolean>> check : settled.winners().entrySet()) {
+      Map<String, Boolean> winners = check.getValue();
       if (winners.isEmpty()) {
-        delete(session, check.id());
+        delete(session, check.getKey());
         continue;
       }
       go.setString(1, encode(winners));
       go.setLong(2, now);
-      go.setLong(3, check.id());
+      go.setLong(3, check.getKey());
       go.executeUpdate();
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "verified", null,
-          "Actito holds " + known + ": " + winners + " is a change made in Actito");
+          "Actito holds " + settled.known() + ": " + winners + " is a change made in Actito");
     }
   }
 

@@ -2,7 +2,6 @@ package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.DeliveryRules;
-import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.mapping.RecentWrites;
 import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.DispatchOutcome;
@@ -149,15 +148,8 @@ final class DispatchWrites {
     return refused;
   }
 
-  // What a dispatch is sending, for the Actito webhook that may echo it before the answer arrives:
-  // only the subscriptions it changes, so a change the user makes in Actito meanwhile is not taken for it.
   private static ConsentState sending(ClaimedUser user) {
-    ConsentState sending = ConsentState.empty();
-    Map<String, Boolean> sent = DeliveryRules.subscriptionsToSend(user.desired(), user.acknowledged(), user.refused());
-    if (!sent.isEmpty()) {
-      sending.overwrite(FieldChanges.ofSubscriptions(user.userKey(), user.claimedAtMillis(), sent));
-    }
-    return sending;
+    return DeliveryRules.sending(user.userKey(), user.claimedAtMillis(), user.desired(), user.acknowledged(), user.refused());
   }
 
   /**
@@ -182,21 +174,14 @@ final class DispatchWrites {
         recent = RecentWritesCodec.decode(rs.getString(2));
       }
     }
-    ConsentState after = DeliveryRules.acknowledgedAfter(acknowledged, user.desired(), progress.sentSubscriptions(),
-        progress.sentAttributes());
-    for (String name : progress.sentSubscriptions()) {
-      Boolean value = user.desired().subscription(name);
-      if (value != null) {
-        recent.wrote(name, value, now);
-      }
-      clearRefused(session, user, DeliveryRules.subscriptionField(name));
-    }
-    for (String name : progress.sentAttributes()) {
-      clearRefused(session, user, DeliveryRules.attributeField(name));
+    DeliveryRules.Acknowledgement after = DeliveryRules.afterDelivery(acknowledged, recent, user.desired(),
+        progress.sentSubscriptions(), progress.sentAttributes(), user.refused(), now);
+    for (String field : after.clearedRefusals()) {
+      clearRefused(session, user, field);
     }
     PreparedStatement write = session.statement(WRITE_ACKNOWLEDGED);
-    write.setBytes(1, after.isEmpty() ? null : ConsentStateCodec.encode(after));
-    write.setString(2, RecentWritesCodec.encode(recent));
+    write.setBytes(1, after.acknowledged().isEmpty() ? null : ConsentStateCodec.encode(after.acknowledged()));
+    write.setString(2, RecentWritesCodec.encode(after.recent()));
     setNullableLong(write, 3, progress.profileId());
     write.setString(4, user.integration());
     write.setString(5, user.userKey());
@@ -221,9 +206,6 @@ final class DispatchWrites {
   }
 
   private static void clearRefused(GroupCommitWriter.Session session, ClaimedUser user, String field) throws SQLException {
-    if (!user.refused().containsKey(field)) {
-      return;
-    }
     PreparedStatement clear = session.statement(CLEAR_REFUSED_FIELD);
     clear.setString(1, user.integration());
     clear.setString(2, user.userKey());
