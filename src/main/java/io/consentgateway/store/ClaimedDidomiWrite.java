@@ -8,7 +8,8 @@ import java.util.Map;
  * is the user's merged state when leased: a subscription whose value has moved on since Actito
  * reported it (its stamp, {@code createdAtMillis}, is no longer the state's) was overtaken by a
  * newer change and must not be written. {@code verify}: the report could be the late echo of the
- * gateway's own write, and counts only once Actito has been read ({@link DidomiWriteOutcome.Checked}).
+ * gateway's own write, and counts only once Actito has been read ({@link DidomiWriteOutcome.Checked}). {@code lease}: the
+ * claim's lease, handed back with the outcome ({@link Lease}).
  */
 public record ClaimedDidomiWrite(
     long id,
@@ -21,4 +22,5 @@ public record ClaimedDidomiWrite(
     int attempts,
     long createdAtMillis,
     long claimedAtMillis,
-    boolean verify) {}
+    boolean verify,
+    Lease lease) {}

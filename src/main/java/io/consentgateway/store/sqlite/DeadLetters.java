@@ -22,9 +22,8 @@ final class DeadLetters {
    * page). A whole user's letter and a refused field alike make the user due again: its next
    * dispatch carries the newest value of every field, the refused one included.
    */
-  static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int page)
+  static int replay(GroupCommitWriter.Session session, String integration, String userKeyOrNull, int page, long now)
       throws SQLException {
-    long now = System.currentTimeMillis();
     List<Letter> letters = select(session, integration, userKeyOrNull, page);
     PreparedStatement reviveUser = session.statement(
         "UPDATE user_state SET dead_lettered = 0, attempts = 0, last_error = NULL,"
@@ -59,8 +58,8 @@ final class DeadLetters {
    * Forgets a user's dead letters without sending them. A refused field stays refused at its value
    * (kept, marked discarded, so the next dispatches leave it out); a newer value is tried again.
    */
-  static boolean discard(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
-    long now = System.currentTimeMillis();
+  static boolean discard(GroupCommitWriter.Session session, String integration, String userKey, long now)
+      throws SQLException {
     List<Letter> letters = select(session, integration, userKey, Integer.MAX_VALUE);
     for (Letter letter : letters) {
       if (letter.isField()) {

@@ -72,7 +72,7 @@ final class DidomiWrites {
   // write-backs whose echo may still come back: in flight (leased) or written within the window
   private static final String SENT =
       "SELECT id, subscriptions, echoed, written_at, event_id FROM didomi_outbox WHERE integration = ? AND user_key = ?"
-          + " AND dead = 0 AND verify = 0 AND (leased = 1 OR (done = 1 AND written_at >= ?)) ORDER BY id";
+          + " AND dead = 0 AND verify = 0 AND (leased <> 0 OR (done = 1 AND written_at >= ?)) ORDER BY id";
 
   private static final String FORGET_OLD =
       "DELETE FROM didomi_outbox WHERE integration = ? AND user_key = ? AND done = 1 AND COALESCE(written_at, created_at) < ?";
@@ -217,9 +217,8 @@ final class DidomiWrites {
   }
 
   static List<ClaimedDidomiWrite> claimDue(
-      GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight)
-      throws SQLException {
-    long now = System.currentTimeMillis();
+      GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight,
+      long now) throws SQLException {
     String exclusion = DispatchWrites.notIn("o.user_key", inFlight.size());
     PreparedStatement select = session.statement(String.format(SELECT_DUE, exclusion));
     int p = 1;
@@ -236,26 +235,27 @@ final class DidomiWrites {
         byte[] desired = rs.getBytes(8);
         claimed.add(new ClaimedDidomiWrite(rs.getLong(1), integration, rs.getString(2), rs.getString(3), profile,
             decode(rs.getString(5)), desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
-            rs.getInt(6), rs.getLong(7), now, rs.getInt(9) != 0));
+            rs.getInt(6), rs.getLong(7), now, rs.getInt(9) != 0, Leases.next()));
       }
     }
-    PreparedStatement lease = session.statement("UPDATE didomi_outbox SET leased = 1, next_attempt_at = ? WHERE id = ?");
+    PreparedStatement lease = session.statement("UPDATE didomi_outbox SET leased = ?, next_attempt_at = ? WHERE id = ?");
     for (ClaimedDidomiWrite write : claimed) {
-      lease.setLong(1, now + leaseMillis);
-      lease.setLong(2, write.id());
+      lease.setLong(1, write.lease().token());
+      lease.setLong(2, now + leaseMillis);
+      lease.setLong(3, write.id());
       lease.executeUpdate();
     }
     return claimed;
   }
 
-  static Void record(GroupCommitWriter.Session session, ClaimedDidomiWrite write, DidomiWriteOutcome outcome)
+  static Void record(GroupCommitWriter.Session session, ClaimedDidomiWrite write, DidomiWriteOutcome outcome, long now)
       throws SQLException {
-    long now = System.currentTimeMillis();
-    PreparedStatement leased = session.statement("SELECT 1 FROM didomi_outbox WHERE id = ? AND leased = 1");
+    PreparedStatement leased = session.statement("SELECT 1 FROM didomi_outbox WHERE id = ? AND leased = ?");
     leased.setLong(1, write.id());
+    leased.setLong(2, write.lease().token());
     try (ResultSet rs = leased.executeQuery()) {
       if (!rs.next()) {
-        return null; // the user was erased meanwhile: nothing of it may come back
+        return null; // erased, released or claimed again meanwhile: this outcome is not the current lease's
       }
     }
     if (outcome instanceof DidomiWriteOutcome.Written written) {

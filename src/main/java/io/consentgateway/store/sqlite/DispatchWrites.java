@@ -31,7 +31,7 @@ final class DispatchWrites {
           + " ORDER BY next_attempt_at LIMIT ?";
 
   private static final String LEASE =
-      "UPDATE user_state SET leased = 1, next_attempt_at = ?, sending = ? WHERE integration = ? AND user_key = ?";
+      "UPDATE user_state SET leased = ?, next_attempt_at = ?, sending = ? WHERE integration = ? AND user_key = ?";
 
   // All right-hand sides read the row as it was before the update. Changes merged while the call
   // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now.
@@ -82,9 +82,8 @@ final class DispatchWrites {
   private DispatchWrites() {}
 
   static List<ClaimedUser> claimDue(
-      GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight)
-      throws SQLException {
-    long now = System.currentTimeMillis();
+      GroupCommitWriter.Session session, String integration, int limit, long leaseMillis, List<String> inFlight,
+      long now) throws SQLException {
     List<ClaimedUser> claimed = new ArrayList<>();
     // A user whose dispatch is recording its outcome may look due already; leasing it again would
     // park it for a whole lease, so the scheduler's in-flight users are excluded.
@@ -113,21 +112,23 @@ final class DispatchWrites {
             rs.getInt(6),
             rs.getLong(7),
             now,
-            Map.of()));
+            Map.of(),
+            Leases.next()));
       }
     }
     for (ClaimedUser user : due) {
       Map<String, String> refused = refusedFields(session, integration, user.userKey());
       claimed.add(refused.isEmpty() ? user : new ClaimedUser(user.integration(), user.userKey(), user.desired(),
           user.acknowledged(), user.profileId(), user.pendingChanges(), user.attempts(), user.dirtySinceMillis(),
-          user.claimedAtMillis(), refused));
+          user.claimedAtMillis(), refused, user.lease()));
     }
     PreparedStatement lease = session.statement(LEASE);
     for (ClaimedUser user : claimed) {
-      lease.setLong(1, now + leaseMillis);
-      lease.setBytes(2, ConsentStateCodec.encode(sending(user)));
-      lease.setString(3, integration);
-      lease.setString(4, user.userKey());
+      lease.setLong(1, user.lease().token());
+      lease.setLong(2, now + leaseMillis);
+      lease.setBytes(3, ConsentStateCodec.encode(sending(user)));
+      lease.setString(4, integration);
+      lease.setString(5, user.userKey());
       lease.executeUpdate();
     }
     return claimed;
@@ -214,22 +215,23 @@ final class DispatchWrites {
   }
 
   private static final String STILL_LEASED =
-      "SELECT erase_after_delivery FROM user_state WHERE integration = ? AND user_key = ? AND leased = 1";
+      "SELECT erase_after_delivery FROM user_state WHERE integration = ? AND user_key = ? AND leased = ?";
 
   private static final String SETTLED_FOR_ERASURE =
       "SELECT 1 FROM user_state WHERE integration = ? AND user_key = ? AND dirty_since IS NULL AND erase_after_delivery = 1"
           + " AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.integration = user_state.integration"
           + "   AND d.user_key = user_state.user_key AND d.discarded = 0)";
 
-  static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome) throws SQLException {
-    long now = System.currentTimeMillis();
+  static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
+      throws SQLException {
     PreparedStatement leased = session.statement(STILL_LEASED);
     leased.setString(1, user.integration());
     leased.setString(2, user.userKey());
+    leased.setLong(3, user.lease().token());
     boolean eraseAfter;
     try (ResultSet rs = leased.executeQuery()) {
       if (!rs.next()) {
-        return null; // erased meanwhile (or the lease was released): nothing of the user may come back
+        return null; // erased, released or claimed again meanwhile: this outcome is not the current lease's
       }
       eraseAfter = rs.getInt(1) != 0;
     }
@@ -240,7 +242,7 @@ final class DispatchWrites {
       settled.setString(2, user.userKey());
       try (ResultSet rs = settled.executeQuery()) {
         if (rs.next()) {
-          UserErasure.erase(session, user.integration(), user.userKey()); // Actito has the unsubscribe: forget the user
+          UserErasure.erase(session, user.integration(), user.userKey(), now); // Actito has the unsubscribe: forget the user
         }
       }
     }

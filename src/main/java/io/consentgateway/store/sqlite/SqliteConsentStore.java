@@ -26,6 +26,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -67,12 +68,15 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   private final GroupCommitWriter writer;
   private final SqliteReader reader;
   private final WalCheckpointer checkpointer;
+  private final Clock clock;
 
-  private SqliteConsentStore(Path path, GroupCommitWriter writer, SqliteReader reader, WalCheckpointer checkpointer) {
+  private SqliteConsentStore(Path path, GroupCommitWriter writer, SqliteReader reader, WalCheckpointer checkpointer,
+      Clock clock) {
     this.path = path;
     this.writer = writer;
     this.reader = reader;
     this.checkpointer = checkpointer;
+    this.clock = clock;
   }
 
   /**
@@ -80,7 +84,14 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
    * {@code main} or a worker, not from an event loop.
    */
   public static SqliteConsentStore open(Path path, int queueCapacity, int maxBatch, MeterRegistry registry) {
+    return open(path, queueCapacity, maxBatch, registry, Clock.systemUTC());
+  }
+
+  /** As {@link #open(Path, int, int, MeterRegistry)}, reading the time of leases and outcomes from {@code clock}. */
+  public static SqliteConsentStore open(Path path, int queueCapacity, int maxBatch, MeterRegistry registry,
+      Clock clock) {
     Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(registry, "registry");
     try {
       Path parent = path.toAbsolutePath().getParent();
@@ -90,7 +101,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       // the writer commits without waiting on the disk; WalSyncer fsyncs before anything is acknowledged
       Connection connection = connect(path, "NORMAL");
       SqliteSchema.migrate(connection);
-      releaseLeases(connection);
+      releaseLeases(connection, clock.millis());
       disableAutoCheckpoint(connection);
       GroupCommitWriter[] self = new GroupCommitWriter[1];
       GroupCommitWriter writer = new GroupCommitWriter(connection,
@@ -102,7 +113,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       writer.start();
       StoreDiskMetrics.register(registry, path, writer::isAccepting);
       log.info("store open: {} (WAL, fsync before acknowledgement, queue {}, batch {})", path, queueCapacity, maxBatch);
-      return new SqliteConsentStore(path, writer, reader, checkpointer);
+      return new SqliteConsentStore(path, writer, reader, checkpointer, clock);
     } catch (Exception e) {
       throw new IllegalStateException("cannot open the store at " + path + ": " + e.getMessage(), e);
     }
@@ -179,7 +190,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
         webhook.dedupKey(), webhook.source(), webhook.type(), "", webhook.receivedAtMillis(), new byte[0])) {
       return IngestOutcome.DUPLICATE; // a redelivery must not erase what came after the deletion
     }
-    UserErasure.erase(session, webhook.integration(), webhook.userKey());
+    UserErasure.erase(session, webhook.integration(), webhook.userKey(), webhook.receivedAtMillis());
     if (webhook.erasure() == InboundWebhook.Erasure.AFTER_DELIVERY) {
       storeInInbox(session, webhook.integration(), webhook.dedupKey(), webhook.source(), webhook.type(), "",
           webhook.receivedAtMillis(), new byte[0]);
@@ -231,13 +242,13 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   // One process owns the file: leases left by a previous run (crash) end now, so that their users
   // are dispatched again at once instead of when the lease would have expired.
-  private static void releaseLeases(Connection connection) throws SQLException {
+  private static void releaseLeases(Connection connection, long now) throws SQLException {
     try (PreparedStatement release = connection.prepareStatement(
-            "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE leased = 1");
+            "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE leased <> 0");
         PreparedStatement releaseWrites = connection.prepareStatement(
-            "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased = 1")) {
-      release.setLong(1, System.currentTimeMillis());
-      releaseWrites.setLong(1, System.currentTimeMillis());
+            "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased <> 0")) {
+      release.setLong(1, now);
+      releaseWrites.setLong(1, now);
       int released = release.executeUpdate() + releaseWrites.executeUpdate();
       connection.commit();
       if (released > 0) {
@@ -249,12 +260,13 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   @Override
   public Future<List<ClaimedUser>> claimDue(String integration, int limit, long leaseMillis, Set<String> inFlight) {
     List<String> excluded = List.copyOf(inFlight); // copied here: the caller's set changes on its own thread
-    return writer.submitControl(session -> DispatchWrites.claimDue(session, integration, limit, leaseMillis, excluded));
+    return writer.submitControl(session -> 
+        DispatchWrites.claimDue(session, integration, limit, leaseMillis, excluded, clock.millis()));
   }
 
   @Override
   public Future<Void> record(ClaimedUser user, DispatchOutcome outcome) {
-    return writer.submitControl(session -> DispatchWrites.record(session, user, outcome));
+    return writer.submitControl(session -> DispatchWrites.record(session, user, outcome, clock.millis()));
   }
 
   @Override
@@ -279,7 +291,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   // A page per transaction, so replaying a large backlog never holds ingest's commits for long.
   private Future<Integer> replayFrom(String integration, String userKeyOrNull, int replayed) {
-    return writer.submitControl(session -> DeadLetters.replay(session, integration, userKeyOrNull, REPLAY_PAGE))
+    return writer.submitControl(session -> DeadLetters.replay(session, integration, userKeyOrNull, REPLAY_PAGE, clock.millis()))
         .compose(count -> count < REPLAY_PAGE
             ? Future.succeededFuture(replayed + count)
             : replayFrom(integration, userKeyOrNull, replayed + count));
@@ -287,7 +299,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   @Override
   public Future<Boolean> discardDeadLetter(String integration, String userKey) {
-    return writer.submitControl(session -> DeadLetters.discard(session, integration, userKey));
+    return writer.submitControl(session -> DeadLetters.discard(session, integration, userKey, clock.millis()));
   }
 
   @Override
@@ -298,22 +310,23 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   @Override
   public Future<List<ClaimedDidomiWrite>> claimDidomiWrites(String integration, int limit, long leaseMillis, Set<String> inFlight) {
     List<String> excluded = List.copyOf(inFlight);
-    return writer.submitControl(session -> DidomiWrites.claimDue(session, integration, limit, leaseMillis, excluded));
+    return writer.submitControl(session -> 
+        DidomiWrites.claimDue(session, integration, limit, leaseMillis, excluded, clock.millis()));
   }
 
   @Override
   public Future<Void> record(ClaimedDidomiWrite write, DidomiWriteOutcome outcome) {
-    return writer.submitControl(session -> DidomiWrites.record(session, write, outcome));
+    return writer.submitControl(session -> DidomiWrites.record(session, write, outcome, clock.millis()));
   }
 
   @Override
   public Future<Integer> eraseUser(String integration, String userKey) {
-    return writer.submitControl(session -> UserErasure.erase(session, integration, userKey));
+    return writer.submitControl(session -> UserErasure.erase(session, integration, userKey, clock.millis()));
   }
 
   @Override
   public Future<Integer> prune(long cutoffMillis, int batch) {
-    return writer.submitControl(session -> UserErasure.prune(session, cutoffMillis, batch));
+    return writer.submitControl(session -> UserErasure.prune(session, cutoffMillis, batch, clock.millis()));
   }
 
   @Override

@@ -25,7 +25,8 @@ final class UserErasure {
    * Deletes every row of the user in every table; answers how many. What remains for the echo
    * window is a digest of the key ({@link #recentlyErased}): no key, no data.
    */
-  static int erase(GroupCommitWriter.Session session, String integration, String userKey) throws SQLException {
+  static int erase(GroupCommitWriter.Session session, String integration, String userKey, long now)
+      throws SQLException {
     int rows = 0;
     for (String table : USER_TABLES) {
       PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
@@ -38,7 +39,7 @@ final class UserErasure {
           "INSERT OR REPLACE INTO erased_user (integration, key_digest, erased_at) VALUES (?, ?, ?)");
       tombstone.setString(1, integration);
       tombstone.setString(2, digest(integration, userKey));
-      tombstone.setLong(3, System.currentTimeMillis());
+      tombstone.setLong(3, now);
       tombstone.executeUpdate();
     }
     return rows;
@@ -71,18 +72,18 @@ final class UserErasure {
    * scan stops at the first row that is not old enough, so no index on time is needed; a row
    * stored a little out of order waits for a later pass.
    */
-  static int prune(GroupCommitWriter.Session session, long cutoffMillis, int batch) throws SQLException {
+  static int prune(GroupCommitWriter.Session session, long cutoffMillis, int batch, long now) throws SQLException {
     return pruneOldest(session, "webhook_inbox", "received_at", cutoffMillis, batch)
         + pruneOldest(session, "dispatch_log", "at", cutoffMillis, batch)
         // write-backs written long ago were kept only for their echo
         + pruneOldest(session, "didomi_outbox", "CASE WHEN done = 1 THEN COALESCE(written_at, created_at) ELSE NULL END",
             cutoffMillis, batch)
-        + forgetTombstones(session);
+        + forgetTombstones(session, now);
   }
 
-  private static int forgetTombstones(GroupCommitWriter.Session session) throws SQLException {
+  private static int forgetTombstones(GroupCommitWriter.Session session, long now) throws SQLException {
     PreparedStatement delete = session.statement("DELETE FROM erased_user WHERE erased_at <= ?");
-    delete.setLong(1, System.currentTimeMillis() - WriteBackRules.ECHO_WINDOW_MILLIS);
+    delete.setLong(1, now - WriteBackRules.ECHO_WINDOW_MILLIS);
     return delete.executeUpdate();
   }
 
