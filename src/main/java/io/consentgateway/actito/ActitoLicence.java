@@ -71,8 +71,8 @@ public final class ActitoLicence {
   }
 
   /** A licence for one integration alone. */
-  static ActitoLicence solo(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
-    return new ActitoLicence(vertx, settings, List.of(settings), registry, Clock.systemUTC());
+  static ActitoLicence solo(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry, Clock clock) {
+    return new ActitoLicence(vertx, settings, List.of(settings), registry, clock);
   }
 
   /** The base URL, key and limits the licence is paced to. */

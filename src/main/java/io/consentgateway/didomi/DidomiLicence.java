@@ -66,8 +66,8 @@ public final class DidomiLicence {
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
   }
 
-  static DidomiLicence solo(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
-    return new DidomiLicence(vertx, settings, List.of(settings), registry, Clock.systemUTC());
+  static DidomiLicence solo(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry, Clock clock) {
+    return new DidomiLicence(vertx, settings, List.of(settings), registry, clock);
   }
 
   public DidomiClientSettings settings() {
