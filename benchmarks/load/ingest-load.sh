@@ -18,8 +18,7 @@ if ! command -v wrk >/dev/null || ! command -v sqlite3 >/dev/null; then
   apt-get update -qq && apt-get install -y -qq wrk sqlite3
 fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  mvn -B -q install -DskipTests
-  mvn -B -q -f benchmarks/pom.xml package
+  mvn -B -q -f benchmarks/reactor/pom.xml package -DskipTests   # the gateway jar and the benchmarks jar
 fi
 
 work=$(mktemp -d)

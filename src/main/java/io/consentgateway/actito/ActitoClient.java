@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -55,7 +56,12 @@ public final class ActitoClient {
 
   /** A client with a licence of its own (a check, a test): closing the client closes the licence. */
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
-    this(ActitoLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry), settings, registry, true);
+    this(vertx, settings, registry, Clock.systemUTC());
+  }
+
+  /** As above, the licence reading time from {@code clock} (and {@link io.consentgateway.remote.Ticker#of its ticker}). */
+  public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry, Clock clock) {
+    this(ActitoLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry, clock), settings, registry, true);
   }
 
   /** A client of one integration on a shared {@code licence} ({@link ActitoLicences}). */

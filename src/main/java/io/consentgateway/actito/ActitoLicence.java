@@ -6,6 +6,7 @@ import io.consentgateway.remote.Licence;
 import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
+import io.consentgateway.remote.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -64,14 +65,14 @@ public final class ActitoLicence {
             settings.rateWindow().plus(settings.rateMargin()), settings.maxQueued(), settings.timeout(),
             settings.breakerMaxFailures(), settings.breakerResetTimeout()),
         failures(context), metrics, LOG, clock, settings.authRetryInterval(), settings.maxBackoff());
-    this.tokens = new ActitoTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), licence::keyRefusalHold);
+    this.tokens = new ActitoTokens(vertx, Ticker.of(clock), this::fetchToken, settings.tokenRefreshMargin(), licence::keyRefusalHold);
     licence.probes(this::probe, tokens::probe);
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Actito refuses the API key");
   }
 
   /** A licence for one integration alone. */
-  static ActitoLicence solo(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
-    return new ActitoLicence(vertx, settings, List.of(settings), registry, Clock.systemUTC());
+  static ActitoLicence solo(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry, Clock clock) {
+    return new ActitoLicence(vertx, settings, List.of(settings), registry, clock);
   }
 
   /** The base URL, key and limits the licence is paced to. */

@@ -2,6 +2,7 @@ package io.consentgateway.actito;
 
 import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
+import io.consentgateway.remote.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.math.BigDecimal;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * callers fail fast with it, without spending calls, until {@code authRetryInterval} has passed or
  * {@link #probe()} asks again.
  * What is Actito's own here is what {@code expiresIn} looks like ({@link #parseExpiresIn}).
- * Thread-safe; futures complete on the caller's context.
+ * Expiry is measured with the {@link Ticker} given. Thread-safe; futures complete on the caller's
+ * context.
  */
 public final class ActitoTokens implements BearerToken {
 
@@ -36,16 +38,16 @@ public final class ActitoTokens implements BearerToken {
   private final CachedToken<ActitoCallException> token;
 
   /** {@code fetch} performs one paced, classified {@code GET /auth/token}. */
-  public ActitoTokens(
-      Vertx vertx, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin, Duration authRetryInterval) {
-    this(vertx, fetch, refreshMargin, () -> authRetryInterval);
+  public ActitoTokens(Vertx vertx, Ticker ticker, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin,
+      Duration authRetryInterval) {
+    this(vertx, ticker, fetch, refreshMargin, () -> authRetryInterval);
   }
 
   /** As above, the hold after a refusal read from {@code authRetryInterval} at each refusal. */
-  public ActitoTokens(
-      Vertx vertx, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin, Supplier<Duration> authRetryInterval) {
+  public ActitoTokens(Vertx vertx, Ticker ticker, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin,
+      Supplier<Duration> authRetryInterval) {
     Objects.requireNonNull(fetch, "fetch");
-    this.token = new CachedToken<>(vertx,
+    this.token = new CachedToken<>(vertx, ticker,
         () -> fetch.get().map(issued -> new CachedToken.Issued(issued.accessToken(), issued.expiresIn())),
         failure -> failure instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED ? e : null,
         refreshMargin, authRetryInterval);

@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,12 @@ public final class DidomiClient {
 
   /** A client with a licence of its own: closing the client closes the licence. */
   public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
-    this(DidomiLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry), settings, registry, true);
+    this(vertx, settings, registry, Clock.systemUTC());
+  }
+
+  /** As above, the licence reading time from {@code clock} (and {@link io.consentgateway.remote.Ticker#of its ticker}). */
+  public DidomiClient(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry, Clock clock) {
+    this(DidomiLicence.solo(Objects.requireNonNull(vertx, "vertx"), settings, registry, clock), settings, registry, true);
   }
 
   /** A client of one integration on a shared {@code licence} ({@link DidomiLicences}). */

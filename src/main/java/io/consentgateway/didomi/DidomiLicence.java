@@ -7,6 +7,7 @@ import io.consentgateway.remote.Licence;
 import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallGuard.Trouble;
 import io.consentgateway.remote.RemoteCallMetrics;
+import io.consentgateway.remote.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +41,7 @@ public final class DidomiLicence {
   private final RemoteCallMetrics metrics;
   private final Licence<DidomiOperation> licence;
   private final DidomiTokens tokens;
+  private final Clock clock;
 
   /**
    * @param settings the licence's: base URL, key, secret and limits (the lowest among {@code members})
@@ -48,6 +50,7 @@ public final class DidomiLicence {
   DidomiLicence(Vertx vertx, DidomiClientSettings settings, List<DidomiClientSettings> members, MeterRegistry registry,
       Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
     List<String> ids = members.stream().map(DidomiClientSettings::integrationId).toList();
     this.context = members.stream().map(DidomiClientSettings::describe).collect(Collectors.joining(", "));
     this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
@@ -58,13 +61,13 @@ public final class DidomiLicence {
         new RemoteCallGuard.Limits(settings.maxConcurrency(), settings.callsPerWindow(), settings.rateWindow(),
             settings.maxQueued(), settings.timeout(), settings.breakerMaxFailures(), settings.breakerResetTimeout()),
         failures(context), metrics, LOG, clock, settings.authRetryInterval(), settings.maxBackoff());
-    this.tokens = new DidomiTokens(vertx, this::fetchToken, settings.tokenRefreshMargin(), licence::keyRefusalHold);
+    this.tokens = new DidomiTokens(vertx, Ticker.of(clock), this::fetchToken, settings.tokenRefreshMargin(), licence::keyRefusalHold);
     licence.probes(tokens::probe, tokens::probe);
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
   }
 
-  static DidomiLicence solo(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry) {
-    return new DidomiLicence(vertx, settings, List.of(settings), registry, Clock.systemUTC());
+  static DidomiLicence solo(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry, Clock clock) {
+    return new DidomiLicence(vertx, settings, List.of(settings), registry, clock);
   }
 
   public DidomiClientSettings settings() {
@@ -148,7 +151,7 @@ public final class DidomiLicence {
       metrics.countTokenRefresh("success");
       licence.keyAccepted();
       return Future.succeededFuture(new CachedToken.Issued(token,
-          DidomiTokens.lifetime(token, System.currentTimeMillis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
+          DidomiTokens.lifetime(token, clock.millis(), DidomiClientSettings.DEFAULT_TOKEN_LIFETIME)));
     });
   }
 

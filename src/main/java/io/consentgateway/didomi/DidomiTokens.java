@@ -2,6 +2,7 @@ package io.consentgateway.didomi;
 
 import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
+import io.consentgateway.remote.Ticker;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -15,16 +16,16 @@ import java.util.function.Supplier;
  * fetch at a time however many callers wait, replaced once after a 401) fed by {@code POST
  * /v1/sessions}. A refused key or secret is remembered: callers fail fast with it, without spending
  * calls, until {@code authRetryInterval} has passed. What is Didomi's own here is reading the
- * lifetime from the JWT ({@link #lifetime}). Thread-safe; futures complete on the caller's context.
+ * lifetime from the JWT ({@link #lifetime}). Expiry is measured with the {@link Ticker} given. Thread-safe; futures complete on the caller's context.
  */
 final class DidomiTokens implements BearerToken {
 
   private final CachedToken<DidomiCallException> token;
 
   /** {@code fetch} performs one paced, classified {@code POST /v1/sessions}. */
-  DidomiTokens(Vertx vertx, Supplier<Future<CachedToken.Issued>> fetch, Duration refreshMargin,
+  DidomiTokens(Vertx vertx, Ticker ticker, Supplier<Future<CachedToken.Issued>> fetch, Duration refreshMargin,
       Supplier<Duration> authRetryInterval) {
-    this.token = new CachedToken<>(vertx, fetch,
+    this.token = new CachedToken<>(vertx, ticker, fetch,
         failure -> failure instanceof DidomiCallException e && e.authFailed() ? e : null,
         refreshMargin, authRetryInterval);
   }

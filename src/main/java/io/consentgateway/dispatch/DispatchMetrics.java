@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ final class DispatchMetrics {
 
   private final MeterRegistry registry;
   private final String integration;
+  private final Clock clock;
   private final Timer endToEnd;
   private final DistributionSummary coalesced;
   // counters looked up once per tag value, not built per dispatch
@@ -25,8 +27,10 @@ final class DispatchMetrics {
   final AtomicLong inFlight = new AtomicLong();
   final AtomicLong paused = new AtomicLong();
 
-  DispatchMetrics(MeterRegistry registry, String integration) {
+  /** @param clock reads "now" for the end-to-end time of a delivery */
+  DispatchMetrics(MeterRegistry registry, String integration, Clock clock) {
     this.registry = registry;
+    this.clock = clock;
     this.integration = integration;
     this.endToEnd = Timer.builder("gateway.dispatch.end.to.end")
         .description("Oldest change of a delivery: webhook accepted to Actito acknowledged")
@@ -49,7 +53,7 @@ final class DispatchMetrics {
   }
 
   void delivered(long dirtySinceMillis, int changes) {
-    endToEnd.record(Math.max(0, System.currentTimeMillis() - dirtySinceMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+    endToEnd.record(Math.max(0, clock.millis() - dirtySinceMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
     coalesced.record(changes);
     outcome("delivered");
   }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -46,8 +47,16 @@ public final class DispatchScheduler extends VerticleBase {
   private long gaugeTimer = -1;
   private long tableTimer = -1;
   private Context schedulerContext;
+  private final Clock clock;
 
   public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, OperatorQueries store) {
+    this(lanes, integrations, store, Clock.systemUTC());
+  }
+
+  /** @param clock reads the shutdown deadline and the age of the oldest pending change */
+  public DispatchScheduler(List<DispatchLane<?>> lanes, Map<String, IntegrationDispatch> integrations, OperatorQueries store,
+      Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
     lanes.forEach(lane -> this.lanes.put(lane.name(), lane));
     this.integrations = Objects.requireNonNull(integrations, "integrations");
     this.store = Objects.requireNonNull(store, "store");
@@ -109,14 +118,14 @@ public final class DispatchScheduler extends VerticleBase {
       return Future.succeededFuture(); // never started
     }
     Promise<Void> drained = Promise.promise();
-    long deadline = System.currentTimeMillis() + maxMillis;
+    long deadline = clock.millis() + maxMillis;
     schedulerContext.runOnContext(v -> checkDrained(drained, deadline));
     return drained.future();
   }
 
   private void checkDrained(Promise<Void> drained, long deadline) {
     int left = inFlight.values().stream().mapToInt(Set::size).sum();
-    if (left == 0 || System.currentTimeMillis() >= deadline) {
+    if (left == 0 || clock.millis() >= deadline) {
       if (left > 0) {
         log.warn("{} dispatches still in flight at shutdown; they will be sent again at next start", left);
       }
@@ -213,7 +222,7 @@ public final class DispatchScheduler extends VerticleBase {
       store.backlog(integration.id()).onSuccess(backlog -> {
         integration.metrics().backlog.set(backlog.dirtyUsers());
         integration.metrics().oldestPendingAgeSeconds.set(backlog.oldestDirtySinceMillis() == null
-            ? 0 : Math.max(0, (System.currentTimeMillis() - backlog.oldestDirtySinceMillis()) / 1000));
+            ? 0 : Math.max(0, (clock.millis() - backlog.oldestDirtySinceMillis()) / 1000));
       });
     }
   }

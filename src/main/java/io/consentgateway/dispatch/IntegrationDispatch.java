@@ -60,6 +60,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   private final DispatchQueue store;
   private final RetryPolicy retries;
   private final DispatchMetrics metrics;
+  private final Clock clock;
   private volatile boolean paused;
   private volatile TableStructure table; // null until read: then every metadata key is sent
 
@@ -79,9 +80,10 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     this.client = Objects.requireNonNull(client, "client");
     this.sync = new ProfileSync(client);
     this.store = Objects.requireNonNull(store, "store");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()),
         BlockedTime.union(client.licence().licence().blockedTime(), downtime), clock);
-    this.metrics = new DispatchMetrics(registry, integration.id());
+    this.metrics = new DispatchMetrics(registry, integration.id(), clock);
   }
 
   public String id() {
@@ -174,13 +176,13 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   synchronized void sampleCalls() {
     int slot = samples++ % sampleAt.length;
-    sampleAt[slot] = System.currentTimeMillis();
+    sampleAt[slot] = clock.millis();
     sampleGranted[slot] = client.gate().granted();
   }
 
   /** Actito calls started in about the last minute (every call: tokens and look-ups too). */
   public synchronized long callsLastMinute() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long granted = client.gate().granted();
     long baseline = granted;
     int count = Math.min(samples, sampleAt.length);

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * {@code refusal} recognises it) is remembered: callers fail fast with it, without spending calls,
  * until {@code authRetryInterval} has passed (read at each refusal, so the licence can grow it),
  * or until {@link #probe()} asks again; any other failure only fails the callers that waited for
- * that fetch. Thread-safe; futures complete on the caller's context.
+ * that fetch. Time is read from a {@link Ticker}. Thread-safe; futures complete on the caller's
+ * context.
  *
  * @param <F> the remote's failure that means "credentials refused"
  */
@@ -37,6 +38,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
   }
 
   private final Vertx vertx;
+  private final Ticker ticker;
   private final Supplier<Future<Issued>> fetch;
   private final Function<Throwable, F> refusal;
   private final Duration refreshMargin;
@@ -53,15 +55,16 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
    * @param fetch performs one paced, classified token request
    * @param refusal the failure as {@code F} when it means the credentials are refused, else null
    */
-  public CachedToken(Vertx vertx, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
+  public CachedToken(Vertx vertx, Ticker ticker, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
       Duration refreshMargin, Duration authRetryInterval) {
-    this(vertx, fetch, refusal, refreshMargin, constant(Objects.requireNonNull(authRetryInterval, "authRetryInterval")));
+    this(vertx, ticker, fetch, refusal, refreshMargin, constant(Objects.requireNonNull(authRetryInterval, "authRetryInterval")));
   }
 
   /** As above, the hold after a refusal read from {@code authRetryInterval} each time. */
-  public CachedToken(Vertx vertx, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
+  public CachedToken(Vertx vertx, Ticker ticker, Supplier<Future<Issued>> fetch, Function<Throwable, F> refusal,
       Duration refreshMargin, Supplier<Duration> authRetryInterval) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.fetch = Objects.requireNonNull(fetch, "fetch");
     this.refusal = Objects.requireNonNull(refusal, "refusal");
     this.refreshMargin = Objects.requireNonNull(refreshMargin, "refreshMargin");
@@ -72,7 +75,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
   @Override
   public Future<String> current() {
     synchronized (this) {
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       if (token != null && now - refreshAtNanos < 0) {
         return Future.succeededFuture(token);
       }
@@ -84,7 +87,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
   @Override
   public Future<String> refreshAfterRejection(String rejected) {
     synchronized (this) {
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       if (token != null && !token.equals(rejected) && now - refreshAtNanos < 0) {
         return Future.succeededFuture(token);
       }
@@ -101,7 +104,7 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
    */
   public Future<String> probe() {
     synchronized (this) {
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       authRetryAtNanos = now;
       return refreshLocked(now);
     }
@@ -139,14 +142,14 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
         long lifetime = Math.max(0, issued.lifetime().toNanos());
         long margin = Math.min(refreshMargin.toNanos(), lifetime / 2);
         token = issued.accessToken();
-        refreshAtNanos = System.nanoTime() + lifetime - margin;
+        refreshAtNanos = ticker.nanos() + lifetime - margin;
         authFailure = null;
         refreshes++;
       } else {
         F refused = refusal.apply(failure);
         if (refused != null) {
           authFailure = refused;
-          authRetryAtNanos = System.nanoTime() + authRetryInterval.get().toNanos();
+          authRetryAtNanos = ticker.nanos() + authRetryInterval.get().toNanos();
           token = null;
         }
       }

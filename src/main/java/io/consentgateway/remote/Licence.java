@@ -109,7 +109,7 @@ public final class Licence<O extends RemoteOperation> {
     Duration keyProbeMax = maxBackoff.compareTo(Duration.ofMinutes(5)) < 0 ? maxBackoff : Duration.ofMinutes(5);
     this.status = new LicenceStatus(clock, keyProbeFirst, keyProbeMax, Duration.ofSeconds(1), maxBackoff);
     this.guard = new RemoteCallGuard<>(vertx, id.remote(), id.remote().toLowerCase() + "-" + String.join(",", integrations)
-        + "-" + id.keyFingerprint(), context, limits, failures, metrics, log, new Observer());
+        + "-" + id.keyFingerprint(), context, limits, failures, metrics, log, clock, new Observer());
     metrics.watchLicence(status);
   }
 

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,6 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Each {@link Permit} must be released exactly once when its call ends (extra releases are
  * ignored).
+ *
+ * <p>The window and pauses are measured with a {@link Ticker} (monotonic); the {@link Clock} only
+ * dates the grants for the journal. A waiting caller is handed its permit by a Vert.x timer set for
+ * the moment the ticker says the window frees up, or at the next release.
  */
 public final class PacingGate {
 
@@ -64,6 +69,8 @@ public final class PacingGate {
   private record Grant(Waiter waiter, Permit permit) {}
 
   private final Vertx vertx;
+  private final Clock clock;
+  private final Ticker ticker;
   private final int maxConcurrency;
   private final int callsPerWindow;
   private final long windowNanos;
@@ -71,7 +78,7 @@ public final class PacingGate {
 
   private final Object lock = new Object();
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
-  // the grant times (nanoTime) within the last window, oldest first: at most callsPerWindow
+  // the grant times (ticker nanos) within the last window, oldest first: at most callsPerWindow
   private final ArrayDeque<Long> grants = new ArrayDeque<>();
   // grant times (epoch millis) not yet durable in the journal, oldest first; the first
   // `journaling` of them are being written now (see takeJournal / journalWritten)
@@ -87,8 +94,15 @@ public final class PacingGate {
   private long pausedUntilNanos;
   private String pauseReason;
 
-  public PacingGate(Vertx vertx, int maxConcurrency, int callsPerWindow, Duration window, int maxQueued) {
+  /**
+   * @param clock dates the grants for the journal (epoch millis)
+   * @param ticker measures the window and pauses
+   */
+  public PacingGate(Vertx vertx, Clock clock, Ticker ticker, int maxConcurrency, int callsPerWindow, Duration window,
+      int maxQueued) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
     if (maxConcurrency < 1 || callsPerWindow < 1 || maxQueued < 0 || window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("maxConcurrency, callsPerWindow and window must be positive");
     }
@@ -123,7 +137,7 @@ public final class PacingGate {
     if (startedAtMillis.isEmpty()) {
       return;
     }
-    long nowNanos = System.nanoTime();
+    long nowNanos = ticker.nanos();
     synchronized (lock) {
       for (int i = 0; i < unknown; i++) {
         grants.addLast(nowNanos);
@@ -136,8 +150,8 @@ public final class PacingGate {
 
   /** As {@link #prefill(List, int)} with no unknown calls. */
   public void prefill(List<Long> startedAtMillis) {
-    long nowNanos = System.nanoTime();
-    long nowMillis = System.currentTimeMillis();
+    long nowNanos = ticker.nanos();
+    long nowMillis = clock.millis();
     synchronized (lock) {
       startedAtMillis.stream().sorted().forEach(at -> {
         long ago = nowMillis - at;
@@ -172,7 +186,7 @@ public final class PacingGate {
         unjournaled.pollFirst();
       }
       journaling = Math.max(0, journaling - count);
-      ready = drainLocked(System.nanoTime());
+      ready = drainLocked(ticker.nanos());
     }
     hand(ready);
   }
@@ -230,7 +244,7 @@ public final class PacingGate {
    */
   public void pause(Duration duration, String why) {
     synchronized (lock) {
-      long until = System.nanoTime() + duration.toNanos();
+      long until = ticker.nanos() + duration.toNanos();
       if (pauseReason == null || until - pausedUntilNanos > 0) {
         pausedUntilNanos = until;
       }
@@ -242,7 +256,7 @@ public final class PacingGate {
   /** Whether a pause holds now. */
   public boolean paused() {
     synchronized (lock) {
-      return pausedLocked(System.nanoTime());
+      return pausedLocked(ticker.nanos());
     }
   }
 
@@ -271,7 +285,7 @@ public final class PacingGate {
     Waiter waiter;
     List<Grant> ready;
     synchronized (lock) {
-      long now = System.nanoTime();
+      long now = ticker.nanos();
       if (pausedLocked(now)) {
         return Future.failedFuture(new PausedException(pauseReason));
       }
@@ -297,7 +311,7 @@ public final class PacingGate {
     List<Grant> ready;
     synchronized (lock) {
       inFlight--;
-      ready = drainLocked(System.nanoTime());
+      ready = drainLocked(ticker.nanos());
     }
     hand(ready);
   }
@@ -306,7 +320,7 @@ public final class PacingGate {
     List<Grant> ready;
     synchronized (lock) {
       timerArmed = false;
-      ready = drainLocked(System.nanoTime());
+      ready = drainLocked(ticker.nanos());
     }
     hand(ready);
   }
@@ -330,7 +344,7 @@ public final class PacingGate {
 
   private Permit grantLocked(long now) {
     grants.addLast(now);
-    long startedAtMillis = System.currentTimeMillis();
+    long startedAtMillis = clock.millis();
     unjournaled.addLast(startedAtMillis);
     inFlight++;
     granted++;

@@ -127,6 +127,8 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   private final Caller<O> own;
   private final Observer observer;
   private final WebClient web;
+  private final Clock clock;
+  private final Ticker ticker;
   private final PacingGate gate;
   private final CircuitBreaker breaker;
   private volatile long breakerOpenedAtNanos;
@@ -137,10 +139,12 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    * @param breakerName the circuit breaker's name, unique per remote and integration
    * @param context the integration the client serves, in words, for the logs
    * @param log where the breaker's changes of state are logged
+   * @param clock reads the date a {@code Retry-After} names; spans (call durations, the breaker's
+   *     wait, the gate's window) are measured with {@link Ticker#of its ticker}
    */
   public RemoteCallGuard(Vertx vertx, String remoteName, String breakerName, String context, Limits limits,
-      Failures<O> failures, RemoteCallMetrics metrics, Logger log) {
-    this(vertx, remoteName, breakerName, context, limits, failures, metrics, log, Observer.NONE);
+      Failures<O> failures, RemoteCallMetrics metrics, Logger log, Clock clock) {
+    this(vertx, remoteName, breakerName, context, limits, failures, metrics, log, clock, Observer.NONE);
   }
 
   /**
@@ -148,8 +152,10 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    *     meters also carry the gate's and breaker's gauges
    */
   public RemoteCallGuard(Vertx vertx, String remoteName, String breakerName, String context, Limits limits,
-      Failures<O> failures, RemoteCallMetrics metrics, Logger log, Observer observer) {
+      Failures<O> failures, RemoteCallMetrics metrics, Logger log, Clock clock, Observer observer) {
     Objects.requireNonNull(vertx, "vertx");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.ticker = Ticker.of(clock);
     this.remoteName = Objects.requireNonNull(remoteName, "remoteName");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.own = new Caller<>(failures, metrics);
@@ -161,7 +167,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
             .setUserAgent("consent-gateway"),
         // the gate already bounds concurrency; a pool as large keeps calls from queueing twice
         new PoolOptions().setHttp1MaxSize(limits.maxConcurrency()));
-    this.gate = new PacingGate(vertx, limits.maxConcurrency(), limits.callsPerWindow(), limits.window(),
+    this.gate = new PacingGate(vertx, clock, ticker, limits.maxConcurrency(), limits.callsPerWindow(), limits.window(),
         limits.maxQueued());
     this.breaker = CircuitBreaker.create(breakerName, vertx,
         new CircuitBreakerOptions()
@@ -173,7 +179,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
     // only failures that show the remote struggling count: send() turns those (and only those) into failures
     this.breaker.failurePolicy(f -> f.failed() && !(f.cause() instanceof OpenCircuitException));
     this.breaker.openHandler(v -> {
-      breakerOpenedAtNanos = System.nanoTime();
+      breakerOpenedAtNanos = ticker.nanos();
       log.warn("{} circuit breaker opened for {}: calls fail fast for {}", remoteName, context,
           limits.breakerResetTimeout());
       observer.breakerOpened(lastTrouble);
@@ -234,7 +240,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
             "more than " + limits.maxQueued() + " " + remoteName + " calls waiting", null));
       }
       PacingGate.Permit permit = acquired.result();
-      long started = System.nanoTime();
+      long started = ticker.nanos();
       Future<HttpResponse<Buffer>> exchange =
           breaker.execute(() -> send(failures, op, method, url, body, authorization));
       return exchange.transform(done -> {
@@ -243,7 +249,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
           return breakerOpen(caller, op);
         }
         permit.release();
-        metrics.recordDuration(op, System.nanoTime() - started);
+        metrics.recordDuration(op, ticker.nanos() - started);
         if (done.succeeded()) {
           metrics.count(op, failures.outcome(done.result().statusCode()));
           return Future.succeededFuture(done.result());
@@ -307,7 +313,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       HttpResponse<Buffer> response = ar.result();
       int status = response.statusCode();
       if (status == 429 || status >= 500) {
-        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), Clock.systemUTC()).orElse(null);
+        Duration retryAfter = Backoff.parseRetryAfter(response.getHeader("Retry-After"), clock).orElse(null);
         Future<HttpResponse<Buffer>> failed = troubled(failures, status == 429 ? Trouble.RATE_LIMITED : Trouble.SERVER_ERROR,
             op, status, response.bodyAsString(), retryAfter, null, null);
         if (status == 429) {
@@ -330,7 +336,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
 
   private Future<HttpResponse<Buffer>> breakerOpen(Caller<O> caller, O op) {
     caller.metrics().count(op, Trouble.BREAKER_OPEN.outcome());
-    Duration remaining = limits.breakerResetTimeout().minusNanos(System.nanoTime() - breakerOpenedAtNanos);
+    Duration remaining = limits.breakerResetTimeout().minusNanos(ticker.nanos() - breakerOpenedAtNanos);
     return Future.failedFuture(caller.failures().failure(Trouble.BREAKER_OPEN, op, 0, null,
         remaining.isNegative() ? Duration.ZERO : remaining, "circuit breaker open", null));
   }

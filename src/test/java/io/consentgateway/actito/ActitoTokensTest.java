@@ -4,6 +4,7 @@ import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.sandbox.actito.RecordedCall;
+import io.consentgateway.support.TestClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -26,12 +27,14 @@ class ActitoTokensTest {
   }
 
   @Test
-  void tokenIsRefreshedBeforeItExpires(Vertx vertx) throws Exception {
+  void tokenIsRefreshedBeforeItExpires(Vertx vertx) {
     fixture = SandboxFixture.start(vertx, SandboxFixture.options().setTokenLifetime(ms(2_000)));
-    var client = fixture.client(fixture.settings(false));
+    var clock = new TestClock();
+    var client = fixture.client(fixture.settings(false), clock);
     client.lookup("u1").await();
 
-    Thread.sleep(1_300); // past the refresh point (lifetime/2), before expiry
+    // the gateway's time moves, the sandbox's does not: it would answer 401 to a token left to expire
+    clock.advance(ms(1_300)); // past the refresh point (lifetime/2), before expiry
     client.lookup("u1").await();
 
     assertThat(fixture.calls("GET", "/auth/token")).hasSize(2);

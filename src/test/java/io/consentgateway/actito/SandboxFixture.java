@@ -69,7 +69,12 @@ final class SandboxFixture implements AutoCloseable {
   }
 
   ActitoClient client(ActitoClientSettings settings) {
-    client = new ActitoClient(vertx, settings, registry);
+    return client(settings, java.time.Clock.systemUTC());
+  }
+
+  /** A client whose licence reads time from {@code clock}: a {@code TestClock} drives its token expiry and pauses. */
+  ActitoClient client(ActitoClientSettings settings, java.time.Clock clock) {
+    client = new ActitoClient(vertx, settings, registry, clock);
     return client;
   }
 

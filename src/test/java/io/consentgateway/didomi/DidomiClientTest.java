@@ -3,6 +3,7 @@ package io.consentgateway.didomi;
 import io.consentgateway.mapping.DidomiConsentEvent;
 import io.consentgateway.mapping.ReverseMapper;
 import io.consentgateway.webhook.ActitoProfileChange;
+import io.consentgateway.support.TestClock;
 import io.consentgateway.support.TestIntegrations;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +25,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,10 +106,12 @@ class DidomiClientTest {
     sandbox.stop().await();
     sandbox = DidomiSandbox.start(vertx, new DidomiSandboxOptions().setApiKey("didomi-key")
         .setApiSecret("didomi-secret").setOrganizationId(ORG).setTokenLifetime(Duration.ofSeconds(2))).await();
-    client = client(settings().withTokenRefreshMargin(Duration.ofSeconds(60)));
+    // the lifetime is the JWT's exp, set by the sandbox's real clock: start the hand-moved clock now
+    var clock = new TestClock(Instant.now());
+    client = new DidomiClient(vertx, settings().withTokenRefreshMargin(Duration.ofSeconds(60)), registry, clock);
 
     client.writeConsentEvent(ORG, event("e1", true)).await();
-    waitMillis(1_100); // past half the 2 s lifetime: the margin is capped at half of it
+    clock.advance(Duration.ofMillis(1_100)); // past half the 2 s lifetime: the margin is capped at half of it
     client.writeConsentEvent(ORG, event("e2", true)).await();
 
     assertThat(calls("/v1/sessions")).hasSize(2);
@@ -338,12 +342,4 @@ class DidomiClientTest {
             .add(new JsonObject().put("id", "newsletter").put("enabled", newsletter))));
   }
 
-  private static void waitMillis(long millis) {
-    try {
-      Thread.sleep(millis); // the JUnit thread, never an event loop
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -3,6 +3,7 @@ package io.consentgateway.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.consentgateway.support.TestClock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
 class CachedTokenTest {
+
+  private final TestClock clock = new TestClock();
 
   /** The failure a remote gives for refused credentials. */
   static final class Refused extends RuntimeException {
@@ -46,9 +49,9 @@ class CachedTokenTest {
     }
   }
 
-  private static CachedToken<Refused> token(Vertx vertx, Supplier<Future<CachedToken.Issued>> fetch,
+  private CachedToken<Refused> token(Vertx vertx, Supplier<Future<CachedToken.Issued>> fetch,
       Duration margin, Duration authRetry) {
-    return new CachedToken<>(vertx, fetch, f -> f instanceof Refused r ? r : null, margin, authRetry);
+    return new CachedToken<>(vertx, clock, fetch, f -> f instanceof Refused r ? r : null, margin, authRetry);
   }
 
   private static void awaitFetches(Endpoint endpoint, int n) throws InterruptedException {
@@ -85,7 +88,9 @@ class CachedTokenTest {
 
     assertThat(token.current().await()).isEqualTo("t1");
     assertThat(token.current().await()).isEqualTo("t1");
-    Thread.sleep(250); // past lifetime/2, before expiry
+    clock.advance(Duration.ofMillis(199));
+    assertThat(token.current().await()).as("a millisecond short of lifetime/2").isEqualTo("t1");
+    clock.advance(Duration.ofMillis(51)); // past lifetime/2, before expiry
 
     assertThat(token.current().await()).isEqualTo("t2");
     assertThat(token.refreshes()).isEqualTo(2);
@@ -125,7 +130,10 @@ class CachedTokenTest {
     assertThatThrownBy(() -> token.current().await()).isInstanceOf(Refused.class);
     assertThat(fetches).hasValue(1);
 
-    Thread.sleep(350);
+    clock.advance(Duration.ofMillis(299));
+    assertThatThrownBy(() -> token.current().await()).as("still held").isInstanceOf(Refused.class);
+    assertThat(fetches).hasValue(1);
+    clock.advance(Duration.ofMillis(51));
     assertThatThrownBy(() -> token.current().await()).isInstanceOf(Refused.class);
     assertThat(fetches).hasValue(2);
   }
@@ -135,7 +143,7 @@ class CachedTokenTest {
     AtomicInteger fetches = new AtomicInteger();
     java.util.concurrent.atomic.AtomicReference<Duration> hold = new java.util.concurrent.atomic.AtomicReference<>(
         Duration.ofHours(1));
-    var token = new CachedToken<Refused>(vertx, () -> fetches.incrementAndGet() < 3
+    var token = new CachedToken<Refused>(vertx, clock, () -> fetches.incrementAndGet() < 3
         ? Future.failedFuture(new Refused())
         : Future.succeededFuture(new CachedToken.Issued("t", Duration.ofMinutes(10))),
         f -> f instanceof Refused r ? r : null, Duration.ofSeconds(60), hold::get);

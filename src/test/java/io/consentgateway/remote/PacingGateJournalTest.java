@@ -2,6 +2,7 @@ package io.consentgateway.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.support.TestClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -16,9 +17,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class PacingGateJournalTest {
 
+  private final TestClock clock = new TestClock();
+
   @Test
   void aPermitNeverUsedGivesItsPlaceInTheWindowBack(Vertx vertx) {
-    var gate = new PacingGate(vertx, 5, 2, Duration.ofSeconds(60), 10);
+    var gate = new PacingGate(vertx, clock, clock, 5, 2, Duration.ofSeconds(60), 10);
 
     gate.acquire().await().releaseUnused();
     gate.acquire().await().releaseUnused();
@@ -33,8 +36,8 @@ class PacingGateJournalTest {
 
   @Test
   void callsAPreviousRunStartedWithinTheWindowStillCountAfterARestart(Vertx vertx) {
-    var gate = new PacingGate(vertx, 5, 3, Duration.ofSeconds(60), 10);
-    long now = System.currentTimeMillis();
+    var gate = new PacingGate(vertx, clock, clock, 5, 3, Duration.ofSeconds(60), 10);
+    long now = clock.millis();
 
     gate.prefill(List.of(now - 90_000, now - 2_000), 1); // one too old, one recent, one unknown
 
@@ -44,7 +47,7 @@ class PacingGateJournalTest {
 
   @Test
   void aGateNeverRunsMoreGrantsAheadOfItsJournalThanAllowed(Vertx vertx) {
-    var gate = new PacingGate(vertx, 5, 100, Duration.ofSeconds(60), 10);
+    var gate = new PacingGate(vertx, clock, clock, 5, 100, Duration.ofSeconds(60), 10);
     AtomicInteger asked = new AtomicInteger();
     gate.journalAhead(2, asked::incrementAndGet);
     List<PacingGate.Permit> permits = new ArrayList<>();

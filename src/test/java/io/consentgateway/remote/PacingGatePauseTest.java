@@ -2,6 +2,7 @@ package io.consentgateway.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.support.TestClock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -12,9 +13,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class PacingGatePauseTest {
 
+  private final TestClock clock = new TestClock();
+
   @Test
   void aPauseReleasesTheWaitingCallersAndGrantsNothingUntilItEnds(Vertx vertx) {
-    var gate = new PacingGate(vertx, 1, 100, Duration.ofSeconds(60), 10);
+    var gate = new PacingGate(vertx, clock, clock, 1, 100, Duration.ofSeconds(60), 10);
     PacingGate.Permit running = gate.acquire().await();
     Future<PacingGate.Permit> waiting = gate.acquire();
 
@@ -28,7 +31,10 @@ class PacingGatePauseTest {
     assertThat(gate.acquireUrgent().failed()).as("token requests wait for the pause too").isTrue();
     assertThat(gate.paused()).isTrue();
 
-    io.consentgateway.support.Eventually.waitUntil(() -> !gate.paused());
+    clock.advance(Duration.ofMillis(299));
+    assertThat(gate.paused()).as("a millisecond short of the pause").isTrue();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(gate.paused()).isFalse();
 
     assertThat(gate.acquire().await()).isNotNull();
     assertThat(gate.granted()).isEqualTo(2);
@@ -36,7 +42,7 @@ class PacingGatePauseTest {
 
   @Test
   void failingTheWaitingCallersLeavesThePermitsOutAndTheGateOpen(Vertx vertx) {
-    var gate = new PacingGate(vertx, 1, 100, Duration.ofSeconds(60), 10);
+    var gate = new PacingGate(vertx, clock, clock, 1, 100, Duration.ofSeconds(60), 10);
     PacingGate.Permit running = gate.acquire().await();
     Future<PacingGate.Permit> first = gate.acquire();
     Future<PacingGate.Permit> second = gate.acquire();

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.junit5.VertxExtension;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -79,7 +80,8 @@ class RemoteCallGuardTest {
             return status == 200 ? "success" : "answered_" + status;
           }
         },
-        new RemoteCallMetrics(registry, "remote", "Remote", "acme"), LoggerFactory.getLogger(RemoteCallGuardTest.class));
+        new RemoteCallMetrics(registry, "remote", "Remote", "acme"), LoggerFactory.getLogger(RemoteCallGuardTest.class),
+        Clock.systemUTC()); // real HTTP timeouts and a real breaker: real time
     return "http://127.0.0.1:" + server.actualPort() + "/x";
   }
 

@@ -31,6 +31,7 @@ public class ConfigParseBenchmark {
   public void setUp() {
     loader = new ConfigLoader(Map.of("SECRET", "s3cr3t")::get);
     yaml = """
+        server: { host: 127.0.0.1 }
         auth:
           clients: [ { clientId: didomi, clientSecret: "${SECRET}" } ]
         integrations:
