@@ -1,0 +1,4 @@
+package io.consentgateway.architecture.planted.admin;
+
+/** Planted: stands for the admin port's routes. */
+public final class OperatorRoutes {}
