@@ -1,9 +1,10 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.Backoff;
 import io.consentgateway.remote.PacingGate;
-import io.consentgateway.actito.ActitoCallException.Kind;
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException.Kind;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,8 +32,8 @@ import java.util.Optional;
  * on each call. Tokens are fetched, cached and refreshed by the licence's {@link ActitoTokens}; a
  * 401 triggers one refresh and one retry.
  *
- * <p>Futures complete on the caller's Vert.x context. They fail with {@link ActitoCallException},
- * whose {@link ActitoCallException#kind()} says what to do; the client itself never retries beyond
+ * <p>Futures complete on the caller's Vert.x context. They fail with {@link RemoteCallException},
+ * whose {@link RemoteCallException#kind()} says what to do; the client itself never retries beyond
  * the single 401 refresh — the dispatcher schedules retries (see {@link Backoff}). While the breaker
  * is open calls fail fast as {@link RetryReason#BREAKER_OPEN}, retryable, never permanent; while the
  * licence is paused after a 429, as {@link RetryReason#PAUSED}.
@@ -150,7 +151,7 @@ public final class ActitoClient {
   }
 
   public ActitoHealth health() {
-    ActitoCallException auth = licence.tokens().authFailure();
+    RemoteCallException auth = licence.tokens().authFailure();
     CircuitBreakerState state = breakerState();
     boolean paused = gate().paused();
     ActitoHealth.Status status = auth != null ? ActitoHealth.Status.AUTH_FAILED
@@ -209,13 +210,13 @@ public final class ActitoClient {
 
   // ---- helpers ----
 
-  private ActitoCallException failure(Kind kind, RetryReason reason, ActitoOperation op, int status, String body,
+  private RemoteCallException failure(Kind kind, RetryReason reason, ActitoOperation op, int status, String body,
       Duration retryAfter, String detail, Throwable cause) {
-    return new ActitoCallException(kind, reason, op, settings.describe(), status, body, retryAfter, detail, cause);
+    return ActitoFailure.of(kind, reason, op, settings.describe(), status, body, retryAfter, detail, cause);
   }
 
   private static boolean isNotFound(Throwable err) {
-    return err instanceof ActitoCallException e && e.kind() == Kind.NOT_FOUND;
+    return err instanceof RemoteCallException e && e.kind() == Kind.NOT_FOUND;
   }
 
   private static long profileId(ActitoOperation op, HttpResponse<Buffer> response) {

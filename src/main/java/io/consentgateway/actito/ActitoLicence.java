@@ -1,7 +1,8 @@
 package io.consentgateway.actito;
 
-import io.consentgateway.actito.ActitoCallException.Kind;
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.Kind;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.remote.Licence;
 import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallGuard.Trouble;
@@ -104,7 +105,7 @@ public final class ActitoLicence {
       public RuntimeException failure(Trouble trouble, ActitoOperation op, int status, String body,
           Duration retryAfter, String detail, Throwable cause) {
         // every trouble has a retry reason of the same name
-        return new ActitoCallException(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, describe, status, body,
+        return ActitoFailure.of(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, describe, status, body,
             retryAfter, detail, cause);
       }
 
@@ -138,7 +139,7 @@ public final class ActitoLicence {
           int status = response.statusCode();
           if (status < 200 || status >= 300) {
             metrics.countTokenRefresh("failure");
-            ActitoCallException refused = new ActitoCallException(Kind.AUTH_FAILED, RetryReason.NONE,
+            RemoteCallException refused = ActitoFailure.of(Kind.AUTH_FAILED, RetryReason.NONE,
                 ActitoOperation.TOKEN, context, status, response.bodyAsString(), null,
                 "the API key is refused; fix actito.apiKey", null);
             LOG.error("{}", refused.getMessage());
@@ -154,7 +155,7 @@ public final class ActitoLicence {
             return Future.succeededFuture(issued);
           } catch (RuntimeException e) {
             metrics.countTokenRefresh("failure");
-            return Future.failedFuture(new ActitoCallException(Kind.RETRYABLE, RetryReason.SERVER_ERROR,
+            return Future.failedFuture(ActitoFailure.of(Kind.RETRYABLE, RetryReason.SERVER_ERROR,
                 ActitoOperation.TOKEN, context, status, null, null, "unreadable token answer", null));
           }
         });

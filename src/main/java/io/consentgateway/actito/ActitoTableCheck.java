@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.SubscriptionMapping;
@@ -63,7 +64,7 @@ public final class ActitoTableCheck {
         .compose(v -> client.tableStructure())
         .map(structure -> report(integration, structure, metadataKeys))
         .recover(err -> Future.succeededFuture(new CheckReport(id, false, List.of(
-            (err instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED
+            (err instanceof RemoteCallException e && e.kind() == RemoteCallException.Kind.AUTH_FAILED
                 ? "cannot authenticate to Actito at " + actito.baseUrl() + ": "
                 : "cannot read the table structure of entity " + actito.entity() + ": ")
                 + err.getMessage()))));

@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
 import io.consentgateway.remote.Ticker;
@@ -13,7 +14,7 @@ import java.util.function.Supplier;
 /**
  * The access token of one Actito licence: a {@link CachedToken} (refreshed ahead of expiry, one
  * fetch at a time however many callers wait, replaced once after a 401) fed by {@code GET
- * /auth/token}. A refused API key ({@link ActitoCallException.Kind#AUTH_FAILED}) is remembered:
+ * /auth/token}. A refused API key ({@link RemoteCallException.Kind#AUTH_FAILED}) is remembered:
  * callers fail fast with it, without spending calls, until {@code authRetryInterval} has passed or
  * {@link #probe()} asks again.
  * What is Actito's own here is what {@code expiresIn} looks like ({@link #parseExpiresIn}).
@@ -35,7 +36,7 @@ public final class ActitoTokens implements BearerToken {
     }
   }
 
-  private final CachedToken<ActitoCallException> token;
+  private final CachedToken<RemoteCallException> token;
 
   /** {@code fetch} performs one paced, classified {@code GET /auth/token}. */
   public ActitoTokens(Vertx vertx, Ticker ticker, Supplier<Future<IssuedToken>> fetch, Duration refreshMargin,
@@ -49,7 +50,7 @@ public final class ActitoTokens implements BearerToken {
     Objects.requireNonNull(fetch, "fetch");
     this.token = new CachedToken<>(vertx, ticker,
         () -> fetch.get().map(issued -> new CachedToken.Issued(issued.accessToken(), issued.expiresIn())),
-        failure -> failure instanceof ActitoCallException e && e.kind() == ActitoCallException.Kind.AUTH_FAILED ? e : null,
+        failure -> failure instanceof RemoteCallException e && e.kind() == RemoteCallException.Kind.AUTH_FAILED ? e : null,
         refreshMargin, authRetryInterval);
   }
 
@@ -71,7 +72,7 @@ public final class ActitoTokens implements BearerToken {
   }
 
   /** The reason the API key was refused, while that stands; null otherwise. */
-  public ActitoCallException authFailure() {
+  public RemoteCallException authFailure() {
     return token.authFailure();
   }
 

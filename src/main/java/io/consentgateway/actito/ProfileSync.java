@@ -1,8 +1,9 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.Backoff;
-import io.consentgateway.actito.ActitoCallException.Kind;
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException.Kind;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.webhook.AttributeValue;
 import io.vertx.core.Future;
@@ -112,18 +113,18 @@ public final class ProfileSync {
   }
 
   private static boolean isNotFound(Throwable err) {
-    return err instanceof ActitoCallException e && e.kind() == Kind.NOT_FOUND;
+    return err instanceof RemoteCallException e && e.kind() == Kind.NOT_FOUND;
   }
 
   private static SyncResult classify(Throwable err) {
-    if (!(err instanceof ActitoCallException e)) {
+    if (!(err instanceof RemoteCallException e)) {
       // e.g. a 2xx without profileId: Actito misbehaving, worth another try
       return new SyncResult.Retryable(RetryReason.SERVER_ERROR, null, false, String.valueOf(err.getMessage()));
     }
     return switch (e.kind()) {
       case RETRYABLE -> new SyncResult.Retryable(e.retryReason(), e.retryAfter().orElse(null), false, e.getMessage());
       case AUTH_FAILED -> new SyncResult.Retryable(RetryReason.NONE, null, true, e.getMessage());
-      case NOT_FOUND, PERMANENT -> new SyncResult.Permanent(e.operation(), e.status(), e.body(), e.getMessage());
+      case NOT_FOUND, PERMANENT -> new SyncResult.Permanent((ActitoOperation) e.operation(), e.status(), e.body(), e.getMessage());
     };
   }
 }

@@ -1,6 +1,7 @@
 package io.consentgateway.actito;
 
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import java.time.Duration;
 
 /**

@@ -6,7 +6,8 @@ import io.consentgateway.remote.PacingGate;
 import io.consentgateway.didomi.DidomiWriteResult.Delivered;
 import io.consentgateway.didomi.DidomiWriteResult.Permanent;
 import io.consentgateway.didomi.DidomiWriteResult.Retryable;
-import io.consentgateway.didomi.DidomiWriteResult.RetryReason;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -168,8 +169,8 @@ public final class DidomiClient {
   }
 
   private DidomiWriteResult resultOf(Throwable failure) {
-    if (failure instanceof DidomiCallException e) {
-      return e.result();
+    if (failure instanceof RemoteCallException e) {
+      return DidomiWriteResult.of(e);
     }
     return new Retryable(RetryReason.CONNECTION, null, false,
         message(DidomiOperation.WRITE_EVENT, 0, null, failure.getClass().getSimpleName() + ": " + failure.getMessage()));

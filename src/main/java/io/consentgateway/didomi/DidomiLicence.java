@@ -1,6 +1,8 @@
 package io.consentgateway.didomi;
 
-import io.consentgateway.didomi.DidomiWriteResult.RetryReason;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.Kind;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.didomi.DidomiWriteResult.Retryable;
 import io.consentgateway.remote.CachedToken;
 import io.consentgateway.remote.Licence;
@@ -99,8 +101,8 @@ public final class DidomiLicence {
           Duration retryAfter, String detail, Throwable cause) {
         // every trouble has a retry reason of the same name
         String message = message(describe, op, status, truncate(body), detail);
-        return new DidomiCallException(new Retryable(RetryReason.valueOf(trouble.name()), retryAfter, false, message),
-            message, cause);
+        return new RemoteCallException(Kind.RETRYABLE, RetryReason.valueOf(trouble.name()), op, status, body,
+            retryAfter, message, cause);
       }
 
       @Override
@@ -134,7 +136,8 @@ public final class DidomiLicence {
             "the API key or secret is refused; fix bidirectional.didomiApi");
         LOG.error("{}", message);
         licence.keyRefused(message);
-        return Future.failedFuture(new DidomiCallException(new Retryable(RetryReason.NONE, null, true, message), message, null));
+        return Future.failedFuture(new RemoteCallException(Kind.AUTH_FAILED, RetryReason.NONE, DidomiOperation.TOKEN,
+            status, response.bodyAsString(), null, message, null));
       }
       String token;
       try {
@@ -145,8 +148,8 @@ public final class DidomiLicence {
       if (token == null || token.isBlank()) {
         metrics.countTokenRefresh("failure");
         String message = message(context, DidomiOperation.TOKEN, status, null, "answer without access_token");
-        return Future.failedFuture(new DidomiCallException(
-            new Retryable(RetryReason.SERVER_ERROR, null, false, message), message, null));
+        return Future.failedFuture(new RemoteCallException(Kind.RETRYABLE, RetryReason.SERVER_ERROR,
+            DidomiOperation.TOKEN, status, null, null, message, null));
       }
       metrics.countTokenRefresh("success");
       licence.keyAccepted();

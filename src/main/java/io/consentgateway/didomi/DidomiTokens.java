@@ -1,5 +1,6 @@
 package io.consentgateway.didomi;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.BearerToken;
 import io.consentgateway.remote.CachedToken;
 import io.consentgateway.remote.Ticker;
@@ -20,13 +21,13 @@ import java.util.function.Supplier;
  */
 final class DidomiTokens implements BearerToken {
 
-  private final CachedToken<DidomiCallException> token;
+  private final CachedToken<RemoteCallException> token;
 
   /** {@code fetch} performs one paced, classified {@code POST /v1/sessions}. */
   DidomiTokens(Vertx vertx, Ticker ticker, Supplier<Future<CachedToken.Issued>> fetch, Duration refreshMargin,
       Supplier<Duration> authRetryInterval) {
     this.token = new CachedToken<>(vertx, ticker, fetch,
-        failure -> failure instanceof DidomiCallException e && e.authFailed() ? e : null,
+        failure -> failure instanceof RemoteCallException e && e.authFailed() ? e : null,
         refreshMargin, authRetryInterval);
   }
 
@@ -47,7 +48,7 @@ final class DidomiTokens implements BearerToken {
     return token.probe();
   }
 
-  DidomiCallException authFailure() {
+  RemoteCallException authFailure() {
     return token.authFailure();
   }
 

@@ -1,5 +1,7 @@
 package io.consentgateway.didomi;
 
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import java.time.Duration;
 
 /**
@@ -12,17 +14,14 @@ import java.time.Duration;
  */
 public sealed interface DidomiWriteResult {
 
-  /** Why a retryable write was not delivered. */
-  enum RetryReason {
-    RATE_LIMITED,
-    SERVER_ERROR,
-    TIMEOUT,
-    CONNECTION,
-    BREAKER_OPEN,
-    QUEUE_FULL,
-    /** Nothing was sent: the licence is paused after a 429, or blocked and released the write. */
-    PAUSED,
-    NONE
+  /** The result a failure of the one failure model ({@link RemoteCallException}) comes to. */
+  static DidomiWriteResult of(RemoteCallException failure) {
+    return switch (failure.kind()) {
+      case RETRYABLE -> new Retryable(failure.retryReason(), failure.retryAfter().orElse(null), false,
+          failure.getMessage());
+      case AUTH_FAILED -> new Retryable(RetryReason.NONE, null, true, failure.getMessage());
+      case NOT_FOUND, PERMANENT -> new Permanent(failure.status(), failure.body(), failure.getMessage());
+    };
   }
 
   /** {@code alreadyImported}: Didomi answered 409 to a repeated event id; the event is there. */

@@ -1,11 +1,11 @@
 package io.consentgateway.dispatch;
 
-import io.consentgateway.actito.ActitoCallException;
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.webhook.ActitoProfileChange;
 import io.consentgateway.didomi.DidomiClient;
 import io.consentgateway.mapping.DidomiConsentEvent;
 import io.consentgateway.didomi.DidomiWriteResult;
-import io.consentgateway.didomi.DidomiWriteResult.RetryReason;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.mapping.ReverseMapper;
 import io.consentgateway.mapping.ReverseMapping;
 import io.consentgateway.config.IntegrationConfig;
@@ -152,16 +152,17 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
           }
           Throwable error = looked.cause();
           String message = "cannot read the Actito profile: " + error.getMessage();
-          if (error instanceof ActitoCallException e && releasedByActito(e)) {
+          // the one failure model of both clients: what the Actito read's failure means is what a
+          // Didomi write's would
+          RemoteCallException failure = error instanceof RemoteCallException e ? e : null;
+          if (failure != null
+              && failure.releasedByTheLicence(actito.client().licence().licence().status().keyRefused())) {
             count("released");
             return record(write, new DidomiWriteOutcome.Released(message));
           }
-          boolean counts = !(error instanceof ActitoCallException e)
-              || (e.retryReason() != ActitoCallException.RetryReason.BREAKER_OPEN
-                  && e.retryReason() != ActitoCallException.RetryReason.QUEUE_FULL
-                  && e.kind() != ActitoCallException.Kind.AUTH_FAILED);
+          boolean counts = failure == null || failure.countsAsAttempt();
           // Actito's Retry-After (a 429) or the breaker's remaining time is the earliest worth trying
-          Duration retryAfter = error instanceof ActitoCallException e ? e.retryAfter().orElse(null) : null;
+          Duration retryAfter = failure == null ? null : failure.retryAfter().orElse(null);
           return record(write, retry(write, null, retryAfter, message, counts));
         });
   }
@@ -196,22 +197,13 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
       return new DidomiWriteOutcome.DeadLetter("rejected", permanent.status(), permanent.message() + " — " + permanent.body());
     }
     DidomiWriteResult.Retryable retryable = (DidomiWriteResult.Retryable) result;
-    if (retryable.reason() == RetryReason.BREAKER_OPEN || retryable.reason() == RetryReason.PAUSED
-        || (retryable.authFailed() && client.licence().licence().status().keyRefused())) {
+    if (RemoteCallException.releasedByTheLicence(retryable.reason(), retryable.authFailed(),
+        client.licence().licence().status().keyRefused())) {
       count("released"); // no call was made: the Didomi licence blocked while the write waited
       return new DidomiWriteOutcome.Released(retryable.message());
     }
-    boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
-        && retryable.reason() != RetryReason.QUEUE_FULL
-        && !retryable.authFailed();
+    boolean counts = RemoteCallException.countsAsAttempt(retryable.reason(), retryable.authFailed());
     return retry(write, retryable.reason(), retryable.retryAfter(), retryable.message(), counts);
-  }
-
-  // No Actito call was made for the write because the Actito licence blocked.
-  private boolean releasedByActito(ActitoCallException e) {
-    return e.retryReason() == ActitoCallException.RetryReason.BREAKER_OPEN
-        || e.retryReason() == ActitoCallException.RetryReason.PAUSED
-        || (e.kind() == ActitoCallException.Kind.AUTH_FAILED && actito.client().licence().licence().status().keyRefused());
   }
 
   private DidomiWriteOutcome retry(ClaimedDidomiWrite write, RetryReason reason, Duration retryAfter, String message,

@@ -1,7 +1,8 @@
 package io.consentgateway.dispatch;
 
 import io.consentgateway.actito.ActitoClient;
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.actito.ProfileSync;
 import io.consentgateway.actito.SyncResult;
 import io.consentgateway.actito.TableStructure;
@@ -364,18 +365,15 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     }
     // An open breaker or a refused key means the call was never made: the change waits, it does
     // not move toward a dead letter (the bug that made Knative drop its breaker).
-    boolean counts = retryable.reason() != RetryReason.BREAKER_OPEN
-        && retryable.reason() != RetryReason.QUEUE_FULL
-        && !retryable.authFailed();
+    boolean counts = RemoteCallException.countsAsAttempt(retryable.reason(), retryable.authFailed());
     return retry(user, retryable.reason(), retryable.retryAfter(), retryable.message(), counts, before);
   }
 
   // No call was made for the user because its licence blocked: released, nothing written. The
   // failures that made calls (and blocked the licence) are retries like any other.
   private boolean released(SyncResult.Retryable retryable) {
-    return retryable.reason() == RetryReason.BREAKER_OPEN
-        || retryable.reason() == RetryReason.PAUSED
-        || (retryable.authFailed() && client.licence().licence().status().keyRefused());
+    return RemoteCallException.releasedByTheLicence(retryable.reason(), retryable.authFailed(),
+        client.licence().licence().status().keyRefused());
   }
 
   private DispatchOutcome retry(ClaimedUser user, RetryReason reason, Duration retryAfter, String message, boolean counts,

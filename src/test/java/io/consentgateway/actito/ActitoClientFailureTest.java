@@ -1,11 +1,12 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.Backoff;
 import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consentgateway.actito.ActitoCallException.Kind;
-import io.consentgateway.actito.ActitoCallException.RetryReason;
+import io.consentgateway.remote.RemoteCallException.Kind;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.sandbox.actito.FaultRule;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
@@ -50,7 +51,7 @@ class ActitoClientFailureTest {
   void clientErrorsArePermanentAndCarryActitosAnswer(int status) {
     fixture.sandbox.addFault(FaultRule.burst(1, status));
 
-    ActitoCallException e = failure(client.update(profileId, attributes()));
+    RemoteCallException e = failure(client.update(profileId, attributes()));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMANENT);
     assertThat(e.status()).isEqualTo(status);
@@ -63,7 +64,7 @@ class ActitoClientFailureTest {
     var body = new JsonObject().put("attributes", new JsonArray().add(new JsonObject().put("name", "customerId").put("value", "u2")))
         .put("subscriptions", new JsonArray().add(new JsonObject().put("name", "Unknown").put("subscribe", true)));
 
-    ActitoCallException e = failure(client.upsert(body));
+    RemoteCallException e = failure(client.upsert(body));
 
     assertThat(e.kind()).isEqualTo(Kind.PERMANENT);
     assertThat(e.status()).isEqualTo(400);
@@ -80,7 +81,7 @@ class ActitoClientFailureTest {
   void rateLimitIsRetryableWithTheDelayActitoAskedFor() {
     fixture.sandbox.addFault(FaultRule.burst(1, 429, "7"));
 
-    ActitoCallException e = failure(client.update(profileId, attributes()));
+    RemoteCallException e = failure(client.update(profileId, attributes()));
 
     assertThat(e.kind()).isEqualTo(Kind.RETRYABLE);
     assertThat(e.retryReason()).isEqualTo(RetryReason.RATE_LIMITED);
@@ -92,7 +93,7 @@ class ActitoClientFailureTest {
     fixture.sandbox.addFault(FaultRule.burst(1, 503, "1"));
     var backoff = new Backoff(ms(50), ms(2_000));
 
-    ActitoCallException e = failure(client.update(profileId, attributes()));
+    RemoteCallException e = failure(client.update(profileId, attributes()));
     Duration wait = backoff.delay(1, e.retryAfter().orElse(null));
     Thread.sleep(wait.toMillis()); // the dispatcher would schedule a timer
     Long updated = client.update(profileId, attributes()).await();
@@ -109,7 +110,7 @@ class ActitoClientFailureTest {
   void serverErrorsAreRetryable() {
     fixture.sandbox.addFault(FaultRule.burst(1, 500));
 
-    ActitoCallException e = failure(client.update(profileId, attributes()));
+    RemoteCallException e = failure(client.update(profileId, attributes()));
 
     assertThat(e.kind()).isEqualTo(Kind.RETRYABLE);
     assertThat(e.retryReason()).isEqualTo(RetryReason.SERVER_ERROR);
@@ -120,7 +121,7 @@ class ActitoClientFailureTest {
   void unansweredCallTimesOutRetryably() {
     fixture.sandbox.addFault(FaultRule.hang(1));
 
-    ActitoCallException e = failure(client.update(profileId, attributes()));
+    RemoteCallException e = failure(client.update(profileId, attributes()));
 
     assertThat(e.retryReason()).isEqualTo(RetryReason.TIMEOUT);
     assertThat(e.isRetryable()).isTrue();
@@ -131,7 +132,7 @@ class ActitoClientFailureTest {
   void unreachableActitoIsAConnectionErrorRetryably(Vertx vertx) {
     var down = new ActitoClient(vertx, fixture.settings(false).withBaseUrl("http://127.0.0.1:1"), fixture.registry);
     try {
-      ActitoCallException e = failure(down.lookup("u1"));
+      RemoteCallException e = failure(down.lookup("u1"));
 
       assertThat(e.retryReason()).isEqualTo(RetryReason.CONNECTION);
       assertThat(e.operation()).isEqualTo(ActitoOperation.TOKEN);
@@ -151,7 +152,7 @@ class ActitoClientFailureTest {
     assertThat(client.licence().blocked()).isTrue();
     assertThat(fixture.registry.get("actito.breaker.state").gauge().value()).isEqualTo(2.0);
 
-    ActitoCallException fast = failure(client.update(profileId, attributes()));
+    RemoteCallException fast = failure(client.update(profileId, attributes()));
     assertThat(fast.retryReason()).isEqualTo(RetryReason.BREAKER_OPEN);
     assertThat(fast.retryAfter()).isPresent();
     assertThat(fixture.calls("PUT", "/profile/")).hasSize(3); // nothing sent while open
@@ -212,9 +213,9 @@ class ActitoClientFailureTest {
     return new JsonArray().add(new JsonObject().put("name", "firstName").put("value", "Ann"));
   }
 
-  private static ActitoCallException failure(Future<?> future) {
+  private static RemoteCallException failure(Future<?> future) {
     Throwable cause = future.transform(ar -> Future.succeededFuture(ar.cause())).await();
-    assertThat(cause).isInstanceOf(ActitoCallException.class);
-    return (ActitoCallException) cause;
+    assertThat(cause).isInstanceOf(RemoteCallException.class);
+    return (RemoteCallException) cause;
   }
 }

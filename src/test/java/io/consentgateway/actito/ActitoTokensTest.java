@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,8 +87,8 @@ class ActitoTokensTest {
     Throwable first = client.lookup("u1").transform(ar -> Future.succeededFuture(ar.cause())).await();
     SyncResult second = sync.apply(null, SandboxFixture.body("u1", true, null)).await();
 
-    assertThat(first).isInstanceOf(ActitoCallException.class);
-    assertThat(((ActitoCallException) first).kind()).isEqualTo(ActitoCallException.Kind.AUTH_FAILED);
+    assertThat(first).isInstanceOf(RemoteCallException.class);
+    assertThat(((RemoteCallException) first).kind()).isEqualTo(RemoteCallException.Kind.AUTH_FAILED);
     assertThat(first.getMessage()).contains("integration acme", "entity acme", "table Customers", "401")
         .doesNotContain("wrong-key");
     assertThat(second).isInstanceOfSatisfying(SyncResult.Retryable.class, r -> assertThat(r.authFailed()).isTrue());

@@ -1,5 +1,6 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.remote.RemoteCallException;
 import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,8 +78,8 @@ class PacingTest {
     Future.join(lookups).transform(ar -> Future.succeededFuture()).await();
 
     assertThat(lookups).filteredOn(Future::failed).hasSize(2).allSatisfy(f -> {
-      var e = (ActitoCallException) f.cause();
-      assertThat(e.retryReason()).isEqualTo(ActitoCallException.RetryReason.QUEUE_FULL);
+      var e = (RemoteCallException) f.cause();
+      assertThat(e.retryReason()).isEqualTo(RemoteCallException.RetryReason.QUEUE_FULL);
       assertThat(e.isRetryable()).isTrue();
     });
     assertThat(fixture.calls("GET", "/profile/")).hasSize(8);

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.didomi.DidomiWriteResult.Delivered;
 import io.consentgateway.didomi.DidomiWriteResult.Permanent;
-import io.consentgateway.didomi.DidomiWriteResult.RetryReason;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.didomi.DidomiWriteResult.Retryable;
 import io.consentgateway.config.Secret;
 import io.consentgateway.sandbox.actito.FaultRule;
