@@ -98,6 +98,10 @@ class RetentionAndErasureTest {
     assertThat(new JsonObject(erased.body()).getInteger("rows")).isPositive();
     assertThat(rowsMentioning(ANN)).as("nothing of Ann, in any column of any table").isEmpty();
     assertThat(rowsMentioning(BOB)).containsKeys("webhook_inbox", "user_state", "dispatch_log");
+    // nor in the bytes of the files: deleted cells are overwritten, the WAL's old frames dropped
+    Eventually.await(WAIT, "no byte of Ann's key left in the store's files", () -> filesMentioning(ANN).isEmpty(),
+        () -> String.valueOf(filesMentioning(ANN)));
+    assertThat(filesMentioning(BOB)).as("Bob is still there").isNotEmpty();
     assertThat(admin.get("/admin/integrations/acme/users/" + ANN).statusCode()).isEqualTo(404);
     assertThat(adminDelete("/admin/integrations/acme/users/" + ANN).statusCode()).isEqualTo(404);
     // the gateway goes on, and a later change of Ann starts afresh
@@ -120,6 +124,8 @@ class RetentionAndErasureTest {
     assertThat(http.postDidomi("acme", token, deleted).body()).contains("duplicate");
 
     assertThat(rowsMentioning(ANN)).isEmpty();
+    Eventually.await(WAIT, "no byte of Ann's key left in the store's files", () -> filesMentioning(ANN).isEmpty(),
+        () -> String.valueOf(filesMentioning(ANN)));
     assertThat(admin.get("/admin/integrations/acme/users/" + ANN).statusCode()).isEqualTo(404);
   }
 
@@ -228,6 +234,33 @@ class RetentionAndErasureTest {
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
+    }
+    return found;
+  }
+
+  /** The store's files (database, WAL) whose bytes hold {@code text}, with how often. */
+  private Map<String, Integer> filesMentioning(String text) {
+    byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Map<String, Integer> found = new java.util.TreeMap<>();
+    for (String name : List.of("gateway.db", "gateway.db-wal")) {
+      Path file = dir.resolve(name);
+      try {
+        if (!java.nio.file.Files.exists(file)) {
+          continue;
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int hits = 0;
+        for (int i = 0; i + needle.length <= bytes.length; i++) {
+          if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+            hits++;
+          }
+        }
+        if (hits > 0) {
+          found.put(name, hits);
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
     return found;
   }

@@ -222,7 +222,8 @@ final class DispatchWrites {
           + " AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.integration = user_state.integration"
           + "   AND d.user_key = user_state.user_key AND d.discarded = 0)";
 
-  static Void record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
+  /** Records the outcome; answers whether the user was erased with it (erase after delivery). */
+  static boolean record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
       throws SQLException {
     PreparedStatement leased = session.statement(STILL_LEASED);
     leased.setString(1, user.integration());
@@ -231,7 +232,7 @@ final class DispatchWrites {
     boolean eraseAfter;
     try (ResultSet rs = leased.executeQuery()) {
       if (!rs.next()) {
-        return null; // erased, released or claimed again meanwhile: this outcome is not the current lease's
+        return false; // erased, released or claimed again meanwhile: this outcome is not the current lease's
       }
       eraseAfter = rs.getInt(1) != 0;
     }
@@ -243,10 +244,11 @@ final class DispatchWrites {
       try (ResultSet rs = settled.executeQuery()) {
         if (rs.next()) {
           UserErasure.erase(session, user.integration(), user.userKey(), now); // Actito has the unsubscribe: forget the user
+          return true;
         }
       }
     }
-    return null;
+    return false;
   }
 
   private static void recordLeased(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)

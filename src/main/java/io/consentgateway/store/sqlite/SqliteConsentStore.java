@@ -130,6 +130,8 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       statement.execute("PRAGMA synchronous=" + synchronous);
       statement.execute("PRAGMA busy_timeout=10000");
       statement.execute("PRAGMA foreign_keys=ON");
+      // what is deleted (an erased person, pruned bodies) is overwritten, not left in free space
+      statement.execute("PRAGMA secure_delete=ON");
     }
     connection.setAutoCommit(false);
     return connection;
@@ -141,7 +143,9 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   @Override
   public Future<IngestOutcome> ingest(InboundWebhook webhook) {
-    return writer.submit(session -> insert(session, webhook));
+    Future<IngestOutcome> stored = writer.submit(session -> insert(session, webhook));
+    // a user.deleted that erased the person: the WAL's older frames still hold its rows
+    return webhook.erasure() == InboundWebhook.Erasure.NONE ? stored : stored.onSuccess(outcome -> checkpointer.requestTruncate());
   }
 
   /**
@@ -266,7 +270,13 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   @Override
   public Future<Void> record(ClaimedUser user, DispatchOutcome outcome) {
-    return writer.submitControl(session -> DispatchWrites.record(session, user, outcome, clock.millis()));
+    return writer.submitControl(session -> DispatchWrites.record(session, user, outcome, clock.millis()))
+        .map(erased -> {
+          if (erased) {
+            checkpointer.requestTruncate();
+          }
+          return null;
+        });
   }
 
   @Override
@@ -321,7 +331,12 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
 
   @Override
   public Future<Integer> eraseUser(String integration, String userKey) {
-    return writer.submitControl(session -> UserErasure.erase(session, integration, userKey, clock.millis()));
+    return writer.submitControl(session -> UserErasure.erase(session, integration, userKey, clock.millis()))
+        .onSuccess(rows -> {
+          if (rows > 0) {
+            checkpointer.requestTruncate(); // the WAL's older frames still hold the person's rows
+          }
+        });
   }
 
   @Override
