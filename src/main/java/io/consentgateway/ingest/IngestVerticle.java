@@ -1,6 +1,7 @@
 package io.consentgateway.ingest;
 
 import io.consentgateway.auth.AccessTokens;
+import io.consentgateway.auth.BearerHeader;
 import io.consentgateway.auth.ClientRegistry;
 import io.consentgateway.auth.FailedAuthThrottle;
 import io.consentgateway.auth.IpAllowList;
@@ -171,13 +172,13 @@ public final class IngestVerticle extends VerticleBase {
 
   private void authenticate(RoutingContext ctx) {
     String integrationId = ctx.pathParam("integration");
-    String authorization = ctx.request().getHeader("Authorization");
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    String bearer = BearerHeader.token(ctx.request().getHeader("Authorization")).orElse(null);
+    if (bearer == null) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"consent-gateway\"");
       reject(ctx, integrationId, 401, "unauthorized", "a bearer token from POST /oauth/token is required");
       return;
     }
-    tokens.verify(authorization.substring(7).trim()).onComplete(verified -> {
+    tokens.verify(bearer).onComplete(verified -> {
       // the token names its client; what that client may do is read from the configuration each time
       OAuthClient client = verified.succeeded() ? config.auth().client(verified.result()).orElse(null) : null;
       if (client == null) {

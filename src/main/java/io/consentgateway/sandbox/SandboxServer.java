@@ -96,6 +96,19 @@ public final class SandboxServer {
     response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
   }
 
+  /**
+   * The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive, token
+   * trimmed; empty when nothing follows the scheme), or null when it is absent or not a bearer one.
+   * The sandboxes' own copy of the gateway's rule: they stand in for other services and do not
+   * depend on the gateway's packages.
+   */
+  public static String bearerToken(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return authorization.substring(7).trim();
+  }
+
   /** Decodes one path segment: a {@code +} there is a plus sign, not a space. */
   public static String decodeSegment(String raw) {
     return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);

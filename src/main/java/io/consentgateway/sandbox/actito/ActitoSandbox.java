@@ -346,10 +346,8 @@ public final class ActitoSandbox {
       }
       return;
     }
-    String authorization = request.getHeader("Authorization");
-    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? "missing bearer token"
-        : state.tokenProblem(authorization.substring(7).trim());
+    String bearer = SandboxServer.bearerToken(request.getHeader("Authorization"));
+    String problem = bearer == null ? "missing bearer token" : state.tokenProblem(bearer);
     if (problem != null) {
       respond(request, call, 401, error(401, "UNAUTHORIZED", problem));
       return;

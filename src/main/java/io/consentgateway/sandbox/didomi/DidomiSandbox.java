@@ -284,10 +284,8 @@ public final class DidomiSandbox {
   }
 
   private void event(HttpServerRequest request, CallLog.Call call, Buffer body) {
-    String authorization = request.getHeader("Authorization");
-    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? "missing bearer token"
-        : state.tokenProblem(authorization.substring(7).trim());
+    String bearer = SandboxServer.bearerToken(request.getHeader("Authorization"));
+    String problem = bearer == null ? "missing bearer token" : state.tokenProblem(bearer);
     if (problem != null) {
       respond(request, call, 401, error(401, problem));
       return;
