@@ -70,7 +70,7 @@ public final class Main {
   private static int check(GatewayConfig config) {
     Vertx vertx = Vertx.vertx();
     try {
-      ActitoTableCheck check = new ActitoTableCheck(vertx, new SimpleMeterRegistry());
+      ActitoTableCheck check = Gateway.tableCheck(vertx, new SimpleMeterRegistry());
       List<CheckReport> reports = new ArrayList<>();
       for (IntegrationConfig integration : config.integrations()) {
         CheckReport report = check.run(integration).await(120, TimeUnit.SECONDS);

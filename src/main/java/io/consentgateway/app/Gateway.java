@@ -3,6 +3,7 @@ package io.consentgateway.app;
 import io.consentgateway.actito.ActitoClientSettings;
 import io.consentgateway.remote.PacingGate;
 import io.consentgateway.actito.ActitoLicences;
+import io.consentgateway.actito.ActitoTableCheck;
 import io.consentgateway.didomi.DidomiClientSettings;
 import io.consentgateway.didomi.DidomiLicences;
 import io.consentgateway.admin.AdminVerticle;
@@ -25,12 +26,6 @@ import io.consentgateway.mapping.ConsentMapper;
 import io.consentgateway.webhook.DidomiWebhookParser;
 import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.remote.Licence;
-import io.consentgateway.sandbox.actito.ActitoSandbox;
-import io.consentgateway.sandbox.actito.SandboxOptions;
-import io.consentgateway.sandbox.actito.WebhookSubscription;
-import io.consentgateway.sandbox.didomi.DidomiSandbox;
-import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
-import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
 import io.consentgateway.store.BlockedTimeLog;
 import io.consentgateway.store.CallJournal;
 import io.consentgateway.store.ClaimedDidomiWrite;
@@ -38,6 +33,7 @@ import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.RetentionPruner;
 import io.consentgateway.store.sqlite.SqliteConsentStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -94,10 +90,11 @@ public final class Gateway {
   private long aliveTimer = -1;
   private long callJournalTimer = -1;
   private long aliveTicks;
-  private final Map<String, ActitoSandbox> sandboxes = new LinkedHashMap<>();
+  private final BundledSandboxes bundled = BundledSandboxes.load();
+  private final Map<String, BundledSandboxes.RunningActito> sandboxes = new LinkedHashMap<>();
   private final Map<String, IntegrationDispatch> dispatches = new LinkedHashMap<>();
   private final Map<String, DidomiDispatch> writeBacks = new LinkedHashMap<>();
-  private final Map<String, DidomiSandbox> didomiSandboxes = new LinkedHashMap<>();
+  private final Map<String, BundledSandboxes.RunningDidomi> didomiSandboxes = new LinkedHashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private DispatchScheduler scheduler;
   private RetentionPruner retention;
@@ -146,6 +143,16 @@ public final class Gateway {
       throw new IllegalStateException("start-up failed: " + e.getMessage(), e);
     }
     return gateway;
+  }
+
+  /**
+   * The start-up check of {@code consent-gateway check}: real Actito tables, and the bundled Actito
+   * sandbox started for the occasion for {@code baseUrl: sandbox}.
+   */
+  public static ActitoTableCheck tableCheck(Vertx vertx, MeterRegistry registry) {
+    BundledSandboxes bundled = BundledSandboxes.load();
+    return new ActitoTableCheck(vertx, registry, integration -> bundled.startActito(vertx, integration, 0)
+        .map(sandbox -> new ActitoTableCheck.Started(sandbox.baseUrl(), sandbox::stop)));
   }
 
   private Future<Void> deploy() {
@@ -369,8 +376,7 @@ public final class Gateway {
     if (!actito.usesSandbox()) {
       return Future.succeededFuture(actito.baseUrl());
     }
-    SandboxOptions options = SandboxOptions.forIntegration(integration).setPort(actito.sandboxPort());
-    return ActitoSandbox.start(vertx, options).map(sandbox -> {
+    return bundled.startActito(vertx, integration, actito.sandboxPort()).map(sandbox -> {
       sandboxes.put(integration.id(), sandbox);
       log.warn("integration {}: no real Actito configured, using the bundled Actito sandbox at {}",
           integration.id(), sandbox.baseUrl());
@@ -383,13 +389,7 @@ public final class Gateway {
     if (!bidirectional.usesDidomiSandbox()) {
       return Future.succeededFuture(bidirectional.didomiBaseUrl());
     }
-    DidomiSandboxOptions options = new DidomiSandboxOptions()
-        .setPort(bidirectional.didomiSandboxPort())
-        .setOrganizationId(integration.didomi().organizationId());
-    if (!bidirectional.didomiApiKey().isEmpty()) {
-      options.setApiKey(bidirectional.didomiApiKey().reveal()).setApiSecret(bidirectional.didomiApiSecret().reveal());
-    }
-    return DidomiSandbox.start(vertx, options).map(sandbox -> {
+    return bundled.startDidomi(vertx, integration, bidirectional.didomiSandboxPort()).map(sandbox -> {
       didomiSandboxes.put(integration.id(), sandbox);
       log.warn("integration {}: no real Didomi API configured, using the bundled Didomi sandbox at {}",
           integration.id(), sandbox.baseUrl());
@@ -409,17 +409,17 @@ public final class Gateway {
       if (!bidirectional.enabled()) {
         continue;
       }
-      ActitoSandbox actito = sandboxes.get(integration.id());
+      BundledSandboxes.RunningActito actito = sandboxes.get(integration.id());
       if (actito != null) {
-        actito.addWebhookSubscription(WebhookSubscription.updatedSubscription(self + "/webhooks/actito/" + integration.id(),
-            Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal())));
+        actito.sendWebhooksTo(self + "/webhooks/actito/" + integration.id(),
+            Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal()));
       }
-      DidomiSandbox didomi = didomiSandboxes.get(integration.id());
+      BundledSandboxes.RunningDidomi didomi = didomiSandboxes.get(integration.id());
       // a client whose tokens this integration's webhook takes (auth.clients[].integrations)
       var client = config.auth().clients().stream().filter(c -> c.mayPostTo(integration.id())).findFirst().orElse(null);
       if (didomi != null && client != null) {
-        didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
-            client.clientId(), client.clientSecret().reveal()));
+        didomi.sendWebhooksTo(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
+            client.clientId(), client.clientSecret().reveal());
       }
     }
     return Future.succeededFuture();
@@ -473,10 +473,10 @@ public final class Gateway {
     if (didomiLicences != null) {
       quietly("didomi licences", didomiLicences::close);
     }
-    for (ActitoSandbox sandbox : sandboxes.values()) {
+    for (BundledSandboxes.Running sandbox : sandboxes.values()) {
       quietly("sandbox", sandbox::stop);
     }
-    for (DidomiSandbox sandbox : didomiSandboxes.values()) {
+    for (BundledSandboxes.Running sandbox : didomiSandboxes.values()) {
       quietly("didomi sandbox", sandbox::stop);
     }
     quietly("vert.x", vertx::close);
@@ -511,14 +511,20 @@ public final class Gateway {
     return vertx;
   }
 
-  /** The bundled sandbox serving an integration, when its {@code baseUrl} is {@code sandbox}. */
-  public ActitoSandbox sandbox(String integration) {
-    return sandboxes.get(integration);
-  }
-
-  /** The bundled Didomi sandbox of an integration, when its {@code didomiApi.baseUrl} is {@code sandbox}. */
-  public DidomiSandbox didomiSandbox(String integration) {
-    return didomiSandboxes.get(integration);
+  /**
+   * The bundled sandbox of an integration that is a {@code type} (the Actito sandbox when its {@code
+   * baseUrl} is {@code sandbox}, the Didomi one when its {@code didomiApi.baseUrl} is), for tests
+   * that drive it; null when it has none.
+   */
+  public <T> T sandbox(String integration, Class<T> type) {
+    for (BundledSandboxes.Running sandbox : new BundledSandboxes.Running[] {
+        sandboxes.get(integration), didomiSandboxes.get(integration)}) {
+      T found = sandbox == null ? null : sandbox.unwrap(type);
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
   }
 
   /** The background pruning of old raw webhooks and history (store.retentionDays). */
