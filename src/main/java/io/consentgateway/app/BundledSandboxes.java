@@ -9,7 +9,7 @@ import java.util.ServiceLoader;
 /**
  * The seam to the bundled Actito and Didomi sandboxes, which a configuration asks for with {@code
  * baseUrl: sandbox} (quick start: no real Actito configured, the Actito sandbox on 8089). The
- * sandboxes implement it (io.consentgateway.sandbox.InProcessSandboxes, registered in {@code
+ * sandboxes implement it (sandbox.bundled.InProcessSandboxes, registered in {@code
  * META-INF/services}) and are found with {@link ServiceLoader}, so no gateway class compiles
  * against them; without them on the class path a sandbox configuration fails to start.
  */

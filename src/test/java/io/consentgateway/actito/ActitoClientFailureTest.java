@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.actito.ActitoCallException.Kind;
 import io.consentgateway.actito.ActitoCallException.RetryReason;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -7,7 +7,7 @@ import io.consentgateway.admin.AdminVerticle;
 import io.consentgateway.app.Gateway;
 import io.consentgateway.ingest.IngestVerticle;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.Eventually;
 import io.consentgateway.support.Examples;

@@ -1,6 +1,7 @@
 package io.consentgateway.sandbox.actito;
 
 import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.SandboxServer;
 import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.Context;

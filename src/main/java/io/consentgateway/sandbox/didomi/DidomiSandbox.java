@@ -4,7 +4,7 @@ import io.consentgateway.sandbox.CallLog;
 import io.consentgateway.sandbox.FaultInjection;
 import io.consentgateway.sandbox.SandboxServer;
 import io.consentgateway.sandbox.WebhookAttempt;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -1,4 +1,4 @@
-package io.consentgateway.sandbox;
+package io.consentgateway.sandbox.bundled;
 
 import io.consentgateway.app.BundledSandboxes;
 import io.consentgateway.config.IntegrationConfig;
