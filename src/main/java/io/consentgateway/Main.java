@@ -3,6 +3,7 @@ package io.consentgateway;
 import io.consentgateway.actito.ActitoTableCheck;
 import io.consentgateway.actito.CheckReport;
 import io.consentgateway.app.Gateway;
+import io.consentgateway.app.GatewayAssembly;
 import io.consentgateway.config.IntegrationConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -70,7 +71,7 @@ public final class Main {
   private static int check(GatewayConfig config) {
     Vertx vertx = Vertx.vertx();
     try {
-      ActitoTableCheck check = new ActitoTableCheck(vertx, new SimpleMeterRegistry());
+      ActitoTableCheck check = GatewayAssembly.tableCheck(vertx, new SimpleMeterRegistry());
       List<CheckReport> reports = new ArrayList<>();
       for (IntegrationConfig integration : config.integrations()) {
         CheckReport report = check.run(integration).await(120, TimeUnit.SECONDS);

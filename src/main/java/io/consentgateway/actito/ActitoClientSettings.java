@@ -63,7 +63,7 @@ public record ActitoClientSettings(
         config.baseUrl(),
         // the bundled sandbox accepts its default key when the configuration sets none
         config.usesSandbox() && config.apiKey().isEmpty()
-            ? io.consentgateway.config.Secret.of(io.consentgateway.sandbox.actito.SandboxOptions.DEFAULT_API_KEY)
+            ? Secret.of(ActitoConfig.SANDBOX_DEFAULT_API_KEY)
             : config.apiKey(),
         config.entity(),
         config.table(),

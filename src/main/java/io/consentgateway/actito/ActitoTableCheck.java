@@ -4,8 +4,6 @@ import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.SubscriptionMapping;
-import io.consentgateway.sandbox.actito.ActitoSandbox;
-import io.consentgateway.sandbox.actito.SandboxOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,22 +15,49 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The start-up check behind {@code consent-gateway check}: for one integration it fetches a token
  * and the entity's table structure, then reports what the configured table lacks — the table
  * itself, the unique key attribute (or its {@code unique} flag), the mapped subscriptions, and
  * attributes for the metadata keys to copy. {@code baseUrl: sandbox} checks against a sandbox
- * started for the occasion. The future always succeeds; failures are findings in the report.
+ * started for the occasion by the {@link Sandboxes} it was given (the application wires the
+ * bundled one). The future always succeeds; failures are findings in the report.
  */
 public final class ActitoTableCheck {
 
+  /** Starts an Actito sandbox serving an integration's table, for one check. */
+  @FunctionalInterface
+  public interface Sandboxes {
+    Future<Started> start(IntegrationConfig integration);
+  }
+
+  /** A sandbox started for a check: where it listens, and how to stop it once the check is done. */
+  public record Started(String baseUrl, Supplier<Future<Void>> stop) {
+    public Started {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      Objects.requireNonNull(stop, "stop");
+    }
+  }
+
+  private static final Sandboxes NONE = integration -> Future.failedFuture(
+      new IllegalStateException("no sandbox to check 'baseUrl: sandbox' against"));
+
   private final Vertx vertx;
   private final MeterRegistry registry;
+  private final Sandboxes sandboxes;
 
+  /** A check of real Actito tables only. */
   public ActitoTableCheck(Vertx vertx, MeterRegistry registry) {
+    this(vertx, registry, NONE);
+  }
+
+  /** A check that starts an Actito sandbox with {@code sandboxes} for {@code baseUrl: sandbox}. */
+  public ActitoTableCheck(Vertx vertx, MeterRegistry registry, Sandboxes sandboxes) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.sandboxes = Objects.requireNonNull(sandboxes, "sandboxes");
   }
 
   /** Checks with the metadata keys of a {@code metadataAttributes} list (none for all/none). */
@@ -50,9 +75,9 @@ public final class ActitoTableCheck {
       var client = new ActitoClient(vertx, settings, registry);
       return run(integration, client, metadataKeys).eventually(client::close);
     }
-    return ActitoSandbox.start(vertx, SandboxOptions.forIntegration(integration)).compose(sandbox -> {
+    return sandboxes.start(integration).compose(sandbox -> {
       var client = new ActitoClient(vertx, settings.withBaseUrl(sandbox.baseUrl()), registry);
-      return run(integration, client, metadataKeys).eventually(() -> client.close().eventually(sandbox::stop));
+      return run(integration, client, metadataKeys).eventually(() -> client.close().eventually(sandbox.stop()));
     });
   }
 

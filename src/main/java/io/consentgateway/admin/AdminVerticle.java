@@ -1,5 +1,6 @@
 package io.consentgateway.admin;
 
+import io.consentgateway.auth.BearerHeader;
 import io.consentgateway.config.GatewayConfig.AdminConfig;
 import io.consentgateway.http.ConnectionGuard;
 import io.consentgateway.http.JsonErrors;
@@ -104,10 +105,7 @@ public final class AdminVerticle extends VerticleBase {
       ctx.next();
       return;
     }
-    String authorization = ctx.request().getHeader("Authorization");
-    String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? authorization.substring(7).trim()
-        : null;
+    String presented = BearerHeader.token(ctx.request().getHeader("Authorization")).orElse(null);
     if (!config.token().matches(presented)) {
       JsonErrors.send(ctx, 401, "unauthorized", "the admin API needs Authorization: Bearer <admin.token>");
       return;

@@ -1,73 +1,36 @@
 package io.consentgateway.app;
 
-import io.consentgateway.actito.ActitoClientSettings;
-import io.consentgateway.remote.PacingGate;
-import io.consentgateway.actito.ActitoLicences;
-import io.consentgateway.didomi.DidomiClientSettings;
-import io.consentgateway.didomi.DidomiLicences;
 import io.consentgateway.admin.AdminVerticle;
-import io.consentgateway.admin.OperatorApi;
-import io.consentgateway.config.ActitoConfig;
 import io.consentgateway.config.GatewayConfig;
-import io.consentgateway.config.IntegrationConfig;
-import io.consentgateway.config.IntegrationConfig.BidirectionalConfig;
-import io.consentgateway.config.Secret;
-import io.consentgateway.dispatch.DidomiDispatch;
-import io.consentgateway.dispatch.DispatchLane;
-import io.consentgateway.dispatch.DispatchScheduler;
-import io.consentgateway.dispatch.DispatchVerticle;
 import io.consentgateway.dispatch.IntegrationDispatch;
-import io.consentgateway.dispatch.LocalCodecs;
-import io.consentgateway.http.MetricLabels;
-import io.consentgateway.ingest.IngestMetrics;
-import io.consentgateway.ingest.IngestVerticle;
-import io.consentgateway.mapping.ConsentMapper;
-import io.consentgateway.webhook.DidomiWebhookParser;
-import io.consentgateway.remote.BlockedTime;
 import io.consentgateway.remote.Licence;
-import io.consentgateway.sandbox.actito.ActitoSandbox;
-import io.consentgateway.sandbox.actito.SandboxOptions;
-import io.consentgateway.sandbox.actito.WebhookSubscription;
-import io.consentgateway.sandbox.didomi.DidomiSandbox;
-import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
-import io.consentgateway.sandbox.didomi.DidomiWebhookTarget;
+import io.consentgateway.remote.PacingGate;
 import io.consentgateway.store.BlockedTimeLog;
 import io.consentgateway.store.CallJournal;
-import io.consentgateway.store.ClaimedDidomiWrite;
-import io.consentgateway.store.ClaimedUser;
 import io.consentgateway.store.ConsentStore;
 import io.consentgateway.store.RetentionPruner;
 import io.consentgateway.store.sqlite.SqliteConsentStore;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: its Vert.x instance, metrics registry, store, Actito and Didomi licences and
- * clients (and sandboxes) and verticles. {@link #start} opens the store, deploys everything and only then reports ready;
- * {@link #stop} undoes it in the order that loses nothing: stop accepting webhooks, let in-flight
- * requests and Actito calls finish (bounded), flush the last commit, close the store.
+ * One running gateway: the lifecycle of the parts {@link GatewayAssembly} builds. {@link #start}
+ * opens the store, deploys everything in order and only then reports ready; while it runs it keeps
+ * the heartbeat (downtime) and the call journal (pacing across restarts); {@link #stop} undoes it
+ * in the order that loses nothing: stop accepting webhooks, let in-flight requests and Actito calls
+ * finish (bounded), flush the last commit, close the store.
  */
 public final class Gateway {
 
@@ -86,21 +49,13 @@ public final class Gateway {
   private final ConsentStore store;
   private final BlockedTimeLog blockedTimeLog;
   private final CallJournal callJournal;
-  private long journalTicks;
   private final Clock clock = Clock.systemUTC();
-  private final BlockedTime downtime = new BlockedTime();
-  private ActitoLicences actitoLicences;
-  private DidomiLicences didomiLicences;
+  private final GatewayAssembly parts;
+  private final List<String> deployments = new ArrayList<>();
+  private long journalTicks;
   private long aliveTimer = -1;
   private long callJournalTimer = -1;
   private long aliveTicks;
-  private final Map<String, ActitoSandbox> sandboxes = new LinkedHashMap<>();
-  private final Map<String, IntegrationDispatch> dispatches = new LinkedHashMap<>();
-  private final Map<String, DidomiDispatch> writeBacks = new LinkedHashMap<>();
-  private final Map<String, DidomiSandbox> didomiSandboxes = new LinkedHashMap<>();
-  private final List<String> deployments = new ArrayList<>();
-  private DispatchScheduler scheduler;
-  private RetentionPruner retention;
   private volatile boolean ready;
   private volatile boolean stopping;
   private String ingestDeployment;
@@ -114,31 +69,29 @@ public final class Gateway {
     this.store = store;
     this.blockedTimeLog = store;
     this.callJournal = store;
+    this.parts = new GatewayAssembly(config, vertx, registry, store, clock);
   }
 
   /** Starts a gateway; blocking, for {@code main} and tests (never call it on an event loop). */
   public static Gateway start(GatewayConfig config) {
     Objects.requireNonNull(config, "config");
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-            .setEnabled(true)
-            .setJvmMetricsEnabled(true)
-            .addLabels(Label.LOCAL, Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE)
-            // junk requests must not add series: invented methods count as OTHER, no route as "none"
-            .setServerRequestTagsProvider(MetricLabels::serverRequest)
-            .addLabelMatch(MetricLabels.noRoute())))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    PrometheusMeterRegistry registry = GatewayAssembly.newRegistry();
+    Vertx vertx = GatewayAssembly.newVertx(registry);
     SqliteConsentStore store;
     try {
-      store = SqliteConsentStore.open(
-          Path.of(config.store().path()), config.store().queueCapacity(), config.store().maxBatch(), registry);
+      store = GatewayAssembly.openStore(config, registry);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    Gateway gateway = new Gateway(config, vertx, registry, store);
+    Gateway gateway;
+    try {
+      gateway = new Gateway(config, vertx, registry, store);
+    } catch (RuntimeException e) {
+      quietly("store", store::close);
+      vertx.close();
+      throw e;
+    }
     try {
       gateway.deploy().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -148,76 +101,45 @@ public final class Gateway {
     return gateway;
   }
 
+  /**
+   * The deploy order: the parts built (sandboxes started), the pacing of earlier runs resumed,
+   * then the admin listener, the dispatchers, retention, the scheduler, and last the public
+   * listener — no webhook is taken before everything behind it runs.
+   */
   private Future<Void> deploy() {
-    Secret signingKey = config.auth().signingKey();
-    if (signingKey.isEmpty()) {
-      byte[] random = new byte[48];
-      new SecureRandom().nextBytes(random);
-      signingKey = Secret.of(Base64.getEncoder().encodeToString(random));
-      log.warn("auth.signingKey is not set: using a random key; issued tokens will not survive a restart");
-    }
-    Secret key = signingKey;
-    DidomiWebhookParser parser = new DidomiWebhookParser();
-    Map<String, ConsentMapper> mappers = new LinkedHashMap<>();
-    for (IntegrationConfig integration : config.integrations()) {
-      mappers.put(integration.id(), new ConsentMapper(integration));
-    }
-    IngestMetrics ingestMetrics = new IngestMetrics(registry, mappers.keySet());
     int cores = config.server().effectiveInstances();
-    vertx.eventBus().registerDefaultCodec(ClaimedUser.class, new LocalCodecs.ClaimedUserCodec());
-    vertx.eventBus().registerDefaultCodec(ClaimedDidomiWrite.class, new LocalCodecs.ClaimedDidomiWriteCodec());
-
     long keepSince = clock.millis() - oldestChangeWorthKeepingMillis();
     return blockedTimeLog.resumeBlockedTime(clock.millis(), keepSince)
-        .compose(spans -> startClients(mappers, spans))
+        .compose(parts::build)
         .compose(v -> resumeCallWindows())
         .compose(v -> {
-          List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
-          lanes.addAll(writeBacks.values());
-          scheduler = new DispatchScheduler(lanes, dispatches, store);
-          wakeLanesWhenLicencesRecover();
-          AdminVerticle admin = new AdminVerticle(config.admin(), registry, this::readiness,
-              new OperatorApi(store, dispatches, writeBacks, scheduler));
+          AdminVerticle admin = parts.admin(this::readiness);
           return vertx.deployVerticle(admin).map(id -> {
             deployments.add(id);
             adminPort = admin.actualPort();
             return null;
           });
         })
-        .compose(v -> {
-          int[] index = {0};
-          List<DispatchLane<?>> lanes = new ArrayList<>(dispatches.values());
-          lanes.addAll(writeBacks.values());
-          return vertx.deployVerticle(() -> new DispatchVerticle(lanes, index[0]++, cores),
-              new DeploymentOptions().setInstances(cores));
+        .compose(v -> vertx.deployVerticle(parts.dispatchVerticles(cores), new DeploymentOptions().setInstances(cores)))
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(parts.retention());
         })
         .compose(id -> {
           deployments.add(id);
-          retention = new RetentionPruner(store, config.store().retentionDays(), Clock.systemUTC(), registry);
-          return vertx.deployVerticle(retention);
+          return vertx.deployVerticle(parts.scheduler());
         })
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(scheduler);
+          GatewayAssembly.IngestVerticles ingest = parts.ingestVerticles();
+          return vertx.deployVerticle(ingest, new DeploymentOptions().setInstances(cores)).map(deployment -> {
+            ingestDeployment = deployment;
+            ingestPort = ingest.port();
+            return null;
+          });
         })
-        .compose(id -> {
-          deployments.add(id);
-          IngestVerticle[] first = new IngestVerticle[1];
-          return vertx.deployVerticle(() -> {
-                IngestVerticle verticle = new IngestVerticle(config, key, store, ingestMetrics, parser, mappers);
-                if (first[0] == null) {
-                  first[0] = verticle;
-                }
-                return verticle;
-              }, new DeploymentOptions().setInstances(cores))
-              .map(deployment -> {
-                ingestDeployment = deployment;
-                ingestPort = first[0].actualPort();
-                return null;
-              });
-        })
-        .compose(v -> connectSandboxWebhooks())
         .map(v -> {
+          parts.connectSandboxWebhooks(ingestPort);
           aliveTimer = vertx.setPeriodic(ALIVE_MILLIS, id -> heartbeat());
           callJournalTimer = vertx.setPeriodic(CALL_JOURNAL_MILLIS, id -> journalCalls());
           ready = true;
@@ -225,76 +147,6 @@ public final class Gateway {
               config.server().host(), ingestPort, cores, config.admin().host(), adminPort);
           return null;
         });
-  }
-
-  /**
-   * Resolves every base URL (starting the sandboxes asked for), groups the integrations into
-   * licences — one per API key and host, shared — and builds each integration's lanes on them.
-   * {@code spans} are the blocked spans of earlier runs: each licence's own, and the downtime.
-   */
-  private Future<Void> startClients(Map<String, ConsentMapper> mappers, List<BlockedTimeLog.Span> spans) {
-    List<ActitoClientSettings> actito = new ArrayList<>();
-    List<DidomiClientSettings> didomi = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (IntegrationConfig integration : config.integrations()) {
-      chain = chain.compose(v -> actitoBaseUrl(integration)).map(baseUrl -> {
-        actito.add(ActitoClientSettings.from(integration.id(), integration.actito()).withBaseUrl(baseUrl)
-            .withMaxBackoff(Duration.ofMillis(integration.dispatch().maxBackoffMs())));
-        return null;
-      });
-      if (integration.bidirectional().enabled()) {
-        chain = chain.compose(v -> didomiBaseUrl(integration)).map(baseUrl -> {
-          didomi.add(DidomiClientSettings.from(integration)
-              .withBaseUrl(baseUrl)
-              .withBreaker(5, Duration.ofMillis(integration.actito().breakerResetMs())));
-          return null;
-        });
-      }
-    }
-    return chain.map(v -> {
-      spans.stream().filter(span -> span.scope().equals(BlockedTimeLog.GATEWAY))
-          .forEach(span -> downtime.add(span.startedAtMillis(), span.endedAtMillis()));
-      actitoLicences = new ActitoLicences(vertx, actito, registry, clock);
-      didomiLicences = new DidomiLicences(vertx, didomi, registry, clock);
-      actitoLicences.licences().forEach(licence -> journal(licence.licence(), spans));
-      didomiLicences.licences().forEach(licence -> journal(licence.licence(), spans));
-      for (IntegrationConfig integration : config.integrations()) {
-        String id = integration.id();
-        dispatches.put(id, new IntegrationDispatch(integration, mappers.get(id), actitoLicences.client(id), store,
-            registry, downtime, clock));
-        if (integration.bidirectional().enabled()) {
-          writeBacks.put(id, new DidomiDispatch(dispatches.get(id), didomiLicences.client(id), store, registry,
-              downtime, clock));
-        }
-      }
-      return null;
-    });
-  }
-
-  private void journal(Licence<?> licence, List<BlockedTimeLog.Span> spans) {
-    List<long[]> earlier = spans.stream()
-        .filter(span -> span.scope().equals(licence.id().scope()) && span.endedAtMillis() != null)
-        .map(span -> new long[] {span.startedAtMillis(), span.endedAtMillis()})
-        .toList();
-    licence.journal(new Licence.BlockJournal() {
-      @Override
-      public Future<Long> blockStarted(String scope, String reason, long atMillis) {
-        return blockedTimeLog.blockStarted(scope, reason, atMillis);
-      }
-
-      @Override
-      public Future<Void> blockEnded(long id, long atMillis) {
-        return blockedTimeLog.blockEnded(id, atMillis);
-      }
-    }, earlier);
-  }
-
-  // a licence available again wakes the lanes of every integration on it: no operator action
-  private void wakeLanesWhenLicencesRecover() {
-    actitoLicences.licences().forEach(licence ->
-        licence.licence().onAvailable(() -> licence.licence().integrations().forEach(scheduler::wake)));
-    didomiLicences.licences().forEach(licence ->
-        licence.licence().onAvailable(() -> licence.licence().integrations().forEach(scheduler::wake)));
   }
 
   // no change waits longer than the largest maxAgeSeconds: older spans cannot matter
@@ -306,7 +158,7 @@ public final class Gateway {
   /** Every licence's gate counts the calls its previous run started within the last window. */
   private Future<Void> resumeCallWindows() {
     List<Future<Void>> resumed = new ArrayList<>();
-    for (Licence<?> licence : allLicences()) {
+    for (Licence<?> licence : parts.licences()) {
       long since = clock.millis() - CALL_WINDOW_KEPT_MILLIS;
       PacingGate gate = licence.guard().gate();
       // never more grants ahead of the journal than calls in flight: those are what a crash loses
@@ -321,7 +173,7 @@ public final class Gateway {
 
   // the calls granted since the last time go to the journal; those older than the window are forgotten
   private void journalCalls() {
-    for (Licence<?> licence : allLicences()) {
+    for (Licence<?> licence : parts.licences()) {
       journalCalls(licence);
     }
     if (++journalTicks % 60 == 0) {
@@ -345,91 +197,22 @@ public final class Gateway {
     });
   }
 
-  private List<Licence<?>> allLicences() {
-    List<Licence<?>> all = new ArrayList<>();
-    actitoLicences.licences().forEach(licence -> all.add(licence.licence()));
-    didomiLicences.licences().forEach(licence -> all.add(licence.licence()));
-    return all;
-  }
-
   private void heartbeat() {
     long now = clock.millis();
     blockedTimeLog.alive(now);
     if (++aliveTicks % PRUNE_EVERY_ALIVE == 0) {
       long before = now - oldestChangeWorthKeepingMillis();
       blockedTimeLog.pruneBlockedTime(before);
-      downtime.prune(before);
-      actitoLicences.licences().forEach(licence -> licence.licence().blockedTime().prune(before));
-      didomiLicences.licences().forEach(licence -> licence.licence().blockedTime().prune(before));
+      parts.downtime().prune(before);
+      parts.licences().forEach(licence -> licence.blockedTime().prune(before));
     }
-  }
-
-  private Future<String> actitoBaseUrl(IntegrationConfig integration) {
-    ActitoConfig actito = integration.actito();
-    if (!actito.usesSandbox()) {
-      return Future.succeededFuture(actito.baseUrl());
-    }
-    SandboxOptions options = SandboxOptions.forIntegration(integration).setPort(actito.sandboxPort());
-    return ActitoSandbox.start(vertx, options).map(sandbox -> {
-      sandboxes.put(integration.id(), sandbox);
-      log.warn("integration {}: no real Actito configured, using the bundled Actito sandbox at {}",
-          integration.id(), sandbox.baseUrl());
-      return sandbox.baseUrl();
-    });
-  }
-
-  private Future<String> didomiBaseUrl(IntegrationConfig integration) {
-    BidirectionalConfig bidirectional = integration.bidirectional();
-    if (!bidirectional.usesDidomiSandbox()) {
-      return Future.succeededFuture(bidirectional.didomiBaseUrl());
-    }
-    DidomiSandboxOptions options = new DidomiSandboxOptions()
-        .setPort(bidirectional.didomiSandboxPort())
-        .setOrganizationId(integration.didomi().organizationId());
-    if (!bidirectional.didomiApiKey().isEmpty()) {
-      options.setApiKey(bidirectional.didomiApiKey().reveal()).setApiSecret(bidirectional.didomiApiSecret().reveal());
-    }
-    return DidomiSandbox.start(vertx, options).map(sandbox -> {
-      didomiSandboxes.put(integration.id(), sandbox);
-      log.warn("integration {}: no real Didomi API configured, using the bundled Didomi sandbox at {}",
-          integration.id(), sandbox.baseUrl());
-      return sandbox.baseUrl();
-    });
-  }
-
-  /**
-   * Closes the loop of the bundled sandboxes: the Actito sandbox calls this gateway's Actito webhook
-   * when a profile's subscriptions change, the Didomi sandbox calls its Didomi webhook (with a token
-   * from {@code /oauth/token}) when consents change.
-   */
-  private Future<Void> connectSandboxWebhooks() {
-    String self = "http://127.0.0.1:" + ingestPort;
-    for (IntegrationConfig integration : config.integrations()) {
-      BidirectionalConfig bidirectional = integration.bidirectional();
-      if (!bidirectional.enabled()) {
-        continue;
-      }
-      ActitoSandbox actito = sandboxes.get(integration.id());
-      if (actito != null) {
-        actito.addWebhookSubscription(WebhookSubscription.updatedSubscription(self + "/webhooks/actito/" + integration.id(),
-            Map.of(bidirectional.webhookHeader(), bidirectional.webhookSecret().reveal())));
-      }
-      DidomiSandbox didomi = didomiSandboxes.get(integration.id());
-      // a client whose tokens this integration's webhook takes (auth.clients[].integrations)
-      var client = config.auth().clients().stream().filter(c -> c.mayPostTo(integration.id())).findFirst().orElse(null);
-      if (didomi != null && client != null) {
-        didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/" + integration.id(), self + "/oauth/token",
-            client.clientId(), client.clientSecret().reveal()));
-      }
-    }
-    return Future.succeededFuture();
   }
 
   private JsonObject readiness() {
     boolean storeOpen = store.isOpen();
     boolean up = ready && !stopping && storeOpen;
     JsonArray integrations = new JsonArray();
-    dispatches.values().forEach(d -> integrations.add(d.client().health().toJson().put("paused", d.paused())
+    parts.dispatches().values().forEach(d -> integrations.add(d.client().health().toJson().put("paused", d.paused())
         .put("licence", d.client().licence().licence().toJson())));
     return new JsonObject()
         .put("status", up ? "UP" : "DOWN")
@@ -451,8 +234,8 @@ public final class Gateway {
     stopping = true;
     log.info("consent-gateway stopping");
     quietly("ingest", () -> ingestDeployment == null ? Future.succeededFuture() : vertx.undeploy(ingestDeployment));
-    if (scheduler != null) {
-      quietly("dispatch", () -> scheduler.drain(DRAIN_MILLIS));
+    if (parts.scheduler() != null) {
+      quietly("dispatch", () -> parts.scheduler().drain(DRAIN_MILLIS));
     }
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
@@ -467,23 +250,16 @@ public final class Gateway {
       quietly("heartbeat", () -> blockedTimeLog.alive(clock.millis())); // downtime starts now
     }
     quietly("store", store::close);
-    if (actitoLicences != null) {
-      quietly("actito licences", actitoLicences::close);
-    }
-    if (didomiLicences != null) {
-      quietly("didomi licences", didomiLicences::close);
-    }
-    for (ActitoSandbox sandbox : sandboxes.values()) {
+    quietly("actito licences", parts::closeActitoLicences);
+    quietly("didomi licences", parts::closeDidomiLicences);
+    for (BundledSandboxes.Running sandbox : parts.sandboxes()) {
       quietly("sandbox", sandbox::stop);
-    }
-    for (DidomiSandbox sandbox : didomiSandboxes.values()) {
-      quietly("didomi sandbox", sandbox::stop);
     }
     quietly("vert.x", vertx::close);
     log.info("consent-gateway stopped");
   }
 
-  private static void quietly(String what, java.util.function.Supplier<Future<?>> step) {
+  private static void quietly(String what, Supplier<Future<?>> step) {
     try {
       step.get().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -511,22 +287,21 @@ public final class Gateway {
     return vertx;
   }
 
-  /** The bundled sandbox serving an integration, when its {@code baseUrl} is {@code sandbox}. */
-  public ActitoSandbox sandbox(String integration) {
-    return sandboxes.get(integration);
-  }
-
-  /** The bundled Didomi sandbox of an integration, when its {@code didomiApi.baseUrl} is {@code sandbox}. */
-  public DidomiSandbox didomiSandbox(String integration) {
-    return didomiSandboxes.get(integration);
+  /**
+   * The bundled sandbox of an integration that is a {@code type} (the Actito sandbox when its {@code
+   * baseUrl} is {@code sandbox}, the Didomi one when its {@code didomiApi.baseUrl} is), for tests
+   * that drive it; null when it has none.
+   */
+  public <T> T sandbox(String integration, Class<T> type) {
+    return parts.sandbox(integration, type);
   }
 
   /** The background pruning of old raw webhooks and history (store.retentionDays). */
   public RetentionPruner retention() {
-    return retention;
+    return parts.retention();
   }
 
   public IntegrationDispatch dispatch(String integration) {
-    return dispatches.get(integration);
+    return parts.dispatches().get(integration);
   }
 }

@@ -28,6 +28,8 @@ public record ActitoConfig(
 
   public static final String SANDBOX = "sandbox";
   public static final int SANDBOX_DEFAULT_PORT = 8089;
+  /** The API key the bundled sandbox accepts when a {@link #usesSandbox()} configuration sets none. */
+  public static final String SANDBOX_DEFAULT_API_KEY = "sandbox-api-key";
 
   public boolean usesSandbox() {
     return baseUrl.equals(SANDBOX) || baseUrl.startsWith(SANDBOX + ":");

@@ -1,6 +1,5 @@
 package io.consentgateway.sandbox;
 
-import io.consentgateway.sandbox.actito.FaultRule;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;

@@ -5,20 +5,24 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The HTTP server a sandbox runs on: a verticle of its own (so it never shares an event loop with
  * the caller's code) that listens on the configured host and port, hands every request to one
- * handler, and owns the web client the sandbox sends its webhooks with. Once started it knows the
+ * handler (the sandbox's router; the helpers below are what both sandboxes' routes share), and
+ * owns the web client the sandbox sends its webhooks with. Once started it knows the
  * port it actually listens on (the configured one may be 0) and the context it runs on.
  */
 public final class SandboxServer {
@@ -95,6 +99,45 @@ public final class SandboxServer {
     }
     response.setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
   }
+
+  /**
+   * The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive, token
+   * trimmed; empty when nothing follows the scheme), or null when it is absent or not a bearer one.
+   * The sandboxes' own copy of the gateway's rule: they stand in for other services and do not
+   * depend on the gateway's packages.
+   */
+  public static String bearerToken(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return authorization.substring(7).trim();
+  }
+
+  /** A router regex matching exactly {@code path}, with no trailing slash or extra segment. */
+  public static String exactly(String path) {
+    return Pattern.quote(path);
+  }
+
+  /** A router regex matching {@code prefix} and every path that starts with it. */
+  public static String startingWith(String prefix) {
+    return Pattern.quote(prefix) + ".*";
+  }
+
+  /** Reads the whole request body, keeps it for {@link #body(RoutingContext)}, then routes on. */
+  public static void readBody(RoutingContext ctx) {
+    ctx.request().body().onSuccess(body -> {
+      ctx.put(BODY, body);
+      ctx.next();
+    });
+  }
+
+  /** The body {@link #readBody} (or a sandbox's own first handler) kept. */
+  public static Buffer body(RoutingContext ctx) {
+    return ctx.get(BODY);
+  }
+
+  /** Where the first handler keeps the request body for the ones after it. */
+  public static final String BODY = "sandbox.body";
 
   /** Decodes one path segment: a {@code +} there is a plus sign, not a space. */
   public static String decodeSegment(String raw) {

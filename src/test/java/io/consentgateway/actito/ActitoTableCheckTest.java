@@ -2,6 +2,7 @@ package io.consentgateway.actito;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.app.GatewayAssembly;
 import io.consentgateway.config.MetadataAttributes;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -65,7 +66,7 @@ class ActitoTableCheckTest {
     var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY),
         MetadataAttributes.only(List.of("city")));
 
-    CheckReport report = new ActitoTableCheck(vertx, new SimpleMeterRegistry()).run(integration).await();
+    CheckReport report = GatewayAssembly.tableCheck(vertx, new SimpleMeterRegistry()).run(integration).await();
 
     assertThat(report.ok()).as(report.render()).isTrue();
   }

@@ -4,7 +4,7 @@ import io.consentgateway.remote.RemoteCallException;
 import static io.consentgateway.actito.SandboxFixture.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

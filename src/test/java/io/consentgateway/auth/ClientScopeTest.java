@@ -3,6 +3,7 @@ package io.consentgateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
+import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.GatewayHttp;
 import io.consentgateway.support.StoreFile;
@@ -108,7 +109,7 @@ class ClientScopeTest {
   @Test
   void theBundledDidomiSandboxPostsWithAClientOfItsIntegration() {
     // the first client is globex's: acme's sandbox must take the second
-    assertThat(gateway.didomiSandbox("acme").webhookTarget().clientId()).isEqualTo(TestConfig.CLIENT_ID);
+    assertThat(gateway.sandbox("acme", DidomiSandbox.class).webhookTarget().clientId()).isEqualTo(TestConfig.CLIENT_ID);
   }
 
   private static String token(String clientId, String secret) {

@@ -2,7 +2,7 @@ package io.consentgateway.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.Eventually;

@@ -12,7 +12,7 @@ import io.consentgateway.didomi.DidomiWriteResult.Permanent;
 import io.consentgateway.remote.RemoteCallException.RetryReason;
 import io.consentgateway.didomi.DidomiWriteResult.Retryable;
 import io.consentgateway.config.Secret;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
 import io.consentgateway.sandbox.didomi.RecordedCall;

@@ -126,7 +126,7 @@ class FieldIsolationTest {
   @ValueSource(booleans = {true, false})
   void whenActitoRefusesEveryFieldTheUserIsOneDeadLetter(boolean upsertMode) {
     start(upsertMode);
-    actito.sandbox().addFault(io.consentgateway.sandbox.actito.FaultRule.fraction(1.0, 422).onPathsContaining("/profile"));
+    actito.sandbox().addFault(io.consentgateway.sandbox.FaultRule.fraction(1.0, 422).onPathsContaining("/profile"));
 
     post(1, true, "{\"first_name\":\"Ann\",\"language\":\"fr\"}");
 

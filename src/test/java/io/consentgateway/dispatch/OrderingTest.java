@@ -3,7 +3,7 @@ package io.consentgateway.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.support.DidomiPayloads;

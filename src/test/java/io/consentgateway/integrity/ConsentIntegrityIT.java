@@ -7,7 +7,7 @@ import io.consentgateway.integrity.Scenario.Kind;
 import io.consentgateway.integrity.Scenario.Post;
 import io.consentgateway.integrity.Scenario.User;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.sandbox.actito.SandboxOptions;
 import io.consentgateway.sandbox.actito.WebhookSubscription;

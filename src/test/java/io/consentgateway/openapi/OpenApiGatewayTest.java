@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.fail;
 import io.consentgateway.admin.AdminVerticle;
 import io.consentgateway.app.Gateway;
 import io.consentgateway.ingest.IngestVerticle;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.actito.ActitoSandbox;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.support.DidomiPayloads;
 import io.consentgateway.support.Eventually;
 import io.consentgateway.support.Examples;
@@ -98,11 +99,11 @@ class OpenApiGatewayTest {
     String token = http.token();
     assertThat(http.postDidomi("acme", token, Examples.read("didomi/event.created.json")).statusCode()).isEqualTo(202);
     Eventually.await(WAIT, "the first user reaches Actito", () -> status().getInteger("backlog") == 0
-        && gateway.sandbox("acme").profile(DELIVERED).isPresent());
-    gateway.sandbox("acme").addFault(FaultRule.fraction(1.0, 400).onPathsContaining("/profile"));
+        && gateway.sandbox("acme", ActitoSandbox.class).profile(DELIVERED).isPresent());
+    gateway.sandbox("acme", ActitoSandbox.class).addFault(FaultRule.fraction(1.0, 400).onPathsContaining("/profile"));
     assertThat(http.postDidomi("acme", token, DidomiPayloads.eventWithSeq(REJECTED, 1, true)).statusCode()).isEqualTo(202);
     Eventually.await(WAIT, "a dead letter", () -> status().getInteger("deadLetters") == 1);
-    gateway.sandbox("acme").clearFaults();
+    gateway.sandbox("acme", ActitoSandbox.class).clearFaults();
   }
 
   @AfterAll

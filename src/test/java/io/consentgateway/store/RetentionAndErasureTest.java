@@ -3,7 +3,7 @@ package io.consentgateway.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.app.Gateway;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.didomi.DidomiSandbox;
 import io.consentgateway.sandbox.didomi.DidomiSandboxOptions;
 import io.consentgateway.support.ActitoSandboxServer;

@@ -1,18 +1,21 @@
 package io.consentgateway.sandbox.actito;
 
 import io.consentgateway.sandbox.FaultInjection;
+import io.consentgateway.sandbox.FaultRule;
 import io.consentgateway.sandbox.SandboxServer;
 import io.consentgateway.sandbox.WebhookAttempt;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +63,7 @@ public final class ActitoSandbox {
   private static final String TOKEN_PATH = "/auth/token";
   private static final String PROFILES_PREFIX = "/profiles/v4/entity/";
   private static final String STRUCTURE_PREFIX = "/profile-table-structure/v5/entities/";
+  private static final String CALL = "sandbox.call";
 
   private final Vertx vertx;
   private final SandboxOptions options;
@@ -74,7 +79,7 @@ public final class ActitoSandbox {
     this.state = new SandboxState(options);
     this.knownAttributes = Set.copyOf(new LinkedHashSet<>(options.attributes()));
     this.knownSubscriptions = new HashSet<>(options.subscriptions());
-    this.server = new SandboxServer(vertx, options.host(), options.port(), "actito-sandbox", this::handle);
+    this.server = new SandboxServer(vertx, options.host(), options.port(), "actito-sandbox", routes());
   }
 
   /** Starts a sandbox; the future completes once it listens, with its actual port. */
@@ -310,13 +315,92 @@ public final class ActitoSandbox {
         .put("slowedCalls", state.slowed());
   }
 
-  private void handle(HttpServerRequest request) {
-    String path = request.path();
-    if (path.startsWith(ADMIN_PREFIX)) {
-      request.body().onSuccess(body -> admin(request, body));
-      return;
-    }
+  /**
+   * The routes, in the order the sandbox answers: the admin endpoints (neither limited, faulted nor
+   * logged), then every API call is logged, limited and possibly faulted, the token endpoint
+   * answered, a bearer token required, and the table structure or the profile table served.
+   */
+  private Router routes() {
+    Router router = Router.router(vertx);
+    router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx -> {
+      ctx.response().putHeader("Content-Type", "application/json");
+      SandboxServer.readBody(ctx);
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/calls"), (ctx, body) -> {
+      var calls = new JsonArray();
+      state.calls().forEach(c -> calls.add(c.toJson()));
+      ctx.response().end(stats().put("calls", calls).encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/stats"),
+        (ctx, body) -> ctx.response().end(stats().encode()));
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/profiles"), this::seedProfile);
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/profiles"), (ctx, body) ->
+        ctx.response().end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode()));
+    // any path under /profiles/ that ends with /subscriptions (the key may hold slashes)
+    admin(router, HttpMethod.POST, "(?=" + SandboxServer.exactly(ADMIN_PREFIX + "/profiles/") + ").*/subscriptions",
+        this::changeSubscriptions);
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/webhooks"), (ctx, body) -> {
+      int id = addWebhookSubscription(WebhookSubscription.fromJson(body.toJsonObject()));
+      ctx.response().end(webhooksJson().put("id", id).encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/webhooks"),
+        (ctx, body) -> ctx.response().end(webhooksJson().encode()));
+    admin(router, HttpMethod.DELETE, SandboxServer.exactly(ADMIN_PREFIX + "/webhooks"), (ctx, body) -> {
+      clearWebhookSubscriptions();
+      ctx.response().end(webhooksJson().encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/webhooks/deliveries"), (ctx, body) -> {
+      var deliveries = new JsonArray();
+      webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
+      ctx.response().end(new JsonObject().put("deliveries", deliveries).encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.startingWith(ADMIN_PREFIX + "/profiles/"), (ctx, body) -> {
+      String key = SandboxServer.decodeSegment(ctx.request().path().substring((ADMIN_PREFIX + "/profiles/").length()));
+      Optional<JsonObject> profile = profile(key);
+      if (profile.isPresent()) {
+        ctx.response().end(profile.get().encode());
+      } else {
+        ctx.response().setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
+      }
+    });
+    // GET, POST and DELETE answered by the fault injection; other methods are no admin resource
+    router.routeWithRegex(SandboxServer.exactly(ADMIN_PREFIX + "/faults")).handler(adminHandler((ctx, body) -> {
+      if (!state.faults.serveAdmin(ctx.request().method(), body, ctx.response())) {
+        ctx.next();
+      }
+    }));
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/tokens/expire"), (ctx, body) -> {
+      expireTokens();
+      ctx.response().end("{}");
+    });
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/reset"), (ctx, body) -> {
+      reset();
+      ctx.response().end("{}");
+    });
+    router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx ->
+        ctx.response().setStatusCode(404).end(error(404, "NOT_FOUND", "no such admin resource").encode()));
+
+    router.route().handler(this::admit);
+    router.routeWithRegex(SandboxServer.exactly(TOKEN_PATH)).handler(ctx -> {
+      if (ctx.request().method() != HttpMethod.GET) {
+        respond(ctx.request(), call(ctx), 405, error(405, "METHOD_NOT_ALLOWED", "use GET"));
+      } else {
+        token(ctx.request(), call(ctx));
+      }
+    });
+    router.route().handler(this::requireBearer);
+    router.routeWithRegex(SandboxServer.startingWith(STRUCTURE_PREFIX))
+        .handler(api((request, call, segments, body) -> structure(request, call, segments)));
+    router.routeWithRegex(SandboxServer.startingWith(PROFILES_PREFIX)).handler(api(this::profiles));
+    router.route().handler(ctx -> respond(ctx.request(), call(ctx), 404, error(404, "NOT_FOUND", "no such resource")));
+    return router;
+  }
+
+  // every API call: logged, answered 429 over the concurrency limit, paced, then maybe faulted
+  private void admit(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
     var call = state.begin(request.method().name(), request.uri());
+    ctx.put(CALL, call);
     // a client that gives up (timeout) closes the connection: the call no longer counts in flight
     request.response().closeHandler(v -> state.end(call, 0, null));
     Future<Buffer> body = request.body();
@@ -326,46 +410,46 @@ public final class ActitoSandbox {
       return;
     }
     long delay = state.admit(call);
-    FaultInjection.Effect fault = state.faults.effectFor(path);
+    FaultInjection.Effect fault = state.faults.effectFor(request.path());
     body.onSuccess(b -> {
       state.recordBody(call, b.length() == 0 ? null : b.toString(StandardCharsets.UTF_8));
+      ctx.put(SandboxServer.BODY, b);
       fault.play(server, delay, request.response(),
           status -> respond(request, call, status, error(status, "INJECTED_FAULT", "fault injected by the sandbox")),
-          () -> route(request, call, b));
+          ctx::next);
     }).onFailure(err -> state.end(call, 0, null));
   }
 
-  private void route(HttpServerRequest request, SandboxState.Call call, Buffer body) {
-    String path = request.path();
-    HttpMethod method = request.method();
-    if (path.equals(TOKEN_PATH)) {
-      if (method != HttpMethod.GET) {
-        respond(request, call, 405, error(405, "METHOD_NOT_ALLOWED", "use GET"));
-      } else {
-        token(request, call);
-      }
-      return;
-    }
-    String authorization = request.getHeader("Authorization");
-    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? "missing bearer token"
-        : state.tokenProblem(authorization.substring(7).trim());
+  private void requireBearer(RoutingContext ctx) {
+    String bearer = SandboxServer.bearerToken(ctx.request().getHeader("Authorization"));
+    String problem = bearer == null ? "missing bearer token" : state.tokenProblem(bearer);
     if (problem != null) {
-      respond(request, call, 401, error(401, "UNAUTHORIZED", problem));
+      respond(ctx.request(), call(ctx), 401, error(401, "UNAUTHORIZED", problem));
       return;
     }
-    List<String> segments = segments(path);
-    try {
-      if (path.startsWith(STRUCTURE_PREFIX)) {
-        structure(request, call, segments);
-      } else if (path.startsWith(PROFILES_PREFIX)) {
-        profiles(request, call, segments, body);
-      } else {
-        respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+    ctx.next();
+  }
+
+  /** An API endpoint, given the decoded path segments; a malformed body is answered 400. */
+  private interface ApiHandler {
+    void handle(HttpServerRequest request, SandboxState.Call call, List<String> segments, Buffer body);
+  }
+
+  private Handler<RoutingContext> api(ApiHandler handler) {
+    return ctx -> {
+      HttpServerRequest request = ctx.request();
+      SandboxState.Call call = call(ctx);
+      List<String> segments = segments(request.path());
+      try {
+        handler.handle(request, call, segments, SandboxServer.body(ctx));
+      } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
+        respond(request, call, 400, error(400, "BAD_REQUEST", "malformed body: " + e.getMessage()));
       }
-    } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
-      respond(request, call, 400, error(400, "BAD_REQUEST", "malformed body: " + e.getMessage()));
-    }
+    };
+  }
+
+  private static SandboxState.Call call(RoutingContext ctx) {
+    return ctx.get(CALL);
   }
 
   private void token(HttpServerRequest request, SandboxState.Call call) {
@@ -678,87 +762,58 @@ public final class ActitoSandbox {
 
   // ---- admin endpoints ----
 
-  private void admin(HttpServerRequest request, Buffer body) {
-    String path = request.path();
-    HttpMethod method = request.method();
-    HttpServerResponse response = request.response().putHeader("Content-Type", "application/json");
-    try {
-      if (path.equals(ADMIN_PREFIX + "/calls") && method == HttpMethod.GET) {
-        var calls = new JsonArray();
-        state.calls().forEach(c -> calls.add(c.toJson()));
-        response.end(stats().put("calls", calls).encode());
-      } else if (path.equals(ADMIN_PREFIX + "/stats") && method == HttpMethod.GET) {
-        response.end(stats().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.POST) {
-        // a profile that already exists in Actito, e.g. to try update-only mode
-        JsonObject seed = body.toJsonObject();
-        String key = seed.getString("uniqueKeyValue");
-        if (key == null || key.isBlank()) {
-          throw new IllegalArgumentException("expected {\"uniqueKeyValue\", \"attributes\": {}, \"subscriptions\": {}}");
-        }
-        if (profile(key).isPresent()) {
-          response.setStatusCode(409).end(error(409, "CONFLICT", "profile " + key + " already exists").encode());
-        } else {
-          seedProfile(key, seed.getJsonObject("attributes", new JsonObject()), seed.getJsonObject("subscriptions", new JsonObject()));
-          response.setStatusCode(201).end(profile(key).orElseThrow().encode());
-        }
-      } else if (path.equals(ADMIN_PREFIX + "/profiles") && method == HttpMethod.GET) {
-        response.end(new JsonObject().put("profiles", new JsonArray(new ArrayList<>(profiles()))).encode());
-      } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && path.endsWith("/subscriptions")
-          && method == HttpMethod.POST) {
-        String key = SandboxServer.decodeSegment(
-            path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
-        Object json = body.toJsonValue();
-        JsonArray list = json instanceof JsonArray array ? array : ((JsonObject) json).getJsonArray("subscriptions");
-        if (list == null) {
-          throw new IllegalArgumentException("expected {\"subscriptions\": [{\"name\", \"subscribe\"}]}");
-        }
-        var changes = new java.util.LinkedHashMap<String, Boolean>();
-        for (int i = 0; i < list.size(); i++) {
-          JsonObject entry = list.getJsonObject(i);
-          if (entry.getString("name") == null || entry.getBoolean("subscribe") == null) {
-            throw new IllegalArgumentException("a subscription needs a name and subscribe");
-          }
-          changes.put(entry.getString("name"), entry.getBoolean("subscribe"));
-        }
-        if (changeSubscriptions(key, changes)) {
-          response.end(profile(key).orElseThrow().encode());
-        } else {
-          response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
-        }
-      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.POST) {
-        int id = addWebhookSubscription(WebhookSubscription.fromJson(body.toJsonObject()));
-        response.end(webhooksJson().put("id", id).encode());
-      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.GET) {
-        response.end(webhooksJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/webhooks") && method == HttpMethod.DELETE) {
-        clearWebhookSubscriptions();
-        response.end(webhooksJson().encode());
-      } else if (path.equals(ADMIN_PREFIX + "/webhooks/deliveries") && method == HttpMethod.GET) {
-        var deliveries = new JsonArray();
-        webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
-        response.end(new JsonObject().put("deliveries", deliveries).encode());
-      } else if (path.startsWith(ADMIN_PREFIX + "/profiles/") && method == HttpMethod.GET) {
-        String key = SandboxServer.decodeSegment(path.substring((ADMIN_PREFIX + "/profiles/").length()));
-        Optional<JsonObject> profile = profile(key);
-        if (profile.isPresent()) {
-          response.end(profile.get().encode());
-        } else {
-          response.setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
-        }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
-        // answered by the fault injection
-      } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
-        expireTokens();
-        response.end("{}");
-      } else if (path.equals(ADMIN_PREFIX + "/reset") && method == HttpMethod.POST) {
-        reset();
-        response.end("{}");
-      } else {
-        response.setStatusCode(404).end(error(404, "NOT_FOUND", "no such admin resource").encode());
+  private void admin(Router router, HttpMethod method, String pathRegex, BiConsumer<RoutingContext, Buffer> handler) {
+    router.routeWithRegex(method, pathRegex).handler(adminHandler(handler));
+  }
+
+  // an admin endpoint: whatever it throws is a bad request
+  private static Handler<RoutingContext> adminHandler(BiConsumer<RoutingContext, Buffer> handler) {
+    return ctx -> {
+      try {
+        handler.accept(ctx, SandboxServer.body(ctx));
+      } catch (RuntimeException e) {
+        ctx.response().setStatusCode(400).end(error(400, "BAD_REQUEST", String.valueOf(e.getMessage())).encode());
       }
-    } catch (RuntimeException e) {
-      response.setStatusCode(400).end(error(400, "BAD_REQUEST", String.valueOf(e.getMessage())).encode());
+    };
+  }
+
+  // POST /_sandbox/profiles: a profile that already exists in Actito, e.g. to try update-only mode
+  private void seedProfile(RoutingContext ctx, Buffer body) {
+    JsonObject seed = body.toJsonObject();
+    String key = seed.getString("uniqueKeyValue");
+    if (key == null || key.isBlank()) {
+      throw new IllegalArgumentException("expected {\"uniqueKeyValue\", \"attributes\": {}, \"subscriptions\": {}}");
+    }
+    if (profile(key).isPresent()) {
+      ctx.response().setStatusCode(409).end(error(409, "CONFLICT", "profile " + key + " already exists").encode());
+    } else {
+      seedProfile(key, seed.getJsonObject("attributes", new JsonObject()), seed.getJsonObject("subscriptions", new JsonObject()));
+      ctx.response().setStatusCode(201).end(profile(key).orElseThrow().encode());
+    }
+  }
+
+  // POST /_sandbox/profiles/{uniqueKeyValue}/subscriptions: a user clicking unsubscribe in an email
+  private void changeSubscriptions(RoutingContext ctx, Buffer body) {
+    String path = ctx.request().path();
+    String key = SandboxServer.decodeSegment(
+        path.substring((ADMIN_PREFIX + "/profiles/").length(), path.length() - "/subscriptions".length()));
+    Object json = body.toJsonValue();
+    JsonArray list = json instanceof JsonArray array ? array : ((JsonObject) json).getJsonArray("subscriptions");
+    if (list == null) {
+      throw new IllegalArgumentException("expected {\"subscriptions\": [{\"name\", \"subscribe\"}]}");
+    }
+    var changes = new java.util.LinkedHashMap<String, Boolean>();
+    for (int i = 0; i < list.size(); i++) {
+      JsonObject entry = list.getJsonObject(i);
+      if (entry.getString("name") == null || entry.getBoolean("subscribe") == null) {
+        throw new IllegalArgumentException("a subscription needs a name and subscribe");
+      }
+      changes.put(entry.getString("name"), entry.getBoolean("subscribe"));
+    }
+    if (changeSubscriptions(key, changes)) {
+      ctx.response().end(profile(key).orElseThrow().encode());
+    } else {
+      ctx.response().setStatusCode(404).end(error(404, "NOT_FOUND", "no profile " + key).encode());
     }
   }
 

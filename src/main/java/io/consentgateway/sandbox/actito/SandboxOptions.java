@@ -1,5 +1,6 @@
 package io.consentgateway.sandbox.actito;
 
+import io.consentgateway.config.ActitoConfig;
 import io.consentgateway.config.IntegrationConfig;
 import io.consentgateway.config.MetadataAttributes;
 import io.consentgateway.config.SubscriptionMapping;
@@ -21,7 +22,7 @@ import java.util.Objects;
  */
 public final class SandboxOptions {
 
-  public static final String DEFAULT_API_KEY = "sandbox-api-key";
+  public static final String DEFAULT_API_KEY = ActitoConfig.SANDBOX_DEFAULT_API_KEY;
 
   /**
    * The columns of the table {@link #forIntegration} serves for {@code metadataAttributes: all}:

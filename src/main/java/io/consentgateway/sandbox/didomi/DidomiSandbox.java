@@ -4,24 +4,27 @@ import io.consentgateway.sandbox.CallLog;
 import io.consentgateway.sandbox.FaultInjection;
 import io.consentgateway.sandbox.SandboxServer;
 import io.consentgateway.sandbox.WebhookAttempt;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,7 @@ public final class DidomiSandbox {
   private static final String ADMIN_PREFIX = "/_sandbox";
   private static final String SESSIONS_PATH = "/v1/sessions";
   private static final String EVENTS_PATH = "/v1/consents/events";
+  private static final String CALL = "sandbox.call";
   private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
 
   private final Vertx vertx;
@@ -81,7 +85,7 @@ public final class DidomiSandbox {
     this.options = Objects.requireNonNull(options, "options");
     this.state = new DidomiSandboxState(options);
     this.webhookTarget = options.webhookTarget();
-    this.server = new SandboxServer(vertx, options.host(), options.port(), "didomi-sandbox", this::handle);
+    this.server = new SandboxServer(vertx, options.host(), options.port(), "didomi-sandbox", routes());
   }
 
   /** Starts a sandbox; the future completes once it listens, with its actual port. */
@@ -223,33 +227,100 @@ public final class DidomiSandbox {
     state.reset();
   }
 
-  private void handle(HttpServerRequest request) {
+  /**
+   * The routes: the admin endpoints (not faulted nor logged), then every API call is logged and
+   * possibly faulted before the session or events endpoint answers it.
+   */
+  private Router routes() {
+    Router router = Router.router(vertx);
+    String usersPrefix = ADMIN_PREFIX + "/users/";
+    router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx -> {
+      ctx.response().putHeader("Content-Type", "application/json");
+      SandboxServer.readBody(ctx);
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/calls"), (ctx, body) -> {
+      var calls = new JsonArray();
+      state.calls().forEach(c -> calls.add(c.toJson()));
+      ctx.response().end(new JsonObject().put("calls", calls).encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/users"), (ctx, body) ->
+        ctx.response().end(new JsonObject().put("users", new JsonArray(List.copyOf(users()))).encode()));
+    // any path under /users/ that ends with /consents (the id may hold slashes)
+    admin(router, HttpMethod.POST, "(?=" + SandboxServer.exactly(usersPrefix) + ").*/consents", (ctx, body) -> {
+      String path = ctx.request().path();
+      String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
+      ctx.response().end(userChange(key, body.toJsonObject()).encode());
+    });
+    admin(router, HttpMethod.GET, SandboxServer.startingWith(usersPrefix), (ctx, body) -> {
+      String key = SandboxServer.decodeSegment(ctx.request().path().substring(usersPrefix.length()));
+      Optional<JsonObject> user = user(key);
+      if (user.isPresent()) {
+        ctx.response().end(user.get().encode());
+      } else {
+        ctx.response().setStatusCode(404).end(error(404, "no user " + key).encode());
+      }
+    });
+    // GET, POST and DELETE answered by the fault injection; other methods are no admin resource
+    router.routeWithRegex(SandboxServer.exactly(ADMIN_PREFIX + "/faults")).handler(adminHandler((ctx, body) -> {
+      if (!state.faults.serveAdmin(ctx.request().method(), body, ctx.response())) {
+        ctx.next();
+      }
+    }));
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/tokens/expire"), (ctx, body) -> {
+      expireTokens();
+      ctx.response().end("{}");
+    });
+    admin(router, HttpMethod.PUT, SandboxServer.exactly(ADMIN_PREFIX + "/webhook"), (ctx, body) -> {
+      JsonObject json = body.toJsonObject();
+      emitWebhooksTo(new DidomiWebhookTarget(json.getString("targetUrl"), json.getString("tokenUrl"),
+          json.getString("clientId"), json.getString("clientSecret")));
+      ctx.response().end(new JsonObject().put("targetUrl", json.getString("targetUrl")).encode());
+    });
+    admin(router, HttpMethod.DELETE, SandboxServer.exactly(ADMIN_PREFIX + "/webhook"), (ctx, body) -> {
+      emitWebhooksTo(null);
+      ctx.response().end("{}");
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/webhooks/deliveries"), (ctx, body) -> {
+      var deliveries = new JsonArray();
+      webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
+      ctx.response().end(new JsonObject().put("deliveries", deliveries).encode());
+    });
+    admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/reset"), (ctx, body) -> {
+      reset();
+      ctx.response().end("{}");
+    });
+    router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx ->
+        ctx.response().setStatusCode(404).end(error(404, "no such admin resource").encode()));
+
+    router.route().handler(this::admit);
+    router.routeWithRegex(HttpMethod.POST, SandboxServer.exactly(SESSIONS_PATH))
+        .handler(ctx -> session(ctx.request(), call(ctx), SandboxServer.body(ctx)));
+    router.routeWithRegex(HttpMethod.POST, SandboxServer.exactly(EVENTS_PATH))
+        .handler(ctx -> event(ctx.request(), call(ctx), SandboxServer.body(ctx)));
+    router.route().handler(ctx -> respond(ctx.request(), call(ctx), 404, error(404, "no such resource")));
+    return router;
+  }
+
+  // every API call: logged (a session's secret masked), then maybe faulted
+  private void admit(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
     String path = request.path();
-    if (path.startsWith(ADMIN_PREFIX)) {
-      request.body().onSuccess(body -> admin(request, body));
-      return;
-    }
     var call = state.begin(request.method().name(), request.uri());
+    ctx.put(CALL, call);
     request.response().closeHandler(v -> state.end(call, 0, null));
     FaultInjection.Effect fault = state.faults.effectFor(path);
     request.body().onSuccess(body -> {
       String text = body.toString(StandardCharsets.UTF_8);
       state.recordBody(call, path.equals(SESSIONS_PATH) ? maskSecret(text) : text);
+      ctx.put(SandboxServer.BODY, body);
       fault.play(server, 0, request.response(),
           status -> respond(request, call, status, error(status, "fault injected by the sandbox")),
-          () -> route(request, call, body));
+          ctx::next);
     }).onFailure(err -> state.end(call, 0, null));
   }
 
-  private void route(HttpServerRequest request, CallLog.Call call, Buffer body) {
-    String path = request.path();
-    if (path.equals(SESSIONS_PATH) && request.method() == HttpMethod.POST) {
-      session(request, call, body);
-    } else if (path.equals(EVENTS_PATH) && request.method() == HttpMethod.POST) {
-      event(request, call, body);
-    } else {
-      respond(request, call, 404, error(404, "no such resource"));
-    }
+  private static CallLog.Call call(RoutingContext ctx) {
+    return ctx.get(CALL);
   }
 
   private void session(HttpServerRequest request, CallLog.Call call, Buffer body) {
@@ -284,10 +355,8 @@ public final class DidomiSandbox {
   }
 
   private void event(HttpServerRequest request, CallLog.Call call, Buffer body) {
-    String authorization = request.getHeader("Authorization");
-    String problem = authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? "missing bearer token"
-        : state.tokenProblem(authorization.substring(7).trim());
+    String bearer = SandboxServer.bearerToken(request.getHeader("Authorization"));
+    String problem = bearer == null ? "missing bearer token" : state.tokenProblem(bearer);
     if (problem != null) {
       respond(request, call, 401, error(401, problem));
       return;
@@ -461,55 +530,19 @@ public final class DidomiSandbox {
 
   // ---- admin endpoints ----
 
-  private void admin(HttpServerRequest request, Buffer body) {
-    String path = request.path();
-    HttpMethod method = request.method();
-    HttpServerResponse response = request.response().putHeader("Content-Type", "application/json");
-    String usersPrefix = ADMIN_PREFIX + "/users/";
-    try {
-      if (path.equals(ADMIN_PREFIX + "/calls") && method == HttpMethod.GET) {
-        var calls = new JsonArray();
-        state.calls().forEach(c -> calls.add(c.toJson()));
-        response.end(new JsonObject().put("calls", calls).encode());
-      } else if (path.equals(ADMIN_PREFIX + "/users") && method == HttpMethod.GET) {
-        response.end(new JsonObject().put("users", new JsonArray(List.copyOf(users()))).encode());
-      } else if (path.startsWith(usersPrefix) && path.endsWith("/consents") && method == HttpMethod.POST) {
-        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length(), path.length() - "/consents".length()));
-        response.end(userChange(key, body.toJsonObject()).encode());
-      } else if (path.startsWith(usersPrefix) && method == HttpMethod.GET) {
-        String key = SandboxServer.decodeSegment(path.substring(usersPrefix.length()));
-        Optional<JsonObject> user = user(key);
-        if (user.isPresent()) {
-          response.end(user.get().encode());
-        } else {
-          response.setStatusCode(404).end(error(404, "no user " + key).encode());
-        }
-      } else if (path.equals(ADMIN_PREFIX + "/faults") && state.faults.serveAdmin(method, body, response)) {
-        // answered by the fault injection
-      } else if (path.equals(ADMIN_PREFIX + "/tokens/expire") && method == HttpMethod.POST) {
-        expireTokens();
-        response.end("{}");
-      } else if (path.equals(ADMIN_PREFIX + "/webhook") && method == HttpMethod.PUT) {
-        JsonObject json = body.toJsonObject();
-        emitWebhooksTo(new DidomiWebhookTarget(json.getString("targetUrl"), json.getString("tokenUrl"),
-            json.getString("clientId"), json.getString("clientSecret")));
-        response.end(new JsonObject().put("targetUrl", json.getString("targetUrl")).encode());
-      } else if (path.equals(ADMIN_PREFIX + "/webhook") && method == HttpMethod.DELETE) {
-        emitWebhooksTo(null);
-        response.end("{}");
-      } else if (path.equals(ADMIN_PREFIX + "/webhooks/deliveries") && method == HttpMethod.GET) {
-        var deliveries = new JsonArray();
-        webhookDeliveries().forEach(d -> deliveries.add(d.toJson()));
-        response.end(new JsonObject().put("deliveries", deliveries).encode());
-      } else if (path.equals(ADMIN_PREFIX + "/reset") && method == HttpMethod.POST) {
-        reset();
-        response.end("{}");
-      } else {
-        response.setStatusCode(404).end(error(404, "no such admin resource").encode());
+  private void admin(Router router, HttpMethod method, String pathRegex, BiConsumer<RoutingContext, Buffer> handler) {
+    router.routeWithRegex(method, pathRegex).handler(adminHandler(handler));
+  }
+
+  // an admin endpoint: whatever it throws is a bad request
+  private static Handler<RoutingContext> adminHandler(BiConsumer<RoutingContext, Buffer> handler) {
+    return ctx -> {
+      try {
+        handler.accept(ctx, SandboxServer.body(ctx));
+      } catch (RuntimeException e) {
+        ctx.response().setStatusCode(400).end(error(400, String.valueOf(e.getMessage())).encode());
       }
-    } catch (RuntimeException e) {
-      response.setStatusCode(400).end(error(400, String.valueOf(e.getMessage())).encode());
-    }
+    };
   }
 
   // ---- plumbing ----

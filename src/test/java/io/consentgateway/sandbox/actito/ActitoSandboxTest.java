@@ -2,6 +2,7 @@ package io.consentgateway.sandbox.actito;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.sandbox.FaultRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

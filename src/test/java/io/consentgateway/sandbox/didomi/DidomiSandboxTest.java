@@ -3,7 +3,7 @@ package io.consentgateway.sandbox.didomi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.sandbox.WebhookRecorder;
-import io.consentgateway.sandbox.actito.FaultRule;
+import io.consentgateway.sandbox.FaultRule;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -1,4 +1,4 @@
-package io.consentgateway.sandbox.actito;
+package io.consentgateway.sandbox;
 
 import io.vertx.core.json.JsonObject;
 
