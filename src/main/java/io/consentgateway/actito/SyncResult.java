@@ -5,7 +5,7 @@ import io.consentgateway.remote.RemoteCallException.RetryReason;
 import java.time.Duration;
 
 /**
- * What became of one change sent to Actito by {@link ProfileSync}. Exactly one of:
+ * What became of one change sent to Actito by an {@link ActitoApi} adapter. Exactly one of:
  * {@link Delivered} (Actito holds it, under {@code profileId}: remember it for the next change),
  * {@link NotInActito} (update-only mode and no such profile: recorded, not retried, never created),
  * {@link Permanent} (Actito rejected it: a dead letter carrying Actito's status and body) or

@@ -144,7 +144,7 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   // Actito's webhook carries no time: one that may be the late echo of the gateway's own write is
   // settled by reading what Actito holds now (one paced look-up)
   private Future<DidomiWriteOutcome> verify(ClaimedDidomiWrite write) {
-    return actito.client().lookup(write.userKey())
+    return actito.api().lookup(write.userKey())
         .map(profile -> profile.map(p -> p.subscriptions()).orElse(Map.of()))
         .transform(looked -> {
           if (looked.succeeded()) {

@@ -1,9 +1,9 @@
 package io.consentgateway.dispatch;
 
+import io.consentgateway.actito.ActitoApi;
 import io.consentgateway.actito.ActitoClient;
 import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.RemoteCallException.RetryReason;
-import io.consentgateway.actito.ProfileSync;
 import io.consentgateway.actito.SyncResult;
 import io.consentgateway.actito.TableStructure;
 import io.consentgateway.config.IntegrationConfig;
@@ -56,7 +56,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   private final IntegrationConfig integration;
   private final ConsentMapper mapper;
-  private final ProfileSync sync;
+  private final ActitoApi api;
   private final ActitoClient client;
   private final DispatchQueue store;
   private final RetryPolicy retries;
@@ -79,7 +79,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     this.integration = Objects.requireNonNull(integration, "integration");
     this.mapper = Objects.requireNonNull(mapper, "mapper");
     this.client = Objects.requireNonNull(client, "client");
-    this.sync = new ProfileSync(client);
+    this.api = ActitoApi.of(client);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()),
@@ -93,6 +93,11 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
 
   public IntegrationConfig config() {
     return integration;
+  }
+
+  /** What this integration asks of Actito, in its API version. */
+  public ActitoApi api() {
+    return api;
   }
 
   public ActitoClient client() {
@@ -129,7 +134,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
    * The future never fails.
    */
   public Future<Void> refreshTable() {
-    return client.tableStructure()
+    return api.tableStructure()
         .map(structure -> TableStructure.find(structure, integration.actito().table()))
         .transform(read -> {
           if (read.failed()) {
@@ -269,7 +274,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
    * refuses an update of several fields, sends its parts one after the other to find which.
    */
   private Future<DispatchOutcome> deliver(ClaimedUser user, Long profileId, ActitoProfileUpdate update, Progress before) {
-    return sync.apply(profileId, update).compose(result -> {
+    return api.apply(profileId, update).compose(result -> {
       if (result instanceof SyncResult.Delivered delivered) {
         return Future.succeededFuture(new DispatchOutcome.Delivered(before.then(new Progress(delivered.profileId(),
             update.subscriptions().keySet(), update.attributes().keySet(), List.of()))));

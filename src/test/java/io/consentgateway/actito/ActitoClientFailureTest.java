@@ -1,8 +1,9 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.remote.RemoteCallException;
 import io.consentgateway.remote.Backoff;
-import static io.consentgateway.actito.SandboxFixture.ms;
+import static io.consentgateway.support.ActitoSandboxServer.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.remote.RemoteCallException.Kind;
@@ -27,13 +28,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 class ActitoClientFailureTest {
 
-  private SandboxFixture fixture;
+  private ActitoSandboxServer fixture;
   private ActitoClient client;
   private long profileId;
 
   @BeforeEach
   void start(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
     profileId = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
     client = fixture.client(fixture.settings(false)
         .withTimeout(ms(300))
@@ -125,7 +126,7 @@ class ActitoClientFailureTest {
 
     assertThat(e.retryReason()).isEqualTo(RetryReason.TIMEOUT);
     assertThat(e.isRetryable()).isTrue();
-    SandboxFixture.waitUntil(() -> fixture.sandbox.inFlight() == 0); // the client hung up
+    ActitoSandboxServer.waitUntil(() -> fixture.sandbox.inFlight() == 0); // the client hung up
   }
 
   @Test
@@ -158,7 +159,7 @@ class ActitoClientFailureTest {
     assertThat(fixture.calls("PUT", "/profile/")).hasSize(3); // nothing sent while open
 
     // when the breaker half-opens the licence sends one probe, a table-structure read, and closes on its answer
-    SandboxFixture.waitUntil(() -> client.breakerState() == CircuitBreakerState.CLOSED);
+    ActitoSandboxServer.waitUntil(() -> client.breakerState() == CircuitBreakerState.CLOSED);
 
     assertThat(fixture.calls("GET", "/profile-table-structure/")).extracting(c -> c.status()).containsExactly(200);
     assertThat(client.licence().blocked()).isFalse();
@@ -173,7 +174,7 @@ class ActitoClientFailureTest {
       failure(client.update(profileId, attributes()));
     }
 
-    SandboxFixture.waitUntil(() -> fixture.calls("GET", "/profile-table-structure/").size() == 2
+    ActitoSandboxServer.waitUntil(() -> fixture.calls("GET", "/profile-table-structure/").size() == 2
         && client.breakerState() == CircuitBreakerState.CLOSED);
 
     var probes = fixture.calls("GET", "/profile-table-structure/");
@@ -184,12 +185,12 @@ class ActitoClientFailureTest {
 
   @Test
   void openBreakerNeverTurnsChangesIntoPermanentFailures() {
-    var sync = new ProfileSync(client);
+    var sync = new ActitoV4Adapter(client);
     fixture.sandbox.addFault(FaultRule.burst(3, 500));
     List<SyncResult> results = new ArrayList<>();
 
     for (int i = 0; i < 8; i++) {
-      results.add(sync.apply(profileId, SandboxFixture.body("u1", true, "Ann")).await());
+      results.add(sync.apply(profileId, ActitoSandboxServer.body("u1", true, "Ann")).await());
     }
 
     assertThat(client.breakerState()).isEqualTo(CircuitBreakerState.OPEN);

@@ -2,6 +2,7 @@ package io.consentgateway.actito;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.app.GatewayAssembly;
 import io.consentgateway.config.MetadataAttributes;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,9 +17,9 @@ class ActitoTableCheckTest {
 
   @Test
   void matchingTableIsReportedOk(Vertx vertx) {
-    try (var fixture = SandboxFixture.start(vertx, SandboxFixture.options().setAttributes(List.of("firstName")))) {
+    try (var fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options().setAttributes(List.of("firstName")))) {
       var client = fixture.client(fixture.settings(false));
-      var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY), MetadataAttributes.ALL);
+      var integration = ActitoSandboxServer.integration(ActitoSandboxServer.config(false, ActitoSandboxServer.KEY), MetadataAttributes.ALL);
 
       CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of("firstName")).await();
 
@@ -30,10 +31,10 @@ class ActitoTableCheckTest {
 
   @Test
   void missingSubscriptionUniqueKeyAndMetadataAttributeAreReported(Vertx vertx) {
-    var options = SandboxFixture.options().setUniqueKey("email").setSubscriptions(List.of("Newsletter"));
-    try (var fixture = SandboxFixture.start(vertx, options)) {
+    var options = ActitoSandboxServer.options().setUniqueKey("email").setSubscriptions(List.of("Newsletter"));
+    try (var fixture = ActitoSandboxServer.start(vertx, options)) {
       var client = fixture.client(fixture.settings(false));
-      var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY), MetadataAttributes.ALL);
+      var integration = ActitoSandboxServer.integration(ActitoSandboxServer.config(false, ActitoSandboxServer.KEY), MetadataAttributes.ALL);
 
       CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of("city")).await();
 
@@ -48,10 +49,10 @@ class ActitoTableCheckTest {
 
   @Test
   void refusedKeyIsReportedClearly(Vertx vertx) {
-    try (var fixture = SandboxFixture.start(vertx, SandboxFixture.options())) {
-      var client = fixture.client(ActitoClientSettings.from("acme", SandboxFixture.config(false, "nope"))
+    try (var fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options())) {
+      var client = fixture.client(ActitoClientSettings.from("acme", ActitoSandboxServer.config(false, "nope"))
           .withBaseUrl(fixture.sandbox.baseUrl()));
-      var integration = SandboxFixture.integration(SandboxFixture.config(false, "nope"), MetadataAttributes.NONE);
+      var integration = ActitoSandboxServer.integration(ActitoSandboxServer.config(false, "nope"), MetadataAttributes.NONE);
 
       CheckReport report = new ActitoTableCheck(vertx, fixture.registry).run(integration, client, List.of()).await();
 
@@ -63,7 +64,7 @@ class ActitoTableCheckTest {
 
   @Test
   void sandboxBaseUrlChecksAgainstAnInProcessSandbox(Vertx vertx) {
-    var integration = SandboxFixture.integration(SandboxFixture.config(false, SandboxFixture.KEY),
+    var integration = ActitoSandboxServer.integration(ActitoSandboxServer.config(false, ActitoSandboxServer.KEY),
         MetadataAttributes.only(List.of("city")));
 
     CheckReport report = GatewayAssembly.tableCheck(vertx, new SimpleMeterRegistry()).run(integration).await();

@@ -1,7 +1,8 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.remote.RemoteCallException;
-import static io.consentgateway.actito.SandboxFixture.ms;
+import static io.consentgateway.support.ActitoSandboxServer.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.sandbox.actito.RecordedCall;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class ActitoTokensTest {
 
-  private SandboxFixture fixture;
+  private ActitoSandboxServer fixture;
 
   @AfterEach
   void stop() {
@@ -29,7 +30,7 @@ class ActitoTokensTest {
 
   @Test
   void tokenIsRefreshedBeforeItExpires(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options().setTokenLifetime(ms(2_000)));
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options().setTokenLifetime(ms(2_000)));
     var clock = new TestClock();
     var client = fixture.client(fixture.settings(false), clock);
     client.lookup("u1").await();
@@ -44,7 +45,7 @@ class ActitoTokensTest {
 
   @Test
   void concurrentCallsShareOneTokenRequest(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
     var client = fixture.client(fixture.settings(false));
     List<Future<Optional<ActitoProfile>>> lookups = new ArrayList<>();
 
@@ -59,7 +60,7 @@ class ActitoTokensTest {
 
   @Test
   void rejectedTokenIsRefreshedOnceAndTheCallRetried(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
     fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
     var client = fixture.client(fixture.settings(false));
     client.lookup("u1").await();
@@ -79,13 +80,13 @@ class ActitoTokensTest {
 
   @Test
   void badKeyIsReportedAndStopsCallsWithoutStoppingTheProcess(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
     var client = fixture.client(
-        ActitoClientSettings.from("acme", SandboxFixture.config(false, "wrong-key")).withBaseUrl(fixture.sandbox.baseUrl()));
-    var sync = new ProfileSync(client);
+        ActitoClientSettings.from("acme", ActitoSandboxServer.config(false, "wrong-key")).withBaseUrl(fixture.sandbox.baseUrl()));
+    var sync = new ActitoV4Adapter(client);
 
     Throwable first = client.lookup("u1").transform(ar -> Future.succeededFuture(ar.cause())).await();
-    SyncResult second = sync.apply(null, SandboxFixture.body("u1", true, null)).await();
+    SyncResult second = sync.apply(null, ActitoSandboxServer.body("u1", true, null)).await();
 
     assertThat(first).isInstanceOf(RemoteCallException.class);
     assertThat(((RemoteCallException) first).kind()).isEqualTo(RemoteCallException.Kind.AUTH_FAILED);

@@ -1,7 +1,8 @@
 package io.consentgateway.actito;
 
+import io.consentgateway.support.ActitoSandboxServer;
 import io.consentgateway.remote.RemoteCallException;
-import static io.consentgateway.actito.SandboxFixture.ms;
+import static io.consentgateway.support.ActitoSandboxServer.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.consentgateway.sandbox.FaultRule;
@@ -23,7 +24,7 @@ class PacingTest {
   private static final int PER_WINDOW = 40;
   private static final long WINDOW_MS = 1_000;
 
-  private SandboxFixture fixture;
+  private ActitoSandboxServer fixture;
 
   @AfterEach
   void stop() {
@@ -32,11 +33,11 @@ class PacingTest {
 
   @Test
   void burstOf200UpdatesStaysWithinTheLicenceLimits(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options()
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options()
         .setCallsPerWindow(PER_WINDOW).setWindow(ms(WINDOW_MS)));
     long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
     fixture.sandbox.addFault(FaultRule.latency(5)); // keep calls overlapping
-    var settings = ActitoClientSettings.from("acme", SandboxFixture.config(false, SandboxFixture.KEY, PER_WINDOW))
+    var settings = ActitoClientSettings.from("acme", ActitoSandboxServer.config(false, ActitoSandboxServer.KEY, PER_WINDOW))
         .withBaseUrl(fixture.sandbox.baseUrl())
         .withRateWindow(ms(WINDOW_MS), ms(300)); // room for event-loop jitter between start and arrival
     var client = fixture.client(settings);
@@ -66,7 +67,7 @@ class PacingTest {
 
   @Test
   void overflowingTheWaitingQueueFailsFastAndRetryably(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
     fixture.sandbox.addFault(FaultRule.latency(200));
     var client = fixture.client(fixture.settings(false).withMaxQueued(3));
     client.authenticate().await();

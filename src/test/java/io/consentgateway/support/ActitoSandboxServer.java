@@ -1,20 +1,41 @@
 package io.consentgateway.support;
 
+import io.consentgateway.actito.ActitoClient;
+import io.consentgateway.actito.ActitoClientSettings;
+import io.consentgateway.config.ActitoConfig;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
+import io.consentgateway.config.Secret;
+import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.sandbox.actito.ActitoSandbox;
 import io.consentgateway.sandbox.actito.RecordedCall;
 import io.consentgateway.sandbox.actito.SandboxOptions;
+import io.consentgateway.webhook.AttributeValue;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
- * The Actito sandbox on its own Vert.x instance, outside the gateway under test (which may be a
- * separate process killed with SIGKILL): the gateway reaches it over HTTP on loopback only.
+ * The one Actito sandbox fixture of the tests. Two ways to start it:
+ *
+ * <ul>
+ *   <li>{@code new ActitoSandboxServer()}: on its own Vert.x instance, outside the gateway under test
+ *       (which may be a separate process killed with SIGKILL); the gateway reaches it over HTTP on
+ *       loopback only. What Actito holds is read with {@link #subscriptions} and {@link #attributes}.
+ *   <li>{@link #start(Vertx, SandboxOptions)}: on the test's Vert.x, with an {@link ActitoClient} of
+ *       it ({@link #client}) for the client-level tests; they block on futures from the JUnit thread
+ *       only.
+ * </ul>
  */
 public final class ActitoSandboxServer implements AutoCloseable {
 
@@ -22,8 +43,14 @@ public final class ActitoSandboxServer implements AutoCloseable {
   public static final List<String> TABLE_ATTRIBUTES = List.of(
       "first_name", "last_name", "language", "loyalty_tier", "country", "seq", "huge", "price", "big", "k", "version_seen");
 
-  private final Vertx vertx = Vertx.vertx();
-  private final ActitoSandbox sandbox;
+  /** The API key of {@link #options()}. */
+  public static final String KEY = "test-api-key";
+
+  public final Vertx vertx;
+  public final ActitoSandbox sandbox;
+  public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final boolean ownsVertx;
+  private ActitoClient client;
 
   public ActitoSandboxServer() {
     // Actito's concurrency limit, but a per-window budget a test can go through in seconds
@@ -38,7 +65,59 @@ public final class ActitoSandboxServer implements AutoCloseable {
   }
 
   public ActitoSandboxServer(SandboxOptions options) {
+    this(Vertx.vertx(), options, true);
+  }
+
+  private ActitoSandboxServer(Vertx vertx, SandboxOptions options, boolean ownsVertx) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
     this.sandbox = ActitoSandbox.start(vertx, options).await();
+  }
+
+  /** A sandbox on the test's own Vert.x (left open on {@link #close()}). */
+  public static ActitoSandboxServer start(Vertx vertx, SandboxOptions options) {
+    return new ActitoSandboxServer(vertx, options, false);
+  }
+
+  /** The table of the client-level tests: acme/Customers keyed on customerId, two subscriptions, key {@link #KEY}. */
+  public static SandboxOptions options() {
+    return new SandboxOptions()
+        .setEntity("acme").setTable("Customers").setUniqueKey("customerId")
+        .setSubscriptions(List.of("Newsletter", "SmsOffers"))
+        .setApiKeys(List.of(KEY));
+  }
+
+  public static ActitoConfig config(boolean upsertMode, String apiKey) {
+    return config(upsertMode, apiKey, 100);
+  }
+
+  public static ActitoConfig config(boolean upsertMode, String apiKey, int callsPerMinute) {
+    return new ActitoConfig(ActitoConfig.SANDBOX, Secret.of(apiKey), "acme", "Customers", "customerId",
+        upsertMode, 5, callsPerMinute, 2_000);
+  }
+
+  public static IntegrationConfig integration(ActitoConfig actito, MetadataAttributes metadata) {
+    return new IntegrationConfig("acme", null, actito,
+        List.of(new SubscriptionMapping("Newsletter", "newsletter", null, null),
+            new SubscriptionMapping("SmsOffers", "marketing", "channels", "sms")),
+        metadata, null, null, null);
+  }
+
+  /** A profile update of {@code userId} setting the newsletter, and {@code firstName} when given. */
+  public static ActitoProfileUpdate body(String userId, boolean newsletter, String firstName) {
+    Map<String, AttributeValue> attributes = new LinkedHashMap<>();
+    if (firstName != null) {
+      attributes.put("firstName", AttributeValue.ofString(firstName));
+    }
+    return ActitoProfileUpdate.of("customerId", userId, attributes, Map.of("Newsletter", newsletter), 1_704_067_200_000L);
+  }
+
+  public static void waitUntil(BooleanSupplier condition) {
+    Eventually.waitUntil(condition);
+  }
+
+  public static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
   }
 
   public ActitoSandbox sandbox() {
@@ -47,6 +126,32 @@ public final class ActitoSandboxServer implements AutoCloseable {
 
   public String baseUrl() {
     return sandbox.baseUrl();
+  }
+
+  /** Client settings for this sandbox, with key {@link #KEY}. */
+  public ActitoClientSettings settings(boolean upsertMode) {
+    return ActitoClientSettings.from("acme", config(upsertMode, KEY)).withBaseUrl(sandbox.baseUrl());
+  }
+
+  public ActitoClient client(ActitoClientSettings settings) {
+    return client(settings, Clock.systemUTC());
+  }
+
+  /** A client whose licence reads time from {@code clock}: a {@code TestClock} drives its token expiry and pauses. */
+  public ActitoClient client(ActitoClientSettings settings, Clock clock) {
+    client = new ActitoClient(vertx, settings, registry, clock);
+    return client;
+  }
+
+  public List<RecordedCall> calls(String method, String pathFragment) {
+    return sandbox.calls().stream()
+        .filter(c -> c.method().equals(method) && c.path().contains(pathFragment))
+        .toList();
+  }
+
+  public double counter(String name, String... tags) {
+    var counter = registry.find(name).tags(tags).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   /** The profile's subscriptions as Actito holds them, or empty when there is no such profile. */
@@ -86,6 +191,13 @@ public final class ActitoSandboxServer implements AutoCloseable {
 
   @Override
   public void close() {
-    vertx.close().await();
+    if (client != null) {
+      client.close().await();
+    }
+    if (ownsVertx) {
+      vertx.close().await();
+    } else {
+      sandbox.stop().await();
+    }
   }
 }

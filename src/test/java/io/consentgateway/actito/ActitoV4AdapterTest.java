@@ -2,6 +2,7 @@ package io.consentgateway.actito;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.consentgateway.support.ActitoSandboxServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -11,13 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
-class ProfileSyncTest {
+class ActitoV4AdapterTest {
 
-  private SandboxFixture fixture;
+  private ActitoSandboxServer fixture;
 
   @BeforeEach
   void start(Vertx vertx) {
-    fixture = SandboxFixture.start(vertx, SandboxFixture.options());
+    fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options());
   }
 
   @AfterEach
@@ -27,9 +28,9 @@ class ProfileSyncTest {
 
   @Test
   void upsertModeCreatesAMissingProfileInOneCall() {
-    var sync = new ProfileSync(fixture.client(fixture.settings(true)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(true)));
 
-    SyncResult result = sync.apply(null, SandboxFixture.body("new-user", true, "Ann")).await();
+    SyncResult result = sync.apply(null, ActitoSandboxServer.body("new-user", true, "Ann")).await();
 
     assertThat(result).isInstanceOf(SyncResult.Delivered.class);
     JsonObject held = fixture.sandbox.profile("new-user").orElseThrow();
@@ -40,9 +41,9 @@ class ProfileSyncTest {
 
   @Test
   void updateOnlyModeReportsAMissingProfileAndNeverCreatesIt() {
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(null, SandboxFixture.body("ghost", true, "Ann")).await();
+    SyncResult result = sync.apply(null, ActitoSandboxServer.body("ghost", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.NotInActito("ghost"));
     assertThat(fixture.sandbox.profiles()).isEmpty();
@@ -54,9 +55,9 @@ class ProfileSyncTest {
   @Test
   void updateOnlyModeWithAKnownIdUpdatesAttributesThenSubscriptions() {
     long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject().put("Newsletter", false));
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(id, SandboxFixture.body("u1", true, "Ann")).await();
+    SyncResult result = sync.apply(id, ActitoSandboxServer.body("u1", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(id));
     assertThat(apiCalls()).containsExactly(
@@ -70,9 +71,9 @@ class ProfileSyncTest {
   void updateOnlyModeWithoutAnIdLooksUpAndSendsOnlyWhatChanged() {
     long id = fixture.sandbox.seedProfile("u1", new JsonObject().put("firstName", "Ann"),
         new JsonObject().put("Newsletter", true));
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(null, SandboxFixture.body("u1", false, "Ann")).await();
+    SyncResult result = sync.apply(null, ActitoSandboxServer.body("u1", false, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(id));
     assertThat(apiCalls()).containsExactly(
@@ -85,9 +86,9 @@ class ProfileSyncTest {
     long stale = fixture.sandbox.seedProfile("old", new JsonObject(), new JsonObject());
     fixture.sandbox.deleteProfile(stale);
     long current = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(stale, SandboxFixture.body("u1", true, "Ann")).await();
+    SyncResult result = sync.apply(stale, ActitoSandboxServer.body("u1", true, "Ann")).await();
 
     assertThat(result).isEqualTo(new SyncResult.Delivered(current));
     assertThat(fixture.sandbox.profile("u1").orElseThrow().encode()).contains("\"Ann\"");
@@ -98,9 +99,9 @@ class ProfileSyncTest {
   void uniqueKeyValueIsEncodedIntoOnePathSegment() {
     String userId = "a/b=c+d é?";
     fixture.sandbox.seedProfile(userId, new JsonObject(), new JsonObject());
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
 
-    SyncResult result = sync.apply(null, SandboxFixture.body(userId, true, null)).await();
+    SyncResult result = sync.apply(null, ActitoSandboxServer.body(userId, true, null)).await();
 
     assertThat(result).isInstanceOf(SyncResult.Delivered.class);
     assertThat(fixture.sandbox.profile(userId).orElseThrow().encode()).contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
@@ -109,7 +110,7 @@ class ProfileSyncTest {
   @Test
   void updateOnlyModeWritesNumbersExactlyAsTheUpdateCarriesThem() {
     long id = fixture.sandbox.seedProfile("u1", new JsonObject(), new JsonObject());
-    var sync = new ProfileSync(fixture.client(fixture.settings(false)));
+    var sync = new ActitoV4Adapter(fixture.client(fixture.settings(false)));
     var update = io.consentgateway.mapping.ActitoProfileUpdate.of("customerId", "u1",
         java.util.Map.of("price", io.consentgateway.webhook.AttributeValue.ofNumber("1.50")), java.util.Map.of(), 0);
 

@@ -8,12 +8,16 @@ import io.consentgateway.mapping.ActitoProfileUpdate;
 import io.consentgateway.webhook.AttributeValue;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Sends one change — the {@link ActitoProfileUpdate} the mapper built for a user — to Actito with
+ * The {@link ActitoApi} of Actito's V4 profile API ({@code /entity/{entity}/table/{table}/profile...}).
+ *
+ * <p>Sends one change — the {@link ActitoProfileUpdate} the mapper built for a user — to Actito with
  * as few calls as the integration's mode allows, and says what became of it. The future always
  * succeeds, with a {@link SyncResult}; it never retries (the dispatcher does, per {@link Backoff}).
  * Request bodies are written from the update itself, never re-parsed: numbers reach Actito exactly
@@ -33,20 +37,36 @@ import java.util.Objects;
  *
  * Calls for one change run one after the other, so they never take more than one slot of the gate.
  */
-public final class ProfileSync {
+public final class ActitoV4Adapter implements ActitoApi {
 
   private final ActitoClient client;
   private final boolean upsertMode;
 
-  public ProfileSync(ActitoClient client) {
+  public ActitoV4Adapter(ActitoClient client) {
     this.client = Objects.requireNonNull(client, "client");
     this.upsertMode = client.settings().upsertMode();
+  }
+
+  @Override
+  public String version() {
+    return "v4";
+  }
+
+  @Override
+  public Future<Optional<ActitoProfile>> lookup(String uniqueKeyValue) {
+    return client.lookup(uniqueKeyValue);
+  }
+
+  @Override
+  public Future<JsonObject> tableStructure() {
+    return client.tableStructure();
   }
 
   /**
    * @param knownProfileId the Actito id Actito gave for this user before, or null: never another
    * @param update what to send, built by the mapper (it always carries the unique key)
    */
+  @Override
   public Future<SyncResult> apply(Long knownProfileId, ActitoProfileUpdate update) {
     Objects.requireNonNull(update, "update");
     Future<SyncResult> result = upsertMode
