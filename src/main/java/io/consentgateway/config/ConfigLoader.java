@@ -232,8 +232,9 @@ public final class ConfigLoader {
     if (!INTEGRATION_ID.matcher(id).matches()) {
       throw new ConfigException(n.key("id"), "must match " + INTEGRATION_ID.pattern() + ", got '" + id + "'");
     }
-    ConfigNode d = n.section("didomi").allowOnly("organizationId", "regulation");
-    DidomiConfig didomi = new DidomiConfig(d.requiredString("organizationId"), d.string("regulation", "gdpr").toLowerCase());
+    ConfigNode d = n.section("didomi").allowOnly("organizationId", "regulation", "maxClockAheadMs");
+    DidomiConfig didomi = new DidomiConfig(d.requiredString("organizationId"), d.string("regulation", "gdpr").toLowerCase(),
+        d.longValue("maxClockAheadMs", DidomiConfig.DEFAULT_MAX_CLOCK_AHEAD_MILLIS, 0, 366L * 24 * 3600 * 1000));
 
     ConfigNode ac = n.section("actito").allowOnly(
         "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs",

@@ -20,7 +20,21 @@ public record IntegrationConfig(
     mappings = List.copyOf(mappings);
   }
 
-  public record DidomiConfig(String organizationId, String regulation) {}
+  /**
+   * {@code maxClockAheadMillis}: how far ahead of its arrival a Didomi timestamp may count. A
+   * change cannot have been made after the gateway received it: a later stamp (Didomi's clock
+   * running ahead, or a bogus date) counts as arrival plus this allowance, so that it can neither
+   * beat an Actito change made after it nor freeze the field against every later choice.
+   */
+  public record DidomiConfig(String organizationId, String regulation, long maxClockAheadMillis) {
+
+    /** The default allowance: one second, well above the skew of clocks kept by NTP. */
+    public static final long DEFAULT_MAX_CLOCK_AHEAD_MILLIS = 1_000;
+
+    public DidomiConfig(String organizationId, String regulation) {
+      this(organizationId, regulation, DEFAULT_MAX_CLOCK_AHEAD_MILLIS);
+    }
+  }
 
   /**
    * What a {@code user.deleted} webhook does: to the user's Actito subscriptions ({@code

@@ -141,10 +141,14 @@ final class DidomiWebhookHandler {
       WebhookReplies.respond(ctx, 200, "skipped", "no organization_user_id: the change cannot be matched to a profile");
       return;
     }
-    FieldChanges changes = mappers.get(integration.id()).changesFor(change);
+    long receivedAt = System.currentTimeMillis();
+    // a change cannot have been made after it arrived: a stamp ahead of the gateway's clock by more
+    // than the allowance counts at arrival plus the allowance
+    FieldChanges changes = mappers.get(integration.id()).changesFor(change)
+        .notLaterThan(receivedAt + integration.didomi().maxClockAheadMillis());
     InboundWebhook webhook = new InboundWebhook(
         integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
-        change.type().wireName(), System.currentTimeMillis(), body, changes, integration.bidirectional().enabled(),
+        change.type().wireName(), receivedAt, body, changes, integration.bidirectional().enabled(),
         erasure(integration, change), change.type().isEvent() ? change.entityId() : null);
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {

@@ -96,6 +96,20 @@ public final class FieldChanges {
     return builder.build();
   }
 
+  /**
+   * These changes stamped no later than {@code maxMillis}: a change (and an observation) whose
+   * stamp is later counts at {@code maxMillis}; itself when none is. The version is kept, so two
+   * changes clamped to the same stamp keep their order by version.
+   */
+  public FieldChanges notLaterThan(long maxMillis) {
+    if (timestampMillis <= maxMillis && observedMillis <= maxMillis) {
+      return this;
+    }
+    return new FieldChanges(organizationUserId, Math.min(timestampMillis, maxMillis), version,
+        Math.min(observedMillis, maxMillis), observedVersion, subscriptionNames, subscribed, subscriptionObserved,
+        subscriptionCount, attributeNames, attributeValues, attributeObserved, attributeCount);
+  }
+
   /** A change that changes nothing (ignored regulation, pending, deleted event, no user...). */
   public static FieldChanges none() {
     return NONE;

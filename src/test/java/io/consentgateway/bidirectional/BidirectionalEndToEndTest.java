@@ -201,6 +201,32 @@ class BidirectionalEndToEndTest {
   }
 
   @Test
+  void aDidomiStampAheadOfTheGatewaysClockDoesNotBeatAnActitoChangeMadeAfterIt() throws InterruptedException {
+    String user = "clock-ahead@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", false));
+    didomi.changeConsents(user, purposes(true)).await();
+    awaitQuiet();
+    // Didomi's clock runs two minutes ahead of the gateway's: her subscribe is stamped in the future
+    String ahead = java.time.Instant.now().plusSeconds(120).toString();
+    long posted = System.currentTimeMillis();
+    assertThat(http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-ahead", user, ahead, true))
+        .statusCode()).isEqualTo(202);
+    Eventually.await(WAIT, "Actito subscribed",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", true))), () -> history(user));
+    awaitQuiet();
+    // later in real time (past the one-second allowance), she unsubscribes through an Actito email
+    Thread.sleep(Math.max(0, posted + 1_500 - System.currentTimeMillis()));
+    actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
+
+    // that is her newest choice: it reaches Didomi, and Actito is not set back to the subscribe
+    Eventually.await(WAIT, "Didomi holds the unsubscribe", () -> Boolean.FALSE.equals(didomiNewsletter(user)),
+        () -> history(user));
+    awaitQuiet();
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false));
+    assertThat(history(user)).doesNotContain("overtaken");
+  }
+
+  @Test
   void anActitoChangeAfterAFailedDispatchIsNotTakenForTheEchoOfThatDispatch() {
     String user = "after-failure@example.com";
     actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));

@@ -50,6 +50,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aDidomiStampMayRunAheadOfArrivalByOneSecondUnlessConfigured() {
+    GatewayConfig defaults = parse(MINIMAL, Map.of("CLIENT_SECRET", "s"));
+    assertThat(defaults.integrations().get(0).didomi().maxClockAheadMillis()).isEqualTo(1_000);
+
+    GatewayConfig raised = parse(MINIMAL.replace("didomi: { organizationId: acme-org",
+        "didomi: { maxClockAheadMs: 60000, organizationId: acme-org"), Map.of("CLIENT_SECRET", "s"));
+    assertThat(raised.integrations().get(0).didomi().maxClockAheadMillis()).isEqualTo(60_000);
+
+    assertThatThrownBy(() -> parse(MINIMAL.replace("didomi: { organizationId: acme-org",
+        "didomi: { maxClockAheadMs: -1, organizationId: acme-org"), Map.of("CLIENT_SECRET", "s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("maxClockAheadMs");
+  }
+
+  @Test
   void variablesAndDefaultsComeFromTheEnvironment() {
     GatewayConfig config = parse(MINIMAL, Map.of(
         "CLIENT_SECRET", "from-env", "ACTITO_URL", "https://api3.actito.com/", "ACTITO_KEY", "k3y"));

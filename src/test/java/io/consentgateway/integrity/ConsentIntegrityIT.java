@@ -278,6 +278,9 @@ class ConsentIntegrityIT {
         .setWebhookMaxAttempts(WEBHOOK_ATTEMPTS).setWebhookRetryDelay(WEBHOOK_RETRY_DELAY)).await();
     config.actito(actito.baseUrl(), true)
         .callsPerMinute(CALLS_PER_MINUTE)
+        // phase 3 models a Didomi clock days ahead: its changes are stamped in the future so that
+        // they beat any Actito change, and the allowance lets such stamps count as they are
+        .didomiMaxClockAheadMs(30L * 24 * 3600 * 1000)
         .dispatch("{ initialBackoffMs: 100, maxBackoffMs: 2000, maxAttempts: 60 }")
         .integrationExtras("""
             bidirectional:

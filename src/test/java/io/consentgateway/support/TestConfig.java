@@ -36,6 +36,7 @@ public final class TestConfig {
   private String dispatchYaml = "{ initialBackoffMs: 50, maxBackoffMs: 500, maxAttempts: 25 }";
   private long breakerResetMs = 500;
   private int retentionDays = 30;
+  private Long didomiMaxClockAheadMs;
 
   public TestConfig(Path dir) {
     this.storePath = dir.resolve("gateway.db");
@@ -112,6 +113,12 @@ public final class TestConfig {
     return this;
   }
 
+  /** {@code integrations[].didomi.maxClockAheadMs}; the default when never set. */
+  public TestConfig didomiMaxClockAheadMs(long millis) {
+    this.didomiMaxClockAheadMs = millis;
+    return this;
+  }
+
   public TestConfig retentionDays(int days) {
     this.retentionDays = days;
     return this;
@@ -147,7 +154,7 @@ public final class TestConfig {
         %s
         integrations:
           - id: acme
-            didomi: { organizationId: acme-org, regulation: gdpr }
+            didomi: { organizationId: acme-org, regulation: gdpr%s }
             actito:
               baseUrl: "%s"
               apiKey: sandbox-api-key
@@ -166,7 +173,8 @@ public final class TestConfig {
         %s
         """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
             adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
-            clientsYaml, allowedIps, authExtrasYaml.indent(2), actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+            clientsYaml, allowedIps, authExtrasYaml.indent(2),
+            didomiMaxClockAheadMs == null ? "" : ", maxClockAheadMs: " + didomiMaxClockAheadMs, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
             extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 
