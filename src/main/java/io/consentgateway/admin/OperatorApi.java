@@ -259,10 +259,14 @@ public final class OperatorApi implements Consumer<Router> {
   }
 
   private static int intParam(RoutingContext ctx, String name, int defaultValue, int min, int max) {
-    String text = ctx.queryParams().get(name);
-    if (text == null) {
+    java.util.List<String> given = ctx.queryParams().getAll(name);
+    if (given.isEmpty()) {
       return defaultValue;
     }
+    if (given.size() > 1) {
+      return -1; // offset=1&offset=2: which one was meant? refused, not guessed
+    }
+    String text = given.get(0);
     // ASCII digits only: Integer.parseInt also takes a sign and any Unicode digit (Arabic-Indic, fullwidth, ...)
     if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return -1;

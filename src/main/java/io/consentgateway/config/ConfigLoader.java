@@ -65,13 +65,23 @@ public final class ConfigLoader {
     return parse(text);
   }
 
+  private static final java.util.regex.Pattern DUPLICATE_KEY =
+      java.util.regex.Pattern.compile("Duplicate field '([A-Za-z0-9_.-]{1,64})'");
+
   public GatewayConfig parse(String yaml) {
     JsonNode tree;
     try {
-      tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+      // a key given twice is refused, not silently won by the last one
+      tree = new ObjectMapper(new YAMLFactory())
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(yaml);
     } catch (JsonProcessingException e) {
       // the location only: the parser's message may quote a line holding a secret
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      java.util.regex.Matcher duplicate = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
+      if (duplicate.lookingAt()) {
+        // a key name is no secret: say which one
+        throw new ConfigException("(file)", "key '" + duplicate.group(1) + "' is given twice" + where);
+      }
       throw new ConfigException("(file)", "not valid YAML" + where);
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
@@ -244,6 +254,11 @@ public final class ConfigLoader {
     if (!sandbox && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
       throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
     }
+    if (baseUrl.startsWith("http://") && !OffLoopbackRule.isLoopback(httpHost(baseUrl))) {
+      // the API key would travel in clear: plain HTTP only to this machine (a local proxy, a sandbox)
+      throw new ConfigException(ac.key("baseUrl"), "must be https:// unless it names a loopback host, got '"
+          + baseUrl + "'");
+    }
     if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
       throw new ConfigException(ac.key("baseUrl"), "sandbox port must be at most 65535");
     }
@@ -304,6 +319,10 @@ public final class ConfigLoader {
     boolean didomiSandbox = didomiUrl.matches("sandbox(:\\d{1,5})?");
     if (!didomiSandbox && !didomiUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
       throw new ConfigException(api.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
+    }
+    if (biEnabled && didomiUrl.startsWith("http://") && !OffLoopbackRule.isLoopback(httpHost(didomiUrl))) {
+      throw new ConfigException(api.key("baseUrl"), "must be https:// unless it names a loopback host, got '"
+          + didomiUrl + "'");
     }
     if (didomiUrl.endsWith("/")) {
       didomiUrl = didomiUrl.substring(0, didomiUrl.length() - 1);
@@ -373,5 +392,20 @@ public final class ConfigLoader {
 
   private static String blankToNull(String text) {
     return text == null || text.isBlank() ? null : text.trim();
+  }
+
+  /** The host of an {@code http://host[:port]/...} URL, brackets kept for IPv6. */
+  private static String httpHost(String url) {
+    String rest = url.substring("http://".length());
+    int slash = rest.indexOf('/');
+    String authority = slash < 0 ? rest : rest.substring(0, slash);
+    int at = authority.lastIndexOf('@');
+    authority = at < 0 ? authority : authority.substring(at + 1);
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      return close < 0 ? authority : authority.substring(0, close + 1);
+    }
+    int colon = authority.lastIndexOf(':');
+    return colon < 0 ? authority : authority.substring(0, colon);
   }
 }

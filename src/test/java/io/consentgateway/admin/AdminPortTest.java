@@ -72,6 +72,7 @@ class AdminPortTest {
     assertThat(authorized("/admin/integrations/acme/dead-letters?limit=abc", ADMIN_TOKEN).statusCode()).isEqualTo(400);
     assertThat(authorized("/admin/integrations/acme/dead-letters?limit=100000", ADMIN_TOKEN).statusCode()).isEqualTo(400);
     assertThat(authorized("/admin/integrations/acme/dead-letters?offset=-1", ADMIN_TOKEN).statusCode()).isEqualTo(400);
+    assertThat(authorized("/admin/integrations/acme/dead-letters?offset=1&offset=2", ADMIN_TOKEN).statusCode()).isEqualTo(400);
   }
 
   @ParameterizedTest(name = "{0}")

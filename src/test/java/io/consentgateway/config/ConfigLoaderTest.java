@@ -64,6 +64,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aKeyGivenTwiceIsRefusedNotWonByTheLastOne() {
+    String twice = MINIMAL.replace("server: { host: 127.0.0.1 }", "server: { host: 127.0.0.1 }\nserver: { host: 0.0.0.0 }");
+    assertThatThrownBy(() -> parse(twice, Map.of("CLIENT_SECRET", "s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("server");
+  }
+
+  @Test
+  void plainHttpCarriesTheApiKeyOnlyToThisMachine() {
+    assertThatThrownBy(() -> parse(MINIMAL, Map.of("CLIENT_SECRET", "s", "ACTITO_URL", "http://api.actito.com",
+        "ACTITO_KEY", "k3y")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("actito.baseUrl").hasMessageContaining("https://");
+    assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s", "ACTITO_URL", "http://127.0.0.1:8089", "ACTITO_KEY", "k3y"))
+        .integrations().get(0).actito().baseUrl()).isEqualTo("http://127.0.0.1:8089");
+    assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s", "ACTITO_URL", "http://[::1]:8089/", "ACTITO_KEY", "k3y"))
+        .integrations().get(0).actito().baseUrl()).isEqualTo("http://[::1]:8089");
+  }
+
+  @Test
   void variablesAndDefaultsComeFromTheEnvironment() {
     GatewayConfig config = parse(MINIMAL, Map.of(
         "CLIENT_SECRET", "from-env", "ACTITO_URL", "https://api3.actito.com/", "ACTITO_KEY", "k3y"));
