@@ -117,11 +117,15 @@ final class GroupCommitWriter {
   private final Promise<Void> closed = Promise.promise();
   private volatile boolean accepting = true;
 
-  GroupCommitWriter(
-      Connection connection, Reconnect reconnect, WalSyncer syncer, int queueCapacity, int maxBatch, MeterRegistry registry) {
+  /**
+   * @param syncer builds the WAL syncer, given what it calls when the disk fails: this writer's
+   *     {@link #failClosed()}
+   */
+  GroupCommitWriter(Connection connection, Reconnect reconnect, java.util.function.Function<Runnable, WalSyncer> syncer,
+      int queueCapacity, int maxBatch, MeterRegistry registry) {
     this.connection = connection;
     this.reconnect = reconnect;
-    this.syncer = syncer;
+    this.syncer = syncer.apply(this::failClosed);
     this.session = new Session(connection);
     this.queueCapacity = queueCapacity;
     this.maxBatch = maxBatch;

@@ -103,11 +103,9 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       SqliteSchema.migrate(connection);
       releaseLeases(connection, clock.millis());
       disableAutoCheckpoint(connection);
-      GroupCommitWriter[] self = new GroupCommitWriter[1];
       GroupCommitWriter writer = new GroupCommitWriter(connection,
           () -> disableAutoCheckpoint(connect(path, "NORMAL")),
-          new WalSyncer(path, registry, () -> self[0].failClosed()), queueCapacity, maxBatch, registry);
-      self[0] = writer;
+          failClosed -> new WalSyncer(path, registry, failClosed), queueCapacity, maxBatch, registry);
       SqliteReader reader = new SqliteReader(connect(path));
       WalCheckpointer checkpointer = new WalCheckpointer(path, 500);
       writer.start();

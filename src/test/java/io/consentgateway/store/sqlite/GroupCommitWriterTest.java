@@ -34,7 +34,7 @@ class GroupCommitWriterTest {
     }
     connection.commit();
     writer = new GroupCommitWriter(connection, () -> SqliteConsentStore.connect(db, "NORMAL"),
-        new WalSyncer(db, new SimpleMeterRegistry(), () -> {}), 1000, 100, new SimpleMeterRegistry());
+        onDiskFailure -> new WalSyncer(db, new SimpleMeterRegistry(), () -> {}), 1000, 100, new SimpleMeterRegistry());
     writer.start();
   }
 
