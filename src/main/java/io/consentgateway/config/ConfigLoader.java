@@ -254,10 +254,10 @@ public final class ConfigLoader {
     if (!sandbox && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
       throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
     }
-    if (baseUrl.startsWith("http://") && !OffLoopbackRule.isLoopback(httpHost(baseUrl))) {
-      // the API key would travel in clear: plain HTTP only to this machine (a local proxy, a sandbox)
-      throw new ConfigException(ac.key("baseUrl"), "must be https:// unless it names a loopback host, got '"
-          + baseUrl + "'");
+    String unsafe = sandbox ? null : unsafeBaseUrl(baseUrl);
+    if (unsafe != null) {
+      // not echoed: a refused URL may carry a password
+      throw new ConfigException(ac.key("baseUrl"), unsafe);
     }
     if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
       throw new ConfigException(ac.key("baseUrl"), "sandbox port must be at most 65535");
@@ -320,9 +320,9 @@ public final class ConfigLoader {
     if (!didomiSandbox && !didomiUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
       throw new ConfigException(api.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
     }
-    if (biEnabled && didomiUrl.startsWith("http://") && !OffLoopbackRule.isLoopback(httpHost(didomiUrl))) {
-      throw new ConfigException(api.key("baseUrl"), "must be https:// unless it names a loopback host, got '"
-          + didomiUrl + "'");
+    String unsafeDidomi = didomiSandbox ? null : unsafeBaseUrl(didomiUrl);
+    if (biEnabled && unsafeDidomi != null) {
+      throw new ConfigException(api.key("baseUrl"), unsafeDidomi);
     }
     if (didomiUrl.endsWith("/")) {
       didomiUrl = didomiUrl.substring(0, didomiUrl.length() - 1);
@@ -394,18 +394,42 @@ public final class ConfigLoader {
     return text == null || text.isBlank() ? null : text.trim();
   }
 
-  /** The host of an {@code http://host[:port]/...} URL, brackets kept for IPv6. */
-  private static String httpHost(String url) {
-    String rest = url.substring("http://".length());
-    int slash = rest.indexOf('/');
-    String authority = slash < 0 ? rest : rest.substring(0, slash);
-    int at = authority.lastIndexOf('@');
-    authority = at < 0 ? authority : authority.substring(at + 1);
-    if (authority.startsWith("[")) {
-      int close = authority.indexOf(']');
-      return close < 0 ? authority : authority.substring(0, close + 1);
+  /**
+   * Why {@code url} (an {@code http(s)://} base URL) is refused, or null: it carries credentials, a
+   * query or a fragment (which could also hide its real host), or it is plain {@code http://} to a
+   * host that is not this machine, where the API key would travel in clear. Loopback is
+   * {@code localhost}, a dotted {@code 127.x.x.x} or {@code [::1]}: never a form only some resolvers
+   * read as an address ({@code 127.1}, {@code 2130706433}).
+   */
+  static String unsafeBaseUrl(String url) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      return "is not a valid URL";
     }
-    int colon = authority.lastIndexOf(':');
-    return colon < 0 ? authority : authority.substring(0, colon);
+    if (uri.getRawUserInfo() != null) {
+      return "must not carry credentials (user:password@): the API key is configured on its own";
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null || url.contains("?") || url.contains("#")) {
+      return "must not carry a query or a fragment";
+    }
+    String host = uri.getHost();
+    if (host == null) {
+      return "has no host";
+    }
+    if (uri.getScheme().equalsIgnoreCase("http") && !isLoopbackHost(host)) {
+      return "must be https:// unless it names a loopback host (localhost, 127.x.x.x, [::1])";
+    }
+    return null;
   }
+
+  private static final Pattern LOOPBACK_V4 =
+      Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)");
+
+  private static boolean isLoopbackHost(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.equals("[::1]") || h.equals("::1") || LOOPBACK_V4.matcher(h).matches();
+  }
+
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.consentgateway.support.TestConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +80,15 @@ class ConfigLoaderTest {
         .integrations().get(0).actito().baseUrl()).isEqualTo("http://127.0.0.1:8089");
     assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s", "ACTITO_URL", "http://[::1]:8089/", "ACTITO_KEY", "k3y"))
         .integrations().get(0).actito().baseUrl()).isEqualTo("http://[::1]:8089");
+    // what the attack tried: a host hidden behind a query or fragment, forms only some resolvers read
+    // as an address, credentials in the URL (never echoed)
+    for (String hidden : List.of("http://192.0.2.2:18777?@localhost", "http://evil.example.com#@localhost",
+        "http://127.1:8089", "http://2130706433:8089", "http://user:s3cretpw@127.0.0.1:8089",
+        "https://user:s3cretpw@api3.actito.com")) {
+      assertThatThrownBy(() -> parse(MINIMAL, Map.of("CLIENT_SECRET", "s", "ACTITO_URL", hidden, "ACTITO_KEY", "k3y")))
+          .as(hidden).isInstanceOf(ConfigException.class).hasMessageContaining("actito.baseUrl")
+          .hasMessageNotContaining("s3cretpw");
+    }
   }
 
   @Test
