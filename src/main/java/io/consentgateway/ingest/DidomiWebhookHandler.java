@@ -142,14 +142,13 @@ final class DidomiWebhookHandler {
       return;
     }
     long receivedAt = System.currentTimeMillis();
-    // a change cannot have been made after it arrived: a stamp ahead of the gateway's clock by more
-    // than the allowance counts at arrival plus the allowance
-    FieldChanges changes = mappers.get(integration.id()).changesFor(change)
-        .notLaterThan(receivedAt + integration.didomi().maxClockAheadMillis());
+    FieldChanges changes = mappers.get(integration.id()).changesFor(change);
     InboundWebhook webhook = new InboundWebhook(
         integration.id(), WebhookSource.DIDOMI, change.dedupKey(), change.organizationUserId(),
         change.type().wireName(), receivedAt, body, changes, integration.bidirectional().enabled(),
-        erasure(integration, change), change.type().isEvent() ? change.entityId() : null);
+        erasure(integration, change), change.type().isEvent() ? change.entityId() : null,
+        // a change cannot have been made after it arrived: the store bounds a stamp further ahead
+        integration.didomi().maxClockAheadMillis());
     store.ingest(webhook).onComplete(stored -> {
       if (stored.succeeded()) {
         IngestOutcome outcome = stored.result();

@@ -10,7 +10,11 @@ import java.util.Objects;
  * it, merged newest-wins into the user's state ({@link FieldChanges#none()} when it changes nothing).
  * {@code writesBack}: the integration writes Actito changes back to Didomi, so the values that only
  * echo a write-back must be recognised before merging; {@code didomiEventId}: for an event
- * webhook, the event's id (the gateway's own write-backs have ids it chose), else null.
+ * webhook, the event's id (the gateway's own write-backs have ids it chose), else null. {@code
+ * maxClockAheadMillis}: how far ahead of its arrival the change's stamp may count; a later stamp
+ * counts at the <em>first</em> arrival of the same change plus this allowance, so that a
+ * redelivery, byte-identical or not, can never count later than the change it repeats ({@link
+ * FieldChanges#notLaterThan}).
  */
 public record InboundWebhook(
     String integration,
@@ -23,7 +27,8 @@ public record InboundWebhook(
     FieldChanges changes,
     boolean writesBack,
     Erasure erasure,
-    String didomiEventId) {
+    String didomiEventId,
+    long maxClockAheadMillis) {
 
   /**
    * What the webhook asks of the gateway's own data on the user: nothing; to erase it at once (a
@@ -38,8 +43,12 @@ public record InboundWebhook(
 
   public InboundWebhook(String integration, WebhookSource source, String dedupKey, String userKey, String type,
       long receivedAtMillis, byte[] body, FieldChanges changes, boolean writesBack) {
-    this(integration, source, dedupKey, userKey, type, receivedAtMillis, body, changes, writesBack, Erasure.NONE, null);
+    this(integration, source, dedupKey, userKey, type, receivedAtMillis, body, changes, writesBack, Erasure.NONE, null,
+        NO_CLOCK_AHEAD_LIMIT);
   }
+
+  /** {@code maxClockAheadMillis} when nothing bounds how far ahead of arrival the changes' stamp may count. */
+  public static final long NO_CLOCK_AHEAD_LIMIT = Long.MAX_VALUE;
 
   public InboundWebhook {
     Objects.requireNonNull(integration, "integration");

@@ -227,6 +227,33 @@ class BidirectionalEndToEndTest {
   }
 
   @Test
+  void aRedeliveryOfAStampFarAheadCannotUndoAWithdrawalMadeAfterTheFirstDelivery() throws InterruptedException {
+    String user = "redelivered-ahead@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", false));
+    didomi.changeConsents(user, purposes(false)).await();
+    awaitQuiet();
+    // a subscribe stamped in 2099 (a bogus date): it counts at its arrival plus the allowance
+    String ahead = DidomiPayloads.eventCreated("evt-2099", user, "2099-01-01T00:00:00Z", true);
+    long posted = System.currentTimeMillis();
+    assertThat(http.postDidomi("acme", http.token(), ahead).statusCode()).isEqualTo(202);
+    Eventually.await(WAIT, "Actito subscribed",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", true))), () -> history(user));
+    // later, she withdraws in Didomi
+    Thread.sleep(Math.max(0, posted + 1_500 - System.currentTimeMillis()));
+    assertThat(http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-withdraw", user,
+        java.time.Instant.now().toString(), false)).statusCode()).isEqualTo(202);
+    Eventually.await(WAIT, "Actito unsubscribed",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", false))), () -> history(user));
+    Thread.sleep(1_500);
+
+    // Didomi delivers the 2099 event again, not byte for byte: stored (it is not a duplicate), but it
+    // counts at its first arrival, before the withdrawal, and changes nothing
+    assertThat(http.postDidomi("acme", http.token(), ahead + "\n").statusCode()).isEqualTo(202);
+    awaitQuiet();
+    assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false));
+  }
+
+  @Test
   void anActitoChangeAfterAFailedDispatchIsNotTakenForTheEchoOfThatDispatch() {
     String user = "after-failure@example.com";
     actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", true));

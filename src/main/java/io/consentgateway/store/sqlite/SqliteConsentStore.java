@@ -206,8 +206,9 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       return false; // kept for audit; changes nothing (pending, other regulation, ...)
     }
     // a Didomi webhook may only echo the gateway's own write-back: that carries no choice of its own
-    FieldChanges changes = !webhook.writesBack() ? webhook.changes()
-        : DidomiWrites.withoutEchoes(session, webhook.integration(), webhook.userKey(), webhook.changes(),
+    FieldChanges changes = ClockAheadStamps.bounded(session, webhook);
+    changes = !webhook.writesBack() ? changes
+        : DidomiWrites.withoutEchoes(session, webhook.integration(), webhook.userKey(), changes,
             webhook.didomiEventId(), webhook.receivedAtMillis());
     PreparedStatement read = session.statement(READ_DESIRED);
     read.setString(1, webhook.integration());

@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 6;
+  static final int VERSION = 7;
 
   private SqliteSchema() {}
 
@@ -193,6 +193,22 @@ final class SqliteSchema {
         // the id of the Didomi event a write-back wrote: only a webhook about that event is its echo
         statement.execute("ALTER TABLE didomi_outbox ADD COLUMN event_id TEXT");
         statement.execute("PRAGMA user_version = 6");
+      }
+      if (version < 7) {
+        // the first arrival of a Didomi change stamped ahead of the gateway's clock (ClockAheadStamps)
+        statement.execute("""
+            CREATE TABLE didomi_clock_ahead (
+              id            INTEGER PRIMARY KEY,
+              integration   TEXT    NOT NULL,
+              user_key      TEXT    NOT NULL,
+              source        TEXT    NOT NULL,
+              stamp         INTEGER NOT NULL,
+              version       INTEGER NOT NULL,
+              first_arrival INTEGER NOT NULL,
+              UNIQUE (integration, user_key, source, stamp, version)
+            )""");
+        statement.execute("CREATE INDEX didomi_clock_ahead_arrival ON didomi_clock_ahead (first_arrival)");
+        statement.execute("PRAGMA user_version = 7");
       }
       connection.commit();
     }

@@ -17,7 +17,8 @@ import java.util.List;
 final class UserErasure {
 
   /** Every table that holds something of a user, by its user column. */
-  private static final String[] USER_TABLES = {"webhook_inbox", "dispatch_log", "dead_letter", "didomi_outbox", "user_state"};
+  private static final String[] USER_TABLES =
+      {"webhook_inbox", "dispatch_log", "dead_letter", "didomi_outbox", "user_state", "didomi_clock_ahead"};
 
   private UserErasure() {}
 
@@ -75,6 +76,7 @@ final class UserErasure {
   static int prune(GroupCommitWriter.Session session, long cutoffMillis, int batch, long now) throws SQLException {
     return pruneOldest(session, "webhook_inbox", "received_at", cutoffMillis, batch)
         + pruneOldest(session, "dispatch_log", "at", cutoffMillis, batch)
+        + pruneOldest(session, "didomi_clock_ahead", "first_arrival", cutoffMillis, batch)
         // write-backs written long ago were kept only for their echo
         + pruneOldest(session, "didomi_outbox", "CASE WHEN done = 1 THEN COALESCE(written_at, created_at) ELSE NULL END",
             cutoffMillis, batch)
