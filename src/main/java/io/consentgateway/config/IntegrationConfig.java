@@ -28,8 +28,13 @@ public record IntegrationConfig(
    */
   public record DidomiConfig(String organizationId, String regulation, long maxClockAheadMillis) {
 
-    /** The default allowance: one second, well above the skew of clocks kept by NTP. */
-    public static final long DEFAULT_MAX_CLOCK_AHEAD_MILLIS = 1_000;
+    /**
+     * The default allowance: none. A Didomi change made before it was received carries a stamp no
+     * later than its arrival anyway (network time only delays it); a stamp ahead of arrival is a
+     * clock running ahead or a bogus date, and within any allowance it would still beat a choice
+     * the person makes right after it.
+     */
+    public static final long DEFAULT_MAX_CLOCK_AHEAD_MILLIS = 0;
 
     public DidomiConfig(String organizationId, String regulation) {
       this(organizationId, regulation, DEFAULT_MAX_CLOCK_AHEAD_MILLIS);

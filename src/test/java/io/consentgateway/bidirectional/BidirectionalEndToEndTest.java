@@ -214,7 +214,7 @@ class BidirectionalEndToEndTest {
     Eventually.await(WAIT, "Actito subscribed",
         () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", true))), () -> history(user));
     awaitQuiet();
-    // later in real time (past the one-second allowance), she unsubscribes through an Actito email
+    // later in real time, she unsubscribes through an Actito email
     Thread.sleep(Math.max(0, posted + 1_500 - System.currentTimeMillis()));
     actito.sandbox().changeSubscriptions(user, Map.of("Newsletter", false));
 
@@ -251,6 +251,23 @@ class BidirectionalEndToEndTest {
     assertThat(http.postDidomi("acme", http.token(), ahead + "\n").statusCode()).isEqualTo(202);
     awaitQuiet();
     assertThat(actito.subscriptions(user)).hasValue(Map.of("Newsletter", false));
+  }
+
+  @Test
+  void aWithdrawalRightAfterAFutureDatedSubscribeWins() {
+    String user = "withdraws-at-once@example.com";
+    actito.sandbox().seedProfile(user, new JsonObject(), new JsonObject().put("Newsletter", false));
+    didomi.changeConsents(user, purposes(false)).await();
+    awaitQuiet();
+    assertThat(http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-9999", user,
+        "9999-12-31T23:59:59.999Z", true)).statusCode()).isEqualTo(202);
+    // at once (well within a second), she withdraws: hers is the newest choice
+    assertThat(http.postDidomi("acme", http.token(), DidomiPayloads.eventCreated("evt-at-once", user,
+        java.time.Instant.now().toString(), false)).statusCode()).isEqualTo(202);
+
+    awaitQuiet();
+    Eventually.await(WAIT, "Actito unsubscribed",
+        () -> actito.subscriptions(user).equals(java.util.Optional.of(Map.of("Newsletter", false))), () -> history(user));
   }
 
   @Test
