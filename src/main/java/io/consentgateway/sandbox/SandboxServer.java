@@ -113,6 +113,31 @@ public final class SandboxServer {
     return authorization.substring(7).trim();
   }
 
+  /** The path a request with an unnormalised path is rerouted to: it matches no API route. */
+  private static final String UNROUTABLE = "/_unroutable";
+
+  /**
+   * The first handler of a sandbox's router. vertx-web matches routes on the normalised path, where
+   * {@code /_sandbox/../_sandbox/stats} or {@code //_sandbox/stats} would reach a real resource; the
+   * sandboxes answered such a path by its raw form, and still do: under {@code adminPrefix},
+   * {@code adminNotFound} answers; elsewhere it goes on as an API call that matches no resource
+   * (logged, limited, its bearer checked, then 404).
+   */
+  public static io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> rawPaths(String adminPrefix,
+      io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> adminNotFound) {
+    return ctx -> {
+      String raw = ctx.request().path();
+      if (raw == null || raw.equals(ctx.normalizedPath()) || raw.equals(UNROUTABLE)) {
+        ctx.next();
+      } else if (raw.startsWith(adminPrefix)) {
+        ctx.response().putHeader("Content-Type", "application/json");
+        adminNotFound.handle(ctx);
+      } else {
+        ctx.reroute(UNROUTABLE);
+      }
+    };
+  }
+
   /** A router regex matching exactly {@code path}, with no trailing slash or extra segment. */
   public static String exactly(String path) {
     return Pattern.quote(path);

@@ -322,6 +322,8 @@ public final class ActitoSandbox {
    */
   private Router routes() {
     Router router = Router.router(vertx);
+    router.route().handler(SandboxServer.rawPaths(ADMIN_PREFIX,
+        ctx -> ctx.response().setStatusCode(404).end(error(404, "NOT_FOUND", "no such admin resource").encode())));
     router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/json");
       SandboxServer.readBody(ctx);

@@ -233,6 +233,8 @@ public final class DidomiSandbox {
    */
   private Router routes() {
     Router router = Router.router(vertx);
+    router.route().handler(SandboxServer.rawPaths(ADMIN_PREFIX,
+        ctx -> ctx.response().setStatusCode(404).end(error(404, "no such admin resource").encode())));
     String usersPrefix = ADMIN_PREFIX + "/users/";
     router.routeWithRegex(SandboxServer.startingWith(ADMIN_PREFIX)).handler(ctx -> {
       ctx.response().putHeader("Content-Type", "application/json");

@@ -51,6 +51,20 @@ class ActitoSandboxTest {
   }
 
   @Test
+  void anUnnormalisedPathIsAnsweredByItsRawFormNotByTheResourceItNormalisesTo() {
+    int port = java.net.URI.create(sandbox.baseUrl()).getPort();
+    for (String raw : List.of("/_sandbox/../_sandbox/stats", "/_sandbox//stats")) {
+      String answer = io.consentgateway.support.RawHttp.exchange(port,
+          "GET " + raw + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      assertThat(answer).as(raw).startsWith("HTTP/1.1 404").contains("no such admin resource");
+    }
+    String api = io.consentgateway.support.RawHttp.exchange(port,
+        "GET //_sandbox/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertThat(api).as("an API path without a bearer").startsWith("HTTP/1.1 401").contains("missing bearer token");
+    assertThat(admin(HttpMethod.GET, "/_sandbox/stats", null).statusCode()).as("the normalised path itself").isEqualTo(200);
+  }
+
+  @Test
   void tokenIsIssuedForAKnownKeyAndRefusedForAnUnknownOne() {
     var ok = call(HttpMethod.GET, "/auth/token", "good-key", null);
     var bad = call(HttpMethod.GET, "/auth/token", "wrong-key", null);
