@@ -249,21 +249,10 @@ public final class ConfigLoader {
     ConfigNode ac = n.section("actito").allowOnly(
         "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs",
         "breakerResetMs");
-    String baseUrl = ac.string("baseUrl", ActitoConfig.SANDBOX).trim();
-    boolean sandbox = baseUrl.matches("sandbox(:\\d{1,5})?");
-    if (!sandbox && !baseUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
-      throw new ConfigException(ac.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
-    }
-    String unsafe = sandbox ? null : unsafeBaseUrl(baseUrl);
-    if (unsafe != null) {
-      // not echoed: a refused URL may carry a password
-      throw new ConfigException(ac.key("baseUrl"), unsafe);
-    }
+    String baseUrl = baseUrl(ac, ActitoConfig.SANDBOX, true);
+    boolean sandbox = isSandbox(baseUrl);
     if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
       throw new ConfigException(ac.key("baseUrl"), "sandbox port must be at most 65535");
-    }
-    if (baseUrl.endsWith("/")) {
-      baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
     }
     Secret apiKey = sandbox ? ac.secret("apiKey") : ac.requiredSecret("apiKey");
     if (!sandbox) {
@@ -315,18 +304,8 @@ public final class ConfigLoader {
     ConfigNode b = n.section("bidirectional").allowOnly("enabled", "webhookHeader", "webhookSecret", "didomiApi");
     boolean biEnabled = b.bool("enabled", false);
     ConfigNode api = b.section("didomiApi").allowOnly("baseUrl", "apiKey", "apiSecret");
-    String didomiUrl = api.string("baseUrl", "https://api.didomi.io").trim();
-    boolean didomiSandbox = didomiUrl.matches("sandbox(:\\d{1,5})?");
-    if (!didomiSandbox && !didomiUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
-      throw new ConfigException(api.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
-    }
-    String unsafeDidomi = didomiSandbox ? null : unsafeBaseUrl(didomiUrl);
-    if (biEnabled && unsafeDidomi != null) {
-      throw new ConfigException(api.key("baseUrl"), unsafeDidomi);
-    }
-    if (didomiUrl.endsWith("/")) {
-      didomiUrl = didomiUrl.substring(0, didomiUrl.length() - 1);
-    }
+    String didomiUrl = baseUrl(api, "https://api.didomi.io", biEnabled);
+    boolean didomiSandbox = isSandbox(didomiUrl);
     String webhookHeader = b.string("webhookHeader", "X-Authorization").trim();
     if (!webhookHeader.matches("[A-Za-z0-9-]{1,64}")) {
       throw new ConfigException(b.key("webhookHeader"), "must be an HTTP header name");
@@ -392,6 +371,30 @@ public final class ConfigLoader {
 
   private static String blankToNull(String text) {
     return text == null || text.isBlank() ? null : text.trim();
+  }
+
+  /**
+   * The {@code baseUrl} of {@code node}: an {@code http(s)://} URL without its trailing slash,
+   * {@code sandbox} or {@code sandbox:PORT}. With {@code refuseUnsafe}, a URL {@link #unsafeBaseUrl}
+   * refuses stops start-up (the URL is not echoed: it may carry a password).
+   */
+  private static String baseUrl(ConfigNode node, String defaultUrl, boolean refuseUnsafe) {
+    String url = node.string("baseUrl", defaultUrl).trim();
+    if (isSandbox(url)) {
+      return url;
+    }
+    if (!url.matches("https?://[^\\s/]+(/\\S*)?")) {
+      throw new ConfigException(node.key("baseUrl"), "must be an http(s) URL, 'sandbox' or 'sandbox:PORT'");
+    }
+    String unsafe = refuseUnsafe ? unsafeBaseUrl(url) : null;
+    if (unsafe != null) {
+      throw new ConfigException(node.key("baseUrl"), unsafe);
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static boolean isSandbox(String baseUrl) {
+    return baseUrl.matches("sandbox(:\\d{1,5})?");
   }
 
   /**

@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class DidomiLicence {
 
   private static final Logger LOG = LoggerFactory.getLogger(DidomiLicence.class);
-  private static final int MAX_BODY_CHARS = 2_000;
 
   private final DidomiClientSettings settings;
   private final String context;
@@ -173,6 +172,6 @@ public final class DidomiLicence {
   }
 
   static String truncate(String body) {
-    return body == null || body.length() <= MAX_BODY_CHARS ? body : body.substring(0, MAX_BODY_CHARS) + "…";
+    return RemoteCallException.truncate(body);
   }
 }
