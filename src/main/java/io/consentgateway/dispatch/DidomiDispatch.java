@@ -148,7 +148,7 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
         .map(profile -> profile.map(p -> p.subscriptions()).orElse(Map.of()))
         .transform(looked -> {
           if (looked.succeeded()) {
-            return record(write, new DidomiWriteOutcome.Checked(looked.result()));
+            return record(write, new DidomiWriteOutcome.Checked(looked.result(), mapper));
           }
           Throwable error = looked.cause();
           String message = "cannot read the Actito profile: " + error.getMessage();

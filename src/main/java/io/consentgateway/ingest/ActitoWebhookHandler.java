@@ -18,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import io.consentgateway.mapping.ReverseMapper;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -43,6 +44,8 @@ final class ActitoWebhookHandler {
   private final FailedAuthThrottle throttle;
   private final Inbox store;
   private final Map<String, ActitoWebhookParser> parsers = new HashMap<>();
+  // what a change made in Actito stands for in the user's state: the facts its write-back sets
+  private final Map<String, ReverseMapper> reverseMappers = new HashMap<>();
   private final WebhookReplies replies;
 
   ActitoWebhookHandler(GatewayConfig config, FailedAuthThrottle throttle, Inbox store, IngestMetrics metrics) {
@@ -53,6 +56,7 @@ final class ActitoWebhookHandler {
     for (IntegrationConfig integration : config.integrations()) {
       if (integration.bidirectional().enabled()) {
         parsers.put(integration.id(), new ActitoWebhookParser(integration.actito().userUniqueKey()));
+        reverseMappers.put(integration.id(), new ReverseMapper(integration));
       }
     }
   }
@@ -119,7 +123,8 @@ final class ActitoWebhookHandler {
       }
       // each profile's own part of the push: a bulk push is stored once, not once per profile
       stored.add(store.ingestActito(new ActitoSubscriptionChange(integrationId, change.deliveryKey(),
-          change.organizationUserId(), change.profileId(), subscriptions, now, webhook.payload(index))));
+          change.organizationUserId(), change.profileId(), subscriptions, now, webhook.payload(index),
+          reverseMappers.get(integrationId))));
     }
     int skippedChanges = skipped;
     Future.all(stored).onComplete(all -> {

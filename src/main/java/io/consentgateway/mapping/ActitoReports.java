@@ -68,6 +68,15 @@ public final class ActitoReports {
    */
   public static Received receive(String userKey, Map<String, Boolean> reported, User user, long arrivalMillis,
       Set<String> beingChecked) {
+    return receive(userKey, reported, user, arrivalMillis, beingChecked, ActitoChangeFacts.PLAIN);
+  }
+
+  /**
+   * As {@link #receive(String, Map, User, long, Set)}, a change made in Actito merged as the facts
+   * {@code facts} says it stands for (those its write-back sets in Didomi).
+   */
+  public static Received receive(String userKey, Map<String, Boolean> reported, User user, long arrivalMillis,
+      Set<String> beingChecked, ActitoChangeFacts facts) {
     user.recent().prune(arrivalMillis, WriteBackRules.ECHO_WINDOW_MILLIS);
     Map<String, Boolean> echoes = new TreeMap<>();
     Map<String, Boolean> confirms = new TreeMap<>();
@@ -92,15 +101,18 @@ public final class ActitoReports {
     }
     Map<String, Boolean> winners = Map.of();
     Map<String, Boolean> overtaken = Map.of();
+    Set<String> touched = new HashSet<>(real.keySet());
     if (!real.isEmpty()) {
-      user.desired().merge(FieldChanges.ofSubscriptions(userKey, arrivalMillis, real));
+      FieldChanges merged = facts.factsOf(userKey, arrivalMillis, real, user.desired());
+      touched.addAll(namesOf(merged));
+      user.desired().merge(merged);
       winners = WriteBackRules.current(real, arrivalMillis, user.desired());
       if (winners.size() < real.size()) {
         overtaken = new TreeMap<>(real);
         overtaken.keySet().removeAll(winners.keySet());
       }
     }
-    return new Received(echoes, winners, overtaken, uncertain, user.actitoBehind(real.keySet()), true);
+    return new Received(echoes, winners, overtaken, uncertain, user.actitoBehind(touched), true);
   }
 
   /** A report waiting for its check: its id in the store, the values reported, their arrival. */
@@ -128,6 +140,12 @@ public final class ActitoReports {
    */
   public static Settled settleChecks(String userKey, User user, List<Check> checks, Map<String, Boolean> held,
       long nowMillis) {
+    return settleChecks(userKey, user, checks, held, nowMillis, ActitoChangeFacts.PLAIN);
+  }
+
+  /** As {@link #settleChecks(String, User, List, Map, long)}, changes merged as the facts {@code facts} says. */
+  public static Settled settleChecks(String userKey, User user, List<Check> checks, Map<String, Boolean> held,
+      long nowMillis, ActitoChangeFacts facts) {
     Set<String> fields = new HashSet<>();
     checks.forEach(check -> fields.addAll(check.subscriptions().keySet()));
     Map<String, Boolean> known = new TreeMap<>();
@@ -148,7 +166,9 @@ public final class ActitoReports {
           (ActitoReportRules.settle(value, held.get(name)) ? counts : echoes).put(name, value));
       counting.put(check.id(), counts);
       if (!counts.isEmpty()) {
-        user.desired().merge(FieldChanges.ofSubscriptions(userKey, check.stampMillis(), counts));
+        FieldChanges merged = facts.factsOf(userKey, check.stampMillis(), counts, user.desired());
+        fields.addAll(namesOf(merged));
+        user.desired().merge(merged);
       }
       if (!echoes.isEmpty()) {
         dropped.put(check.id(), echoes);
@@ -159,5 +179,17 @@ public final class ActitoReports {
       winners.put(check.id(), WriteBackRules.current(counting.get(check.id()), check.stampMillis(), user.desired()));
     }
     return new Settled(known, winners, dropped, user.actitoBehind(fields));
+  }
+
+  // every subscription the facts touch, by its value or its gate
+  private static Set<String> namesOf(FieldChanges changes) {
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < changes.subscriptionCount(); i++) {
+      names.add(changes.subscriptionName(i));
+    }
+    for (int i = 0; i < changes.gateCount(); i++) {
+      names.add(changes.gateName(i));
+    }
+    return names;
   }
 }

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * event.deleted}, a change for another regulation than the integration's, and an event not {@code
  * confirmed} (pending, or any other status) change nothing. A purpose with {@code enabled: false}
  * unsubscribes every mapping of that purpose; {@code enabled: true} subscribes its purpose-level
- * mappings; {@code enabled: null} leaves them as they are. A preference-level mapping follows the
- * preference's selection when the change carries it (subscribed iff its value id is in the
- * comma-separated selection) and is left as it is otherwise. In a {@code user.updated}, a field
+ * mappings; {@code enabled: null} leaves them as they are. A preference-level mapping depends on
+ * two facts, each taken from the change when it carries it: its purpose's {@code enabled} (the
+ * gate) and the preference's selection (selected iff its value id is in the comma-separated
+ * selection); {@link ConsentState} derives the subscription from both, whichever webhook carried
+ * them, as Didomi holds them. In a {@code user.updated}, a field
  * whose value the old entity already held is an observation, not a change: it never overrules a
  * change (a queued Actito change above all) and only fills a field nothing else set. A {@code user.deleted} unsubscribes
  * every mapping under {@code onUserDeleted: unsubscribeAll}, whatever the regulation (a deleted
@@ -104,10 +106,10 @@ public final class ConsentMapper {
       return FieldChanges.none();
     }
 
-    byte[] slots = decisions(change.purposes());
     // a user.updated repeats every purpose and metadata key; those its old entity already held the
     // same are not the user's choice now, only an observation of it (see ConsentState)
     DidomiChange.Previous previous = change.type() == DidomiChange.Type.USER_UPDATED ? change.previous() : null;
+    byte[] slots = decisions(change.purposes());
     byte[] before = previous == null ? null : decisions(previous.purposes());
     int touched = 0;
     if (slots != null) {
@@ -123,9 +125,15 @@ public final class ConsentMapper {
       out.observedStamp(previous.timestampMillis(), previous.version());
     }
     if (slots != null) {
-      for (int i = 0; i < slots.length; i++) {
+      int n = mappings.length;
+      for (int i = 0; i < n; i++) {
         if (slots[i] != 0) {
+          // per value, as per purpose: a value whose membership the old entity already held the
+          // same is only repeated by the new selection (a form re-submits the whole selection)
           out.subscription(mappings[i].subscription(), slots[i] == 2, before != null && before[i] == slots[i]);
+        }
+        if (slots[n + i] != 0) {
+          out.gate(mappings[i].subscription(), slots[n + i] == 2, before != null && before[n + i] == slots[n + i]);
         }
       }
     }
@@ -144,9 +152,15 @@ public final class ConsentMapper {
     return out.build();
   }
 
-  /** One slot per mapping: 0 untouched, 1 unsubscribe, 2 subscribe (the last purpose entry wins); null when none. */
+  /**
+   * Two slots per mapping, 0 untouched, 1 off, 2 on (the last purpose entry wins); null when none.
+   * Slot {@code i}: the subscription's own fact — a purpose-level mapping's purpose {@code
+   * enabled}, a preference-level mapping's selection. Slot {@code mappings.length + i}: a
+   * preference-level mapping's gate, its purpose's {@code enabled} (see {@link ConsentState}).
+   */
   private byte[] decisions(List<Purpose> purposes) {
     byte[] slots = null;
+    int n = mappings.length;
     for (int p = 0, np = purposes.size(); p < np; p++) {
       Purpose purpose = purposes.get(p);
       int[] indexes = mappingIndexesByPurpose.get(purpose.id());
@@ -154,31 +168,22 @@ public final class ConsentMapper {
         continue;
       }
       Boolean enabled = purpose.enabled();
+      byte gate = enabled == null ? 0 : enabled ? (byte) 2 : 1;
       for (int index : indexes) {
-        byte decision = decide(mappings[index], enabled, purpose.preferenceValues());
-        if (decision != 0) {
-          if (slots == null) {
-            slots = new byte[mappings.length];
-          }
-          slots[index] = decision;
+        SubscriptionMapping mapping = mappings[index];
+        if (slots == null) {
+          slots = new byte[2 * n];
+        }
+        if (mapping.isPurposeLevel()) {
+          slots[index] = gate;
+        } else {
+          String selection = purpose.preferenceValues().get(mapping.preference());
+          slots[index] = selection == null ? 0 : isSelected(selection, mapping.value()) ? (byte) 2 : 1;
+          slots[n + index] = gate;
         }
       }
     }
     return slots;
-  }
-
-  private static byte decide(SubscriptionMapping mapping, Boolean enabled, Map<String, String> preferenceValues) {
-    if (Boolean.FALSE.equals(enabled)) {
-      return 1;
-    }
-    if (mapping.isPurposeLevel()) {
-      return Boolean.TRUE.equals(enabled) ? (byte) 2 : 0;
-    }
-    String selection = preferenceValues.get(mapping.preference());
-    if (selection == null) {
-      return 0;
-    }
-    return isSelected(selection, mapping.value()) ? (byte) 2 : 1;
   }
 
   /** Whether {@code value} is one of the comma-separated ids of {@code selection} (blanks trimmed). */

@@ -19,6 +19,14 @@ import java.util.Objects;
  * of merging a set of changes is the same whatever order they arrive in, and an older change never
  * overwrites a newer value (guarantee 3).
  *
+ * <p>A preference-level subscription (purpose / preference / value) depends on two facts Didomi
+ * changes apart, in separate webhooks: the purpose's {@code enabled} (its <em>gate</em>) and
+ * whether the value is selected. Both are kept ({@link Gated}), each newest-wins on its own, and
+ * the subscription is derived: off while the gate is off, else the selection (absent while no
+ * selection is known). So "marketing disabled" at T1 and "sms selected" at T2 end, whatever their
+ * order, where Didomi ends: disabled, so unsubscribed; and enabling the purpose at T3 brings the
+ * selection back. A subscription no gate ever touched keeps its one value, as before.
+ *
  * <p>The store keeps two of these per user: the desired state (everything merged) and the state
  * Actito acknowledged. After Actito accepted the update built from a snapshot of the desired state,
  * that snapshot ({@link #copy()}) becomes the acknowledged state. How a store keeps a state is the
@@ -35,6 +43,8 @@ public final class ConsentState {
   // insertion-ordered hash maps: O(1) per field on the hot path
   private final LinkedHashMap<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final LinkedHashMap<String, Attribute> attributes = new LinkedHashMap<>();
+  // the two facts of each gated (preference-level) subscription; its entry in subscriptions is derived
+  private final LinkedHashMap<String, Gated> gated = new LinkedHashMap<>();
 
   /** One subscription field: its value and the stamp of the change it came from. */
   public record Subscription(boolean subscribed, long millis, long version, boolean observed) {}
@@ -43,6 +53,26 @@ public final class ConsentState {
   public record Attribute(AttributeValue value, long millis, long version, boolean observed) {
     public Attribute {
       Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /**
+   * The facts a preference-level subscription is derived from: its purpose's {@code enabled}
+   * ({@code gate}) and its selection ({@code value}), each with its stamp; either may be null.
+   */
+  public record Gated(Subscription gate, Subscription value) {
+
+    /** The subscription these facts come to; null when they decide nothing. */
+    public Subscription derived() {
+      if (gate != null && !gate.subscribed()) {
+        return gate;
+      }
+      return value;
+    }
+
+    /** Whether one of the facts was set by a change stamped {@code millis}. */
+    boolean stampedAt(long millis) {
+      return (gate != null && gate.millis() == millis) || (value != null && value.millis() == millis);
     }
   }
 
@@ -58,6 +88,7 @@ public final class ConsentState {
     copy.newestChangeMillis = newestChangeMillis;
     copy.subscriptions.putAll(subscriptions);
     copy.attributes.putAll(attributes);
+    copy.gated.putAll(gated);
     return copy;
   }
 
@@ -91,9 +122,31 @@ public final class ConsentState {
       boolean observed = changes.subscriptionObserved(i);
       long at = observed ? changes.observedMillis() : millis;
       long v = observed ? changes.observedVersion() : version;
-      Subscription current = subscriptions.get(name);
+      Gated facts = gated.get(name);
+      Subscription current = facts != null ? facts.value() : subscriptions.get(name);
       if (current == null || subscriptionWins(subscribe, observed, at, v, current)) {
-        subscriptions.put(name, new Subscription(subscribe, at, v, observed));
+        Subscription value = new Subscription(subscribe, at, v, observed);
+        if (facts != null) {
+          setGated(name, new Gated(facts.gate(), value));
+        } else {
+          subscriptions.put(name, value);
+        }
+        changed = true;
+      }
+    }
+    for (int i = 0, n = changes.gateCount(); i < n; i++) {
+      String name = changes.gateName(i);
+      boolean enabled = changes.gateEnabled(i);
+      boolean observed = changes.gateObserved(i);
+      long at = observed ? changes.observedMillis() : millis;
+      long v = observed ? changes.observedVersion() : version;
+      Gated facts = gated.get(name);
+      if (facts == null) {
+        // until now the subscription's one value was its selection
+        facts = new Gated(null, subscriptions.get(name));
+      }
+      if (facts.gate() == null || subscriptionWins(enabled, observed, at, v, facts.gate())) {
+        setGated(name, new Gated(new Subscription(enabled, at, v, observed), facts.value()));
         changed = true;
       }
     }
@@ -132,6 +185,7 @@ public final class ConsentState {
       if (current == null || current.subscribed() != changes.subscribes(i)) {
         changed = true;
       }
+      gated.remove(changes.subscriptionName(i)); // a value known to be held, not facts to derive it from
       subscriptions.put(changes.subscriptionName(i),
           new Subscription(changes.subscribes(i), changes.timestampMillis(), changes.version(), false));
     }
@@ -139,6 +193,16 @@ public final class ConsentState {
       newestChangeMillis = changes.timestampMillis();
     }
     return changed;
+  }
+
+  private void setGated(String name, Gated facts) {
+    gated.put(name, facts);
+    Subscription derived = facts.derived();
+    if (derived == null) {
+      subscriptions.remove(name);
+    } else {
+      subscriptions.put(name, derived);
+    }
   }
 
   private static boolean subscriptionWins(boolean subscribe, boolean observed, long millis, long version,
@@ -216,6 +280,20 @@ public final class ConsentState {
     return field == null ? NO_CHANGE : field.millis();
   }
 
+  /**
+   * Whether the subscription is {@code value} now and a change stamped {@code millis} still has a
+   * part in it (the value itself, or one of the facts it is derived from): a queued write-back of
+   * that change is not overtaken yet.
+   */
+  public boolean holdsAt(String name, boolean value, long millis) {
+    Subscription field = subscriptions.get(name);
+    if (field == null || field.subscribed() != value) {
+      return false;
+    }
+    Gated facts = gated.get(name);
+    return field.millis() == millis || (facts != null && facts.stampedAt(millis));
+  }
+
   /** Whether the subscription is on, or null when no change touched it. */
   public Boolean subscription(String name) {
     Subscription field = subscriptions.get(name);
@@ -247,9 +325,17 @@ public final class ConsentState {
     return Collections.unmodifiableMap(attributes);
   }
 
-  /** Every subscription field, with its stamp: for a store's codec. */
+  /**
+   * Every subscription field, with its stamp: for a store's codec. A gated subscription's entry is
+   * derived from its {@link #gatedFields()}.
+   */
   public Map<String, Subscription> subscriptionFields() {
     return Collections.unmodifiableMap(subscriptions);
+  }
+
+  /** The facts of every gated (preference-level) subscription: for a store's codec and the user view. */
+  public Map<String, Gated> gatedFields() {
+    return Collections.unmodifiableMap(gated);
   }
 
   /**
@@ -260,7 +346,13 @@ public final class ConsentState {
    */
   public static ConsentState restore(String organizationUserId, long newestChangeMillis,
       Map<String, Subscription> subscriptions, Map<String, Attribute> attributes) {
-    if (organizationUserId == null && !(subscriptions.isEmpty() && attributes.isEmpty())) {
+    return restore(organizationUserId, newestChangeMillis, subscriptions, attributes, Map.of());
+  }
+
+  /** As {@link #restore(String, long, Map, Map)}, with the facts of the gated subscriptions (derived again). */
+  public static ConsentState restore(String organizationUserId, long newestChangeMillis,
+      Map<String, Subscription> subscriptions, Map<String, Attribute> attributes, Map<String, Gated> gated) {
+    if (organizationUserId == null && !(subscriptions.isEmpty() && attributes.isEmpty() && gated.isEmpty())) {
       throw new IllegalArgumentException("fields without a user");
     }
     ConsentState state = new ConsentState();
@@ -268,6 +360,7 @@ public final class ConsentState {
     state.newestChangeMillis = organizationUserId == null ? NO_CHANGE : newestChangeMillis;
     state.subscriptions.putAll(subscriptions);
     state.attributes.putAll(attributes);
+    gated.forEach(state::setGated);
     return state;
   }
 
@@ -277,12 +370,13 @@ public final class ConsentState {
         && Objects.equals(organizationUserId, other.organizationUserId)
         && newestChangeMillis == other.newestChangeMillis
         && subscriptions.equals(other.subscriptions)
-        && attributes.equals(other.attributes);
+        && attributes.equals(other.attributes)
+        && gated.equals(other.gated);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(organizationUserId, newestChangeMillis, subscriptions, attributes);
+    return Objects.hash(organizationUserId, newestChangeMillis, subscriptions, attributes, gated);
   }
 
   @Override

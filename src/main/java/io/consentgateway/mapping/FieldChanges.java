@@ -13,13 +13,19 @@ import java.util.Map;
  * entity. Those are not changes; they carry the old entity's stamp ({@link #observedMillis()})
  * and lose to every change in {@link ConsentState#merge}. Produced by {@link
  * ConsentMapper#changesFor}, consumed by {@link ConsentState#merge}. Immutable.
+ *
+ * <p>A preference-level subscription (purpose / preference / value) depends on two Didomi facts
+ * that change apart: whether its purpose is enabled, and whether its value is selected. Its
+ * {@linkplain #subscribes subscription} entry is the selection; its {@linkplain #gateEnabled gate}
+ * entry is the purpose's {@code enabled}. A purpose-level subscription has no gate: its entry is
+ * the purpose's {@code enabled}. {@link ConsentState} keeps both facts and derives the value.
  */
 public final class FieldChanges {
 
   private static final String[] NO_NAMES = new String[0];
   private static final boolean[] NO_FLAGS = new boolean[0];
-  private static final FieldChanges NONE =
-      new FieldChanges(null, 0, 0, 0, 0, NO_NAMES, NO_FLAGS, NO_FLAGS, 0, NO_NAMES, new AttributeValue[0], NO_FLAGS, 0);
+  private static final FieldChanges NONE = new FieldChanges(null, 0, 0, 0, 0, NO_NAMES, NO_FLAGS, NO_FLAGS, 0,
+      NO_NAMES, NO_FLAGS, NO_FLAGS, 0, NO_NAMES, new AttributeValue[0], NO_FLAGS, 0);
 
   private final String organizationUserId;
   private final long timestampMillis;
@@ -30,6 +36,10 @@ public final class FieldChanges {
   private final boolean[] subscribed;
   private final boolean[] subscriptionObserved;
   private final int subscriptionCount;
+  private final String[] gateNames;
+  private final boolean[] gateEnabled;
+  private final boolean[] gateObserved;
+  private final int gateCount;
   private final String[] attributeNames;
   private final AttributeValue[] attributeValues;
   private final boolean[] attributeObserved;
@@ -45,6 +55,10 @@ public final class FieldChanges {
       boolean[] subscribed,
       boolean[] subscriptionObserved,
       int subscriptionCount,
+      String[] gateNames,
+      boolean[] gateEnabled,
+      boolean[] gateObserved,
+      int gateCount,
       String[] attributeNames,
       AttributeValue[] attributeValues,
       boolean[] attributeObserved,
@@ -58,6 +72,10 @@ public final class FieldChanges {
     this.subscribed = subscribed;
     this.subscriptionObserved = subscriptionObserved;
     this.subscriptionCount = subscriptionCount;
+    this.gateNames = gateNames;
+    this.gateEnabled = gateEnabled;
+    this.gateObserved = gateObserved;
+    this.gateCount = gateCount;
     this.attributeNames = attributeNames;
     this.attributeValues = attributeValues;
     this.attributeObserved = attributeObserved;
@@ -80,6 +98,9 @@ public final class FieldChanges {
     for (int i = 0; i < subscriptionCount && !any; i++) {
       any = names.contains(subscriptionNames[i]);
     }
+    for (int i = 0; i < gateCount && !any; i++) {
+      any = names.contains(gateNames[i]);
+    }
     if (!any) {
       return this;
     }
@@ -88,6 +109,11 @@ public final class FieldChanges {
     for (int i = 0; i < subscriptionCount; i++) {
       if (!names.contains(subscriptionNames[i])) {
         builder.subscription(subscriptionNames[i], subscribed[i], subscriptionObserved[i]);
+      }
+    }
+    for (int i = 0; i < gateCount; i++) {
+      if (!names.contains(gateNames[i])) {
+        builder.gate(gateNames[i], gateEnabled[i], gateObserved[i]);
       }
     }
     for (int i = 0; i < attributeCount; i++) {
@@ -107,7 +133,7 @@ public final class FieldChanges {
     }
     return new FieldChanges(organizationUserId, Math.min(timestampMillis, maxMillis), version,
         Math.min(observedMillis, maxMillis), observedVersion, subscriptionNames, subscribed, subscriptionObserved,
-        subscriptionCount, attributeNames, attributeValues, attributeObserved, attributeCount);
+        subscriptionCount, gateNames, gateEnabled, gateObserved, gateCount, attributeNames, attributeValues, attributeObserved, attributeCount);
   }
 
   /** A change that changes nothing (ignored regulation, pending, deleted event, no user...). */
@@ -120,7 +146,7 @@ public final class FieldChanges {
   }
 
   public boolean isEmpty() {
-    return subscriptionCount == 0 && attributeCount == 0;
+    return subscriptionCount == 0 && gateCount == 0 && attributeCount == 0;
   }
 
   /** The user these changes are for; null only for {@link #none()}. */
@@ -163,6 +189,58 @@ public final class FieldChanges {
   public boolean subscriptionObserved(int index) {
     checkIndex(index, subscriptionCount);
     return subscriptionObserved[index];
+  }
+
+  /** How many gate entries (a preference-level subscription's purpose {@code enabled}) these changes hold. */
+  public int gateCount() {
+    return gateCount;
+  }
+
+  /** The preference-level subscription whose purpose's {@code enabled} the gate at {@code index} is. */
+  public String gateName(int index) {
+    checkIndex(index, gateCount);
+    return gateNames[index];
+  }
+
+  /** Whether the purpose of the gate at {@code index} is enabled. */
+  public boolean gateEnabled(int index) {
+    checkIndex(index, gateCount);
+    return gateEnabled[index];
+  }
+
+  /** Whether the gate at {@code index} is only observed, not changed. */
+  public boolean gateObserved(int index) {
+    checkIndex(index, gateCount);
+    return gateObserved[index];
+  }
+
+  /** The gates as a map, for tests and diagnostics. */
+  public Map<String, Boolean> gates() {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (int i = 0; i < gateCount; i++) {
+      out.put(gateNames[i], gateEnabled[i]);
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * What these changes alone say of each subscription they touch, observations aside: a disabled
+   * gate unsubscribes, else the subscription entry decides; a subscription touched only by an
+   * enabled gate is absent (its selection decides, and these changes do not carry it).
+   */
+  public Map<String, Boolean> impliedSubscriptions() {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (int i = 0; i < subscriptionCount; i++) {
+      if (!subscriptionObserved[i]) {
+        out.put(subscriptionNames[i], subscribed[i]);
+      }
+    }
+    for (int i = 0; i < gateCount; i++) {
+      if (!gateObserved[i] && !gateEnabled[i]) {
+        out.put(gateNames[i], false);
+      }
+    }
+    return out;
   }
 
   public int attributeCount() {
@@ -212,7 +290,7 @@ public final class FieldChanges {
   @Override
   public String toString() {
     return "FieldChanges[at " + timestampMillis + " v" + version + ", subscriptions " + subscriptions().keySet()
-        + ", attributes " + Arrays.asList(attributeNames).subList(0, attributeCount) + "]";
+        + (gateCount == 0 ? "" : ", gates " + gates().keySet()) + ", attributes " + Arrays.asList(attributeNames).subList(0, attributeCount) + "]";
   }
 
   /** Collects one change's fields; the caller gives each name at most once. */
@@ -226,6 +304,10 @@ public final class FieldChanges {
     private boolean[] subscribed;
     private boolean[] subscriptionObserved;
     private int subscriptionCount;
+    private String[] gateNames = NO_NAMES;
+    private boolean[] gateEnabled = NO_FLAGS;
+    private boolean[] gateObserved = NO_FLAGS;
+    private int gateCount;
     private String[] attributeNames;
     private AttributeValue[] attributeValues;
     private boolean[] attributeObserved;
@@ -267,6 +349,20 @@ public final class FieldChanges {
       return this;
     }
 
+    /** The purpose {@code enabled} a preference-level subscription depends on. */
+    Builder gate(String name, boolean enabled, boolean observed) {
+      if (gateCount == gateNames.length) {
+        int size = Math.max(4, gateCount * 2);
+        gateNames = Arrays.copyOf(gateNames, size);
+        gateEnabled = Arrays.copyOf(gateEnabled, size);
+        gateObserved = Arrays.copyOf(gateObserved, size);
+      }
+      gateNames[gateCount] = name;
+      gateObserved[gateCount] = observed;
+      gateEnabled[gateCount++] = enabled;
+      return this;
+    }
+
     Builder attribute(String name, AttributeValue value) {
       return attribute(name, value, false);
     }
@@ -285,11 +381,12 @@ public final class FieldChanges {
     }
 
     FieldChanges build() {
-      if (subscriptionCount == 0 && attributeCount == 0) {
+      if (subscriptionCount == 0 && gateCount == 0 && attributeCount == 0) {
         return NONE;
       }
       return new FieldChanges(organizationUserId, timestampMillis, version, observedMillis, observedVersion,
-          subscriptionNames, subscribed, subscriptionObserved, subscriptionCount, attributeNames, attributeValues,
+          subscriptionNames, subscribed, subscriptionObserved, subscriptionCount, gateNames, gateEnabled, gateObserved,
+          gateCount, attributeNames, attributeValues,
           attributeObserved, attributeCount);
     }
   }

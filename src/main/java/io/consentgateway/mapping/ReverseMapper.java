@@ -48,7 +48,7 @@ import java.util.UUID;
  * a change is an echo of the gateway's own write is for the caller to decide (docs/design.md, guarantee 9), with
  * {@link DidomiConsentEvent#subscriptions()}.
  */
-public final class ReverseMapper {
+public final class ReverseMapper implements ActitoChangeFacts {
 
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -95,19 +95,8 @@ public final class ReverseMapper {
       throw new IllegalArgumentException("the known consent state is another user's");
     }
 
-    // per purpose touched: the enabled flag asked for (null: not asked) and the preferences touched
-    Map<String, Boolean> enabled = new HashMap<>();
-    Map<String, Set<String>> touchedPreferences = new HashMap<>();
-    change.subscriptions().forEach((name, on) -> {
-      for (SubscriptionMapping mapping : bySubscription.getOrDefault(name, List.of())) {
-        if (mapping.isPurposeLevel()) {
-          enabled.merge(mapping.purpose(), on, Boolean::logicalAnd);
-        } else {
-          touchedPreferences.computeIfAbsent(mapping.purpose(), k -> new LinkedHashSet<>()).add(mapping.preference());
-        }
-      }
-    });
-    if (enabled.isEmpty() && touchedPreferences.isEmpty()) {
+    Map<String, PurposeWrite> delta = delta(change.subscriptions(), state);
+    if (delta.isEmpty()) {
       return new ReverseMapping(Optional.empty(), unmapped, false);
     }
 
@@ -122,29 +111,16 @@ public final class ReverseMapper {
       g.writeEndObject();
       g.writeObjectFieldStart("consents");
       g.writeArrayFieldStart("purposes");
-      for (String purpose : purposeOrder) {
-        Boolean purposeEnabled = enabled.get(purpose);
-        Set<String> preferences = touchedPreferences.getOrDefault(purpose, Set.of());
-        if (purposeEnabled == null && preferences.isEmpty()) {
-          continue;
-        }
-        Map<String, Set<String>> selections = new LinkedHashMap<>();
-        for (String preference : preferences) {
-          selections.put(preference, selection(purpose, preference, change, state));
-        }
-        if (purposeEnabled == null && turnsAValueOn(purpose, change)) {
-          // a value chosen under a purpose Didomi may hold disabled: the choice is the purpose's
-          // consent too, or Didomi's disabled purpose would keep the value off (guarantee 7)
-          purposeEnabled = true;
-        }
+      for (Map.Entry<String, PurposeWrite> entry : delta.entrySet()) {
+        PurposeWrite write = entry.getValue();
         g.writeStartObject();
-        g.writeStringField("id", purpose);
-        if (purposeEnabled != null) {
-          g.writeBooleanField("enabled", purposeEnabled);
+        g.writeStringField("id", entry.getKey());
+        if (write.enabled() != null) {
+          g.writeBooleanField("enabled", write.enabled());
         }
-        if (!selections.isEmpty()) {
+        if (!write.selections().isEmpty()) {
           g.writeObjectFieldStart("values");
-          for (Map.Entry<String, Set<String>> preference : selections.entrySet()) {
+          for (Map.Entry<String, Set<String>> preference : write.selections().entrySet()) {
             g.writeObjectFieldStart(preference.getKey());
             g.writeStringField("value", String.join(",", preference.getValue()));
             g.writeEndObject();
@@ -152,7 +128,7 @@ public final class ReverseMapper {
           g.writeEndObject();
         }
         g.writeEndObject();
-        represent(purpose, purposeEnabled, selections, represented);
+        represent(entry.getKey(), write.enabled(), write.selections(), represented);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -164,6 +140,75 @@ public final class ReverseMapper {
     return new ReverseMapping(Optional.of(event), unmapped, false);
   }
 
+  /**
+   * The facts of the Didomi write the Actito values {@code subscriptions} call for, stamped {@code
+   * millis}: what Didomi holds once it is written, as {@link ConsentMapper#changesFor} would read
+   * it — each touched purpose's {@code enabled} (purpose-level subscriptions, and the gates of its
+   * preference-level ones) and each touched preference's whole selection. Merged into the user's
+   * state, an Actito change thus stands for the same facts in the gateway as in Didomi (guarantee 3).
+   */
+  @Override
+  public FieldChanges factsOf(String userKey, long millis, Map<String, Boolean> subscriptions, ConsentState known) {
+    ConsentState state = known == null ? ConsentState.empty() : known;
+    Map<String, PurposeWrite> delta = delta(subscriptions, state);
+    FieldChanges.Builder out = FieldChanges.builder(userKey, millis, 0, subscriptions.size(), 0);
+    delta.forEach((purpose, write) -> {
+      for (SubscriptionMapping mapping : byPurpose.get(purpose)) {
+        if (mapping.isPurposeLevel()) {
+          if (write.enabled() != null) {
+            out.subscription(mapping.subscription(), write.enabled());
+          }
+          continue;
+        }
+        if (write.enabled() != null) {
+          out.gate(mapping.subscription(), write.enabled(), false);
+        }
+        Set<String> selection = write.selections().get(mapping.preference());
+        if (selection != null) {
+          out.subscription(mapping.subscription(), selection.contains(mapping.value()));
+        }
+      }
+    });
+    return out.build();
+  }
+
+  /** What one purpose of the write says: its {@code enabled} (null: left out) and the selections it replaces. */
+  private record PurposeWrite(Boolean enabled, Map<String, Set<String>> selections) {}
+
+  // per purpose touched, in mapping order: the enabled flag written and the preferences' selections
+  private Map<String, PurposeWrite> delta(Map<String, Boolean> subscriptions, ConsentState state) {
+    Map<String, Boolean> enabled = new HashMap<>();
+    Map<String, Set<String>> touchedPreferences = new HashMap<>();
+    subscriptions.forEach((name, on) -> {
+      for (SubscriptionMapping mapping : bySubscription.getOrDefault(name, List.of())) {
+        if (mapping.isPurposeLevel()) {
+          enabled.merge(mapping.purpose(), on, Boolean::logicalAnd);
+        } else {
+          touchedPreferences.computeIfAbsent(mapping.purpose(), k -> new LinkedHashSet<>()).add(mapping.preference());
+        }
+      }
+    });
+    Map<String, PurposeWrite> delta = new LinkedHashMap<>();
+    for (String purpose : purposeOrder) {
+      Boolean purposeEnabled = enabled.get(purpose);
+      Set<String> preferences = touchedPreferences.getOrDefault(purpose, Set.of());
+      if (purposeEnabled == null && preferences.isEmpty()) {
+        continue;
+      }
+      Map<String, Set<String>> selections = new LinkedHashMap<>();
+      for (String preference : preferences) {
+        selections.put(preference, selection(purpose, preference, subscriptions, state));
+      }
+      if (purposeEnabled == null && turnsAValueOn(purpose, subscriptions)) {
+        // a value chosen under a purpose Didomi may hold disabled: the choice is the purpose's
+        // consent too, or Didomi's disabled purpose would keep the value off (guarantee 7)
+        purposeEnabled = true;
+      }
+      delta.put(purpose, new PurposeWrite(purposeEnabled, selections));
+    }
+    return delta;
+  }
+
   /** The Didomi event id written for the change with {@code deliveryKey}. */
   public String eventId(String deliveryKey) {
     byte[] name = ("consent-gateway:actito:" + integrationId + ":" + deliveryKey).getBytes(StandardCharsets.UTF_8);
@@ -171,14 +216,14 @@ public final class ReverseMapper {
   }
 
   // the values of one preference whose subscription is on after this change, in mapping order
-  private Set<String> selection(String purpose, String preference, ActitoProfileChange change, ConsentState known) {
+  private Set<String> selection(String purpose, String preference, Map<String, Boolean> change, ConsentState known) {
     Map<String, Boolean> byValue = new LinkedHashMap<>();
     Map<String, Boolean> carried = new HashMap<>();
     for (SubscriptionMapping mapping : byPurpose.get(purpose)) {
       if (mapping.isPurposeLevel() || !mapping.preference().equals(preference)) {
         continue;
       }
-      Boolean asked = change.subscriptions().get(mapping.subscription());
+      Boolean asked = change.get(mapping.subscription());
       if (asked != null) {
         // two subscriptions on one value disagreeing in one change: withdrawing consent wins
         carried.merge(mapping.value(), asked, Boolean::logicalAnd);
@@ -195,9 +240,9 @@ public final class ReverseMapper {
   }
 
   // whether the change turns on a subscription mapped to a value of one of the purpose's preferences
-  private boolean turnsAValueOn(String purpose, ActitoProfileChange change) {
+  private boolean turnsAValueOn(String purpose, Map<String, Boolean> change) {
     for (SubscriptionMapping mapping : byPurpose.get(purpose)) {
-      if (!mapping.isPurposeLevel() && Boolean.TRUE.equals(change.subscriptions().get(mapping.subscription()))) {
+      if (!mapping.isPurposeLevel() && Boolean.TRUE.equals(change.get(mapping.subscription()))) {
         return true;
       }
     }

@@ -39,12 +39,13 @@ public final class WriteBackRules {
 
   /**
    * The values of a write-back stamped {@code stampMillis} that are still the newest: those the
-   * user's merged state holds at that very stamp. The others were overtaken.
+   * user's merged state holds with a part stamped that very stamp (the value, or a fact it is
+   * derived from: {@link ConsentState#holdsAt}). The others were overtaken.
    */
   public static Map<String, Boolean> current(Map<String, Boolean> values, long stampMillis, ConsentState desired) {
     Map<String, Boolean> current = new LinkedHashMap<>();
     values.forEach((name, value) -> {
-      if (value.equals(desired.subscription(name)) && desired.subscriptionMillis(name) == stampMillis) {
+      if (desired.holdsAt(name, value, stampMillis)) {
         current.put(name, value);
       }
     });
@@ -94,12 +95,11 @@ public final class WriteBackRules {
     Objects.requireNonNull(change, "change");
     String family = family(didomiEventId);
     Map<Long, Set<String>> echoed = new HashMap<>();
-    for (int i = 0; i < change.subscriptionCount(); i++) {
-      if (change.subscriptionObserved(i)) {
-        continue;
-      }
-      String name = change.subscriptionName(i);
-      boolean value = change.subscribes(i);
+    // per subscription, what the webhook says of it (a disabled gate, else its selection): the
+    // entries of one name are one echo, or none
+    for (Map.Entry<String, Boolean> implied : change.impliedSubscriptions().entrySet()) {
+      String name = implied.getKey();
+      boolean value = implied.getValue();
       for (Sent write : sent) {
         // a write still in flight has no event id yet: its event webhook may come before its answer
         if (didomiEventId != null && write.eventId() != null && !didomiEventId.equals(write.eventId())) {

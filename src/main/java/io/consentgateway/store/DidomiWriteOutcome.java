@@ -18,9 +18,15 @@ public sealed interface DidomiWriteOutcome {
    * A write-back to verify: Actito was read, and holds {@code held} (empty when the profile is
    * gone). The store settles which reported values count, and the write-back goes on with those.
    */
-  record Checked(java.util.Map<String, Boolean> held) implements DidomiWriteOutcome {
+  record Checked(java.util.Map<String, Boolean> held, io.consentgateway.mapping.ActitoChangeFacts facts)
+      implements DidomiWriteOutcome {
     public Checked {
       held = java.util.Map.copyOf(held);
+      java.util.Objects.requireNonNull(facts, "facts");
+    }
+
+    public Checked(java.util.Map<String, Boolean> held) {
+      this(held, io.consentgateway.mapping.ActitoChangeFacts.PLAIN);
     }
   }
 

@@ -72,6 +72,20 @@ record Consent(Boolean newsletter, boolean marketing, Boolean marketingEnabled, 
     return new Consent(n, e != null || c != null, e, c);
   }
 
+  /**
+   * The facts a {@code user.updated} from this state to {@code after} sets, as the gateway reads
+   * it: the purpose members that differ, the {@code sms} selection only when its membership
+   * differs (a value the old entity already held the same is repeated, not chosen: the observed
+   * value rule, per value as per purpose).
+   */
+  Consent changedFacts(Consent after) {
+    Consent delta = effectiveDelta(after);
+    if (delta.channels != null && channels != null && selects(channels, "sms") == selects(delta.channels, "sms")) {
+      return new Consent(delta.newsletter, delta.marketingEnabled != null, delta.marketingEnabled, null);
+    }
+    return delta;
+  }
+
   boolean isEmpty() {
     return newsletter == null && !marketing;
   }
@@ -112,6 +126,60 @@ record Consent(Boolean newsletter, boolean marketing, Boolean marketingEnabled, 
       }
     }
     return new Consent(newsletter, marketing, enabled, channels);
+  }
+
+  /**
+   * The facts of guarantee 3's oracle, each newest-wins on its own as the changes are applied in
+   * stamp order: the {@code newsletter} purpose, the {@code marketing} purpose's {@code enabled},
+   * and whether {@code sms} is selected in its {@code channels}. A Didomi change sets the facts it
+   * carries; an Actito change the facts its write-back sets in Didomi (subscribing to SmsOffers
+   * enables the purpose and selects sms; unsubscribing deselects sms).
+   */
+  static final class Facts {
+    private Boolean newsletter;
+    private Boolean marketingEnabled;
+    private Boolean sms;
+
+    void apply(Consent delta) {
+      if (delta.newsletter != null) {
+        newsletter = delta.newsletter;
+      }
+      if (delta.marketing) {
+        if (delta.marketingEnabled != null) {
+          marketingEnabled = delta.marketingEnabled;
+        }
+        if (delta.channels != null) {
+          sms = selects(delta.channels, "sms");
+        }
+      }
+    }
+
+    void applyActito(Map<String, Boolean> provided) {
+      if (provided.containsKey(NEWSLETTER)) {
+        newsletter = provided.get(NEWSLETTER);
+      }
+      Boolean smsOffers = provided.get(SMS_OFFERS);
+      if (smsOffers != null) {
+        sms = smsOffers;
+        if (smsOffers) {
+          marketingEnabled = true;
+        }
+      }
+    }
+
+    /** The mapped subscriptions the facts come to (one they do not decide is absent). */
+    Map<String, Boolean> mapped() {
+      Map<String, Boolean> out = new LinkedHashMap<>();
+      if (newsletter != null) {
+        out.put(NEWSLETTER, newsletter);
+      }
+      if (Boolean.FALSE.equals(marketingEnabled)) {
+        out.put(SMS_OFFERS, false);
+      } else if (sms != null) {
+        out.put(SMS_OFFERS, sms);
+      }
+      return out;
+    }
   }
 
   private static boolean selects(String selection, String value) {

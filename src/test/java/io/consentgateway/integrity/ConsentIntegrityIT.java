@@ -450,12 +450,14 @@ class ConsentIntegrityIT {
       if (change.kind == Kind.USER_UPDATED) {
         applied = before.effectiveDelta(change.delta);
         change.sets = after.changedSince(before);
+        change.facts = before.changedFacts(after);
         change.before = before;
         change.after = after;
         change.body = scenario.phase3UserUpdated(change, held);
       } else {
         applied = change.delta;
         change.sets = change.delta.mapped();
+        change.facts = applied;
         change.before = before;
         change.after = after;
         change.body = scenario.body(change, 0, change.at, null);

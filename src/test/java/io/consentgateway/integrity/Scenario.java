@@ -43,6 +43,8 @@ final class Scenario {
     volatile Consent before;
     volatile Consent after;
     volatile Map<String, Boolean> sets = Map.of();
+    // the Didomi facts the change sets (what differs from the user before it, for a user.updated)
+    volatile Consent facts = Consent.NONE;
     volatile byte[] body;
     volatile Instant madeAt;
 
@@ -63,7 +65,8 @@ final class Scenario {
 
     @Override
     public String toString() {
-      return label() + " delta " + delta + (before == null ? "" : " before " + before) + " sets " + sets;
+      return label() + " delta " + delta + (before == null ? "" : " before " + before) + " sets " + sets
+          + " facts " + facts;
     }
   }
 
@@ -115,17 +118,18 @@ final class Scenario {
     }
 
     /**
-     * Guarantee 3 over what happened: per mapped subscription, the newest change wins, a Didomi
-     * change at its own timestamp and an Actito change at its arrival; with the phasing, phase-3
+     * Guarantee 3 over what happened: per Didomi fact ({@link Consent.Facts}: a purpose's {@code
+     * enabled}, a value's selection), the newest change wins, a Didomi change at its own timestamp
+     * and an Actito change at its arrival, and the subscriptions are what the facts come to; with the phasing, phase-3
      * Didomi beats Actito beats phase-1 Didomi. Actito changes of a user are made one after
      * another, each once the previous one was delivered, so their arrival order is their order.
      */
     Map<String, Boolean> expected() {
-      Map<String, Boolean> out = new LinkedHashMap<>();
-      phase1.stream().sorted((a, b) -> a.at.compareTo(b.at)).forEach(c -> out.putAll(c.sets));
-      actito.stream().filter(ActitoChange::counts).forEach(a -> out.putAll(a.provided));
-      phase3.stream().filter(c -> c.madeAt != null).sorted((a, b) -> a.at.compareTo(b.at)).forEach(c -> out.putAll(c.sets));
-      return out;
+      Consent.Facts facts = new Consent.Facts();
+      phase1.stream().sorted((a, b) -> a.at.compareTo(b.at)).forEach(c -> facts.apply(c.facts));
+      actito.stream().filter(ActitoChange::counts).forEach(a -> facts.applyActito(a.provided));
+      phase3.stream().filter(c -> c.madeAt != null).sorted((a, b) -> a.at.compareTo(b.at)).forEach(c -> facts.apply(c.facts));
+      return facts.mapped();
     }
 
     /** The {@code seq} metadata of the user's newest Didomi change: what Actito's attribute must hold. */
@@ -237,6 +241,11 @@ final class Scenario {
         case EVENT_CREATED -> delta.mapped();
         case USER_CREATED -> change.after.mapped();
         case USER_UPDATED -> change.after.changedSince(change.before);
+      };
+      change.facts = switch (kind) {
+        case EVENT_CREATED -> delta;
+        case USER_CREATED -> change.after;
+        case USER_UPDATED -> change.before.changedFacts(change.after);
       };
       change.body = body(change, i + 1, at, previousAt);
       change.madeAt = at;

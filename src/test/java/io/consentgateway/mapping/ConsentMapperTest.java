@@ -56,8 +56,44 @@ class ConsentMapperTest {
     FieldChanges changes = changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z")
         .purpose("marketing", false, "channels", "email,sms").bytes());
 
+    // the selection is kept as a fact of its own; the disabled purpose (the gate) wins over it
     assertThat(changes.subscriptions()).containsExactly(
+        entry("SmsOffers", true), entry("EmailOffers", true), entry("PostOffers", false));
+    assertThat(changes.gates()).containsExactly(
         entry("SmsOffers", false), entry("EmailOffers", false), entry("PostOffers", false));
+    assertThat(changes.impliedSubscriptions()).containsOnly(
+        entry("SmsOffers", false), entry("EmailOffers", false), entry("PostOffers", false));
+    ConsentState state = ConsentState.empty();
+    state.merge(changes);
+    assertThat(state.subscriptions()).containsOnly(
+        entry("SmsOffers", false), entry("EmailOffers", false), entry("PostOffers", false));
+  }
+
+  @Test
+  void aPurposeDisabledInOneWebhookKeepsOffTheValueSelectedInALaterOne() {
+    // Didomi events are partial: "marketing off" at 09:00, then "sms selected" (enabled not carried)
+    // at 09:05 — Didomi then holds marketing disabled with sms selected: no SMS offers
+    ConsentState state = ConsentState.empty();
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z").purpose("marketing", false).bytes()));
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:05:00Z")
+        .purpose("marketing", null, "channels", "sms").bytes()));
+    assertThat(state.subscription("SmsOffers")).isFalse();
+
+    // at 09:10 she enables marketing again (no selection carried): the sms selection counts again
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:10:00Z").purpose("marketing", true).bytes()));
+    assertThat(state.subscriptions()).containsOnly(
+        entry("SmsOffers", true), entry("EmailOffers", false), entry("PostOffers", false));
+  }
+
+  @Test
+  void theSameFactsInTheOtherArrivalOrderEndTheSame() {
+    ConsentState state = ConsentState.empty();
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:10:00Z").purpose("marketing", true).bytes()));
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:05:00Z")
+        .purpose("marketing", null, "channels", "sms").bytes()));
+    state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z").purpose("marketing", false).bytes()));
+    assertThat(state.subscriptions()).containsOnly(
+        entry("SmsOffers", true), entry("EmailOffers", false), entry("PostOffers", false));
   }
 
   @Test
@@ -83,7 +119,13 @@ class ConsentMapperTest {
     FieldChanges changes = changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z")
         .purpose("marketing", true, "topics", "shoes").bytes());
 
-    assertThat(changes.isEmpty()).isTrue();
+    // only the gates: the selection of "channels" is not carried
+    assertThat(changes.subscriptions()).isEmpty();
+    assertThat(changes.gates()).containsOnly(
+        entry("SmsOffers", true), entry("EmailOffers", true), entry("PostOffers", true));
+    ConsentState state = ConsentState.empty();
+    state.merge(changes);
+    assertThat(state.subscriptions()).isEmpty();
   }
 
   @Test

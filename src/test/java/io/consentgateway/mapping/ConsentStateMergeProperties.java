@@ -98,9 +98,31 @@ class ConsentStateMergeProperties {
    * the greater attribute value outranks the smaller.
    */
   private static Map<String, Object> model(List<FieldChanges> changes, boolean subscriptions) {
+    if (!subscriptions) {
+      return newest(changes, false, false);
+    }
+    // a preference-level subscription: off while its gate (the purpose's enabled) is off, else its selection
+    Map<String, Object> values = newest(changes, true, false);
+    Map<String, Object> gates = newest(changes, true, true);
+    Map<String, Object> out = new HashMap<>(values);
+    gates.forEach((name, enabled) -> {
+      if (Boolean.FALSE.equals(enabled)) {
+        out.put(name, false);
+      }
+    });
+    return out;
+  }
+
+  private static Map<String, Object> newest(List<FieldChanges> changes, boolean subscriptions, boolean gates) {
     List<Write> writes = new ArrayList<>();
     for (FieldChanges c : changes) {
-      if (subscriptions) {
+      if (gates) {
+        for (int i = 0; i < c.gateCount(); i++) {
+          boolean observed = c.gateObserved(i);
+          writes.add(new Write(c.gateName(i), true, c.gateEnabled(i), observed,
+              observed ? c.observedMillis() : c.timestampMillis(), observed ? c.observedVersion() : c.version()));
+        }
+      } else if (subscriptions) {
         for (int i = 0; i < c.subscriptionCount(); i++) {
           boolean observed = c.subscriptionObserved(i);
           writes.add(new Write(c.subscriptionName(i), true, c.subscribes(i), observed,
@@ -150,13 +172,18 @@ class ConsentStateMergeProperties {
             AttributeValue.TRUE, AttributeValue.FALSE)).ofMaxSize(2);
     // few distinct stamps, so that ties are common
     // a user.updated's unchanged fields are observations stamped with its old entity, a bit earlier
-    Arbitrary<Set<String>> observed = Arbitraries.of("A", "B", "C", "x", "y").set().ofMaxSize(3);
+    Arbitrary<Set<String>> observed = Arbitraries.of("A", "B", "C", "x", "y", "gA", "gB").set().ofMaxSize(3);
+    // the gates (a purpose's enabled) of preference-level subscriptions A and B
+    Arbitrary<Map<String, Boolean>> gates =
+        Arbitraries.maps(Arbitraries.of("A", "B"), Arbitraries.of(true, false)).ofMaxSize(2);
     Arbitrary<FieldChanges> change = Combinators.combine(
-            Arbitraries.longs().between(0, 3), Arbitraries.longs().between(0, 2), subscriptions, attributes, observed)
-        .as((millis, version, subs, attrs, seen) -> {
+            Arbitraries.longs().between(0, 3), Arbitraries.longs().between(0, 2), subscriptions, attributes, observed,
+            gates)
+        .as((millis, version, subs, attrs, seen, gated) -> {
           FieldChanges.Builder b = FieldChanges.builder(USER, millis, version, subs.size(), attrs.size())
               .observedStamp(millis - 1, version);
           subs.forEach((name, on) -> b.subscription(name, on, seen.contains(name)));
+          gated.forEach((name, on) -> b.gate(name, on, seen.contains("g" + name)));
           attrs.forEach((name, value) -> b.attribute(name, value, seen.contains(name)));
           return b.build();
         });

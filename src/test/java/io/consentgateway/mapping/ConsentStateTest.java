@@ -34,6 +34,25 @@ class ConsentStateTest {
   }
 
   @Test
+  void theFactsOfAGatedSubscriptionSurviveTheStoreAndStillDecide() {
+    ConsentState state = ConsentState.empty();
+    state.merge(FieldChanges.builder("u", 1_000, 0, 2, 0).gate("SmsOffers", false, false)
+        .subscription("Newsletter", true).build());
+    state.merge(FieldChanges.builder("u", 2_000, 1, 1, 0).subscription("SmsOffers", true).build());
+    assertThat(state.subscription("SmsOffers")).as("off while the purpose is disabled").isFalse();
+
+    ConsentState decoded = ConsentStateCodec.decode(ConsentStateCodec.encode(state));
+    assertThat(decoded).isEqualTo(state);
+    assertThat(decoded.gatedFields()).containsOnlyKeys("SmsOffers");
+
+    decoded.merge(FieldChanges.builder("u", 3_000, 2, 0, 0).gate("SmsOffers", true, false).build());
+    assertThat(decoded.subscription("SmsOffers")).as("the selection kept through the store counts again").isTrue();
+    assertThat(decoded.holdsAt("SmsOffers", true, 2_000)).isTrue();
+    assertThat(decoded.holdsAt("SmsOffers", true, 3_000)).isTrue();
+    assertThat(decoded.holdsAt("SmsOffers", false, 3_000)).isFalse();
+  }
+
+  @Test
   void newerChangeOverwritesOlderValue() {
     ConsentState state = ConsentState.empty();
     state.merge(changesFor(WebhookBody.eventCreated("2026-11-20T09:00:00Z").purpose("newsletter", true)));
@@ -246,7 +265,9 @@ class ConsentStateTest {
 
   @Test
   void decodeRejectsWhatEncodeNeverWrote() {
-    for (String bad : new String[] {"", "[]", "{\"v\":3}", "{\"v\":1,\"subscriptions\":{\"A\":[true,1,0]}}",
+    for (String bad : new String[] {"", "[]", "{\"v\":4}",
+        "{\"v\":3,\"user\":\"u\",\"gated\":{\"A\":[[true,1,0]]}}",
+        "{\"v\":3,\"user\":\"u\",\"gated\":{\"A\":[1,null]}}", "{\"v\":1,\"subscriptions\":{\"A\":[true,1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"subscriptions\":{\"A\":[\"yes\",1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"attributes\":{\"a\":[\"n\",\"1,\\\"x\\\":2\",1,0]}}",
         "{\"v\":1,\"user\":\"u\",\"attributes\":{\"a\":[\"q\",\"1\",1,0]}}"}) {

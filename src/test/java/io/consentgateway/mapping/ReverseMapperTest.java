@@ -38,6 +38,44 @@ class ReverseMapperTest {
   }
 
   @Test
+  void anActitoChangeStandsForTheFactsItsWriteBackSetsInDidomi() {
+    // Didomi holds marketing disabled, with email selected: no offers at all
+    var state = known(ANN, Map.of("Newsletter", true));
+    state.merge(FieldChanges.builder(ANN, 1_000, 0, 0, 0).gate("SmsOffers", false, false)
+        .gate("EmailOffers", false, false).gate("PostOffers", false, false)
+        .subscription("EmailOffers", true).build());
+    assertThat(state.subscriptions()).containsEntry("EmailOffers", false).containsEntry("SmsOffers", false);
+
+    // she subscribes to SMS offers in Actito: the write-back enables marketing and selects sms only
+    FieldChanges facts = mapper.factsOf(ANN, 2_000, Map.of("SmsOffers", true), state);
+    assertThat(facts.gates()).containsOnly(
+        Map.entry("SmsOffers", true), Map.entry("EmailOffers", true), Map.entry("PostOffers", true));
+    assertThat(facts.subscriptions()).containsOnly(
+        Map.entry("SmsOffers", true), Map.entry("EmailOffers", false), Map.entry("PostOffers", false));
+    var event = map(ANN, Map.of("SmsOffers", true), state);
+    assertThat(purposes(event)).containsExactly(new JsonObject().put("id", "marketing").put("enabled", true)
+        .put("values", new JsonObject().put("channels", new JsonObject().put("value", "sms"))));
+
+    // merged, the gateway holds what Didomi holds: SMS on, email off (deselected by the write-back)
+    state.merge(facts);
+    assertThat(state.subscriptions()).containsEntry("SmsOffers", true).containsEntry("EmailOffers", false)
+        .containsEntry("PostOffers", false).containsEntry("Newsletter", true);
+    assertThat(state.holdsAt("SmsOffers", true, 2_000)).isTrue();
+    assertThat(state.holdsAt("SmsOffers", true, 1_000)).isFalse();
+  }
+
+  @Test
+  void anActitoUnsubscribeOfAValueOnlyDeselectsIt() {
+    var state = known(ANN, Map.of("SmsOffers", true, "EmailOffers", true));
+
+    FieldChanges facts = mapper.factsOf(ANN, 2_000, Map.of("SmsOffers", false), state);
+
+    assertThat(facts.gates()).isEmpty(); // the purpose's enabled is left as Didomi holds it
+    assertThat(facts.subscriptions()).containsOnly(
+        Map.entry("SmsOffers", false), Map.entry("EmailOffers", true), Map.entry("PostOffers", false));
+  }
+
+  @Test
   void purposeLevelSubscribeEnablesThePurpose() {
     var event = map(ANN, Map.of("Analytics", true), ConsentState.empty());
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.ConsentState.Attribute;
+import io.consentgateway.mapping.ConsentState.Gated;
 import io.consentgateway.mapping.ConsentState.Subscription;
 import io.consentgateway.webhook.AttributeValue;
 import java.io.IOException;
@@ -19,13 +20,16 @@ import java.util.TreeMap;
 /**
  * How the SQLite store keeps a {@link ConsentState} in a column: compact JSON, {@code
  * {"v":2,"user":..,"newest":..,"subscriptions":{name:[on, millis, version(, 1 when observed)]},
- * "attributes":{name:[kind, text, millis, version(, 1)]}}}, fields sorted by name so that equal
- * states encode to equal bytes. Format 1 (no observed flag) still decodes.
+ * "attributes":{name:[kind, text, millis, version(, 1)]}, "gated":{name:[gate, value]}}}, fields
+ * sorted by name so that equal states encode to equal bytes. {@code gated} (format 3, only when a
+ * state has one) holds the two facts of each preference-level subscription, each a subscription
+ * array or null; its {@code subscriptions} entry is derived from them again on decoding. Formats 1
+ * (no observed flag) and 2 (no gated facts) still decode.
  */
 public final class ConsentStateCodec {
 
   private static final JsonFactory JSON = new JsonFactory();
-  private static final int FORMAT = 2;
+  private static final int FORMAT = 3;
 
   private ConsentStateCodec() {}
 
@@ -42,17 +46,21 @@ public final class ConsentStateCodec {
       }
       g.writeObjectFieldStart("subscriptions");
       for (Map.Entry<String, Subscription> e : new TreeMap<>(subscriptions).entrySet()) {
-        Subscription field = e.getValue();
-        g.writeArrayFieldStart(e.getKey());
-        g.writeBoolean(field.subscribed());
-        g.writeNumber(field.millis());
-        g.writeNumber(field.version());
-        if (field.observed()) {
-          g.writeNumber(1);
-        }
-        g.writeEndArray();
+        g.writeFieldName(e.getKey());
+        writeSubscription(g, e.getValue());
       }
       g.writeEndObject();
+      Map<String, Gated> gated = state.gatedFields();
+      if (!gated.isEmpty()) {
+        g.writeObjectFieldStart("gated");
+        for (Map.Entry<String, Gated> e : new TreeMap<>(gated).entrySet()) {
+          g.writeArrayFieldStart(e.getKey());
+          writeSubscription(g, e.getValue().gate());
+          writeSubscription(g, e.getValue().value());
+          g.writeEndArray();
+        }
+        g.writeEndObject();
+      }
       g.writeObjectFieldStart("attributes");
       for (Map.Entry<String, Attribute> e : new TreeMap<>(attributes).entrySet()) {
         Attribute field = e.getValue();
@@ -75,6 +83,42 @@ public final class ConsentStateCodec {
     }
   }
 
+  private static void writeSubscription(JsonGenerator g, Subscription field) throws IOException {
+    if (field == null) {
+      g.writeNull();
+      return;
+    }
+    g.writeStartArray();
+    g.writeBoolean(field.subscribed());
+    g.writeNumber(field.millis());
+    g.writeNumber(field.version());
+    if (field.observed()) {
+      g.writeNumber(1);
+    }
+    g.writeEndArray();
+  }
+
+  // the array of one subscription field, its START_ARRAY already read
+  private static Subscription readSubscription(JsonParser p) throws IOException {
+    JsonToken on = p.nextToken();
+    if (on != JsonToken.VALUE_TRUE && on != JsonToken.VALUE_FALSE) {
+      throw malformed("subscription value must be a boolean");
+    }
+    long millis = nextLong(p);
+    long version = nextLong(p);
+    boolean observed = observedFlag(p);
+    return new Subscription(on == JsonToken.VALUE_TRUE, millis, version, observed);
+  }
+
+  private static Subscription readNullableSubscription(JsonParser p) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(t, JsonToken.START_ARRAY);
+    return readSubscription(p);
+  }
+
   /**
    * Reads what {@link #encode} wrote.
    *
@@ -86,6 +130,7 @@ public final class ConsentStateCodec {
     long newest = ConsentState.NO_CHANGE;
     Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     Map<String, Attribute> attributes = new LinkedHashMap<>();
+    Map<String, Gated> gated = new LinkedHashMap<>();
     try (JsonParser p = JSON.createParser(encoded)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
@@ -110,14 +155,18 @@ public final class ConsentStateCodec {
             for (JsonToken s = p.nextToken(); s == JsonToken.FIELD_NAME; s = p.nextToken()) {
               String name = p.currentName();
               expect(p.nextToken(), JsonToken.START_ARRAY);
-              JsonToken on = p.nextToken();
-              if (on != JsonToken.VALUE_TRUE && on != JsonToken.VALUE_FALSE) {
-                throw malformed("subscription value must be a boolean");
-              }
-              long millis = nextLong(p);
-              long version = nextLong(p);
-              boolean observed = observedFlag(p);
-              subscriptions.put(name, new Subscription(on == JsonToken.VALUE_TRUE, millis, version, observed));
+              subscriptions.put(name, readSubscription(p));
+            }
+          }
+          case "gated" -> {
+            expect(value, JsonToken.START_OBJECT);
+            for (JsonToken s = p.nextToken(); s == JsonToken.FIELD_NAME; s = p.nextToken()) {
+              String name = p.currentName();
+              expect(p.nextToken(), JsonToken.START_ARRAY);
+              Subscription gate = readNullableSubscription(p);
+              Subscription selection = readNullableSubscription(p);
+              expect(p.nextToken(), JsonToken.END_ARRAY);
+              gated.put(name, new Gated(gate, selection));
             }
           }
           case "attributes" -> {
@@ -149,7 +198,7 @@ public final class ConsentStateCodec {
       throw malformed("not JSON");
     }
     try {
-      return ConsentState.restore(user, newest, subscriptions, attributes);
+      return ConsentState.restore(user, newest, subscriptions, attributes, gated);
     } catch (IllegalArgumentException e) {
       throw malformed(e.getMessage());
     }

@@ -116,7 +116,7 @@ final class DidomiWrites {
       beingChecked.addAll(check.subscriptions().keySet());
     }
     ActitoReports.Received received = ActitoReports.receive(change.userKey(), change.subscriptions(), user, now,
-        beingChecked);
+        beingChecked, change.facts());
     if (!received.echoes().isEmpty()) {
       DispatchWrites.log(session, change.integration(), DispatchWrites.DIDOMI, change.userKey(), now, "echo_ignored", null,
           "Actito reported " + received.echoes() + ": what the gateway wrote or already holds");
@@ -177,7 +177,7 @@ final class DidomiWrites {
    */
   static FieldChanges withoutEchoes(GroupCommitWriter.Session session, String integration, String userKey,
       FieldChanges changes, String didomiEventId, long nowMillis) throws SQLException {
-    if (changes.subscriptionCount() == 0) {
+    if (changes.subscriptionCount() == 0 && changes.gateCount() == 0) {
       return changes;
     }
     PreparedStatement forget = session.statement(FORGET_OLD);
@@ -271,7 +271,7 @@ final class DidomiWrites {
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "written", null,
           "event " + written.eventId() + (written.detail() == null ? "" : " (" + written.detail() + ")"));
     } else if (outcome instanceof DidomiWriteOutcome.Checked checked) {
-      settleVerification(session, write, checked.held(), now);
+      settleVerification(session, write, checked, now);
     } else if (outcome instanceof DidomiWriteOutcome.Superseded superseded) {
       delete(session, write.id());
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "superseded", null,
@@ -325,10 +325,12 @@ final class DidomiWrites {
 
   /** Settles every report of the user waiting for its check ({@link ActitoReports#settleChecks}). */
   private static void settleVerification(GroupCommitWriter.Session session, ClaimedDidomiWrite write,
-      Map<String, Boolean> held, long now) throws SQLException {
+      DidomiWriteOutcome.Checked checked, long now) throws SQLException {
+    Map<String, Boolean> held = checked.held();
     ActitoReports.User user = read(session, write.integration(), write.userKey());
     List<ActitoReports.Check> checks = pendingChecks(session, write.integration(), write.userKey());
-    ActitoReports.Settled settled = ActitoReports.settleChecks(write.userKey(), user, checks, held, now);
+    ActitoReports.Settled settled = ActitoReports.settleChecks(write.userKey(), user, checks, held, now,
+        checked.facts());
     for (Map<String, Boolean> dropped : settled.dropped().values()) {
       DispatchWrites.log(session, write.integration(), DispatchWrites.DIDOMI, write.userKey(), now, "echo_ignored", null,
           "Actito reported " + dropped + " but holds " + settled.known() + ": the echo of an earlier write, not written back");
