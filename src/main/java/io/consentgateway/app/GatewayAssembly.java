@@ -126,8 +126,10 @@ public final class GatewayAssembly {
 
   /** Opens (or creates) the store at {@code store.path}. */
   static SqliteConsentStore openStore(GatewayConfig config, MeterRegistry registry) {
-    return SqliteConsentStore.open(
-        Path.of(config.store().path()), config.store().queueCapacity(), config.store().maxBatch(), registry);
+    // the longest an integration waits before re-sending a write in doubt
+    long recheck = config.integrations().stream().mapToLong(i -> i.dispatch().inDoubtRecheckMs()).max().orElse(0);
+    return SqliteConsentStore.open(Path.of(config.store().path()), config.store().queueCapacity(),
+        config.store().maxBatch(), registry, java.time.Clock.systemUTC(), recheck);
   }
 
   /**

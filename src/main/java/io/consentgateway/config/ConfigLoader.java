@@ -290,13 +290,15 @@ public final class ConfigLoader {
       throw new ConfigException(n.key("metadataAttributes"), "must be 'all', 'none' or a list of metadata keys");
     }
 
-    ConfigNode ds = n.section("dispatch").allowOnly("maxAttempts", "maxAgeSeconds", "initialBackoffMs", "maxBackoffMs", "shards");
+    ConfigNode ds = n.section("dispatch").allowOnly("maxAttempts", "maxAgeSeconds", "initialBackoffMs", "maxBackoffMs", "shards",
+        "inDoubtRecheckMs");
     DispatchConfig dispatch = new DispatchConfig(
         ds.integer("maxAttempts", 25, 1, 1000),
         ds.longValue("maxAgeSeconds", 86_400, 1, 30L * 86_400),
         ds.longValue("initialBackoffMs", 1_000, 1, 3_600_000),
         ds.longValue("maxBackoffMs", 3_600_000, 1, 86_400_000),
-        ds.integer("shards", 64, 1, 4096));
+        ds.integer("shards", 64, 1, 4096),
+        ds.longValue("inDoubtRecheckMs", DispatchConfig.DEFAULT_IN_DOUBT_RECHECK_MS, 0, 3_600_000));
     if (dispatch.maxBackoffMs() < dispatch.initialBackoffMs()) {
       throw new ConfigException(ds.key("maxBackoffMs"), "must not be below initialBackoffMs");
     }

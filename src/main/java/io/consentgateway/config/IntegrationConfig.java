@@ -61,10 +61,22 @@ public record IntegrationConfig(
   /**
    * Retry schedule of the dispatcher: exponential backoff with full jitter between {@code
    * initialBackoffMs} and {@code maxBackoffMs}; a change that still fails after {@code maxAttempts}
-   * attempts or {@code maxAgeSeconds} becomes a dead letter.
+   * attempts or {@code maxAgeSeconds} becomes a dead letter. {@code inDoubtRecheckMs}: how long
+   * after a write whose fate is unknown (it timed out, its connection broke, or the process died
+   * with it in flight) the user's whole state is sent once more, so that the unknown write, should
+   * Actito apply it late, cannot outlive a newer one; 0 turns it off.
    */
   public record DispatchConfig(
-      int maxAttempts, long maxAgeSeconds, long initialBackoffMs, long maxBackoffMs, int shards) {}
+      int maxAttempts, long maxAgeSeconds, long initialBackoffMs, long maxBackoffMs, int shards,
+      long inDoubtRecheckMs) {
+
+    /** The default wait before the re-send after a write in doubt. */
+    public static final long DEFAULT_IN_DOUBT_RECHECK_MS = 60_000;
+
+    public DispatchConfig(int maxAttempts, long maxAgeSeconds, long initialBackoffMs, long maxBackoffMs, int shards) {
+      this(maxAttempts, maxAgeSeconds, initialBackoffMs, maxBackoffMs, shards, DEFAULT_IN_DOUBT_RECHECK_MS);
+    }
+  }
 
   /**
    * The reverse flow, Actito webhooks written back to Didomi's Consents API. {@code didomiBaseUrl}

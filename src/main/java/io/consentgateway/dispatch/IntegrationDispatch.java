@@ -392,6 +392,10 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
       return new DispatchOutcome.DeadLetter("gave_up", null, "after " + decision.attempt() + " attempts: " + message);
     }
     metrics.outcome(counts ? "retry" : "waiting");
-    return new DispatchOutcome.Retry(decision.nextAttemptMillis(), counts, null, message, progress);
+    // a write that timed out or lost its connection may still be applied by Actito, late
+    long recheck = integration.dispatch().inDoubtRecheckMs();
+    Long recheckAt = recheck > 0 && (reason == RetryReason.TIMEOUT || reason == RetryReason.CONNECTION)
+        ? clock.millis() + recheck : null;
+    return new DispatchOutcome.Retry(decision.nextAttemptMillis(), counts, null, message, progress, recheckAt);
   }
 }

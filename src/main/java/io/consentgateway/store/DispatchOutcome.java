@@ -69,10 +69,17 @@ public sealed interface DispatchOutcome {
   /**
    * Try again at {@code nextAttemptMillis}. {@code countsAsAttempt} is false when the call was never
    * made (breaker open, integration's key refused): waiting then does not bring a dead letter nearer.
-   * {@code progress}: what parts of the change got through before the failure.
+   * {@code progress}: what parts of the change got through before the failure. {@code
+   * recheckAtMillis}, when not null: the write's fate is unknown (it timed out, or its connection
+   * broke) and Actito may still apply it, late; once delivered, the user's whole state is sent
+   * again at that time, so that the unknown write cannot outlive a newer one.
    */
-  record Retry(long nextAttemptMillis, boolean countsAsAttempt, Integer status, String detail, Progress progress)
-      implements DispatchOutcome {
+  record Retry(long nextAttemptMillis, boolean countsAsAttempt, Integer status, String detail, Progress progress,
+      Long recheckAtMillis) implements DispatchOutcome {
+    public Retry(long nextAttemptMillis, boolean countsAsAttempt, Integer status, String detail, Progress progress) {
+      this(nextAttemptMillis, countsAsAttempt, status, detail, progress, null);
+    }
+
     public Retry(long nextAttemptMillis, boolean countsAsAttempt, Integer status, String detail) {
       this(nextAttemptMillis, countsAsAttempt, status, detail, Progress.NONE);
     }

@@ -36,6 +36,11 @@ final class Loop implements AutoCloseable {
   final GatewayHttp admin;
 
   Loop(Path dir, int callsPerMinute, boolean bidirectional) {
+    this(dir, callsPerMinute, bidirectional, config -> {});
+  }
+
+  /** As {@link #Loop(Path, int, boolean)}, with {@code tweak} applied to the configuration before the gateway starts. */
+  Loop(Path dir, int callsPerMinute, boolean bidirectional, java.util.function.Consumer<TestConfig> tweak) {
     config = new TestConfig(dir);
     String self = "http://127.0.0.1:" + config.port();
     SandboxOptions options = new SandboxOptions()
@@ -63,6 +68,7 @@ final class Loop implements AutoCloseable {
       didomi.emitWebhooksTo(new DidomiWebhookTarget(self + "/webhooks/didomi/acme", self + "/oauth/token",
           TestConfig.CLIENT_ID, TestConfig.CLIENT_SECRET));
     }
+    tweak.accept(config);
     gateway = Gateway.start(config.load());
     http = new GatewayHttp(config.port());
     admin = new GatewayHttp(config.adminPort());

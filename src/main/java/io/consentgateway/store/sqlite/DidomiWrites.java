@@ -64,7 +64,9 @@ final class DidomiWrites {
       "SELECT o.id, o.user_key, o.delivery_key, o.profile_id, o.subscriptions, o.attempts, o.created_at, u.desired, o.verify"
           + " FROM didomi_outbox o LEFT JOIN user_state u ON u.integration = o.integration AND u.user_key = o.user_key"
           + " WHERE o.integration = ? AND o.dead = 0 AND o.done = 0 AND o.next_attempt_at <= ?%s"
-          + " AND (o.verify = 0 OR COALESCE(u.leased, 0) = 0)"
+          // a report is checked against Actito with no write of the user in flight, nor in doubt: a
+          // write in doubt may land late and look like a change made in Actito until it is re-sent
+          + " AND (o.verify = 0 OR (COALESCE(u.leased, 0) = 0 AND u.recheck_at IS NULL))"
           + " AND o.id = (SELECT MIN(h.id) FROM didomi_outbox h"
           + "   WHERE h.integration = o.integration AND h.user_key = o.user_key AND h.dead = 0 AND h.done = 0)"
           + " ORDER BY o.next_attempt_at LIMIT ?";

@@ -26,7 +26,8 @@ import java.util.Map;
 final class DispatchWrites {
 
   private static final String SELECT_DUE =
-      "SELECT user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since FROM user_state"
+      "SELECT user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since, recheck_at"
+          + " FROM user_state"
           + " WHERE integration = ? AND dirty_since IS NOT NULL AND next_attempt_at <= ?%s"
           + " ORDER BY next_attempt_at LIMIT ?";
 
@@ -34,7 +35,9 @@ final class DispatchWrites {
       "UPDATE user_state SET leased = ?, next_attempt_at = ?, sending = ? WHERE integration = ? AND user_key = ?";
 
   // All right-hand sides read the row as it was before the update. Changes merged while the call
-  // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now.
+  // was in flight (pending_changes above the claimed snapshot) keep the user dirty and due now. A
+  // re-send after a write in doubt (recheck_at) that was due when claimed is done with this
+  // outcome, and so is every one of a dead-lettered user; one not due yet stays.
   private static final String SETTLE =
       "UPDATE user_state SET"
           + " acknowledged = COALESCE(?, acknowledged),"
@@ -43,13 +46,25 @@ final class DispatchWrites {
           + " pending_changes = MAX(pending_changes - ?, 0),"
           + " dirty_since = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"
           + " next_attempt_at = CASE WHEN pending_changes > ? THEN ? ELSE NULL END,"
+          + " recheck_at = CASE WHEN ? = 1 OR recheck_at <= ? THEN NULL ELSE recheck_at END,"
           + " updated_at = ?"
           + " WHERE integration = ? AND user_key = ?";
 
+  // users whose re-send after a write in doubt is due, and who have nothing else to send (those are
+  // claimed as due above, the re-send with them); not while a lease or a retry's backoff holds them
+  private static final String SELECT_RECHECK_DUE =
+      "SELECT user_key, desired, acknowledged, profile_id, pending_changes, attempts, recheck_at, recheck_at"
+          + " FROM user_state"
+          + " WHERE integration = ? AND recheck_at IS NOT NULL AND recheck_at <= ? AND dirty_since IS NULL"
+          + " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)%s"
+          + " ORDER BY recheck_at LIMIT ?";
+
   // the lease ends, and with it the snapshot of what was being sent: an Actito webhook arriving
   // after this is no longer the echo of a call in flight
+  // a write in doubt asks for a re-send at recheck_at (the later of two asks wins)
   private static final String RESCHEDULE =
       "UPDATE user_state SET attempts = attempts + ?, leased = 0, sending = NULL, last_error = ?, next_attempt_at = ?,"
+          + " recheck_at = CASE WHEN ? IS NULL THEN recheck_at ELSE MAX(COALESCE(recheck_at, 0), ?) END,"
           + " updated_at = ? WHERE integration = ? AND user_key = ?";
 
   private static final String READ_ACKNOWLEDGED =
@@ -97,24 +112,20 @@ final class DispatchWrites {
     }
     select.setInt(p, limit);
     List<ClaimedUser> due = new ArrayList<>();
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        byte[] desired = rs.getBytes(2);
-        byte[] acknowledged = rs.getBytes(3);
-        Long profileId = OperatorQueries.nullableLong(rs, 4); // wasNull() right after its own column
-        due.add(new ClaimedUser(
-            integration,
-            rs.getString(1),
-            desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
-            acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
-            profileId,
-            rs.getInt(5),
-            rs.getInt(6),
-            rs.getLong(7),
-            now,
-            Map.of(),
-            Leases.next()));
+    readClaimed(select, integration, now, due);
+    if (due.size() < limit) {
+      List<String> excluded = new ArrayList<>(inFlight);
+      due.forEach(user -> excluded.add(user.userKey()));
+      PreparedStatement rechecks = session.statement(String.format(SELECT_RECHECK_DUE, notIn("user_key", excluded.size())));
+      int r = 1;
+      rechecks.setString(r++, integration);
+      rechecks.setLong(r++, now);
+      rechecks.setLong(r++, now);
+      for (String userKey : excluded) {
+        rechecks.setString(r++, userKey);
       }
+      rechecks.setInt(r, limit - due.size());
+      readClaimed(rechecks, integration, now, due);
     }
     for (ClaimedUser user : due) {
       Map<String, String> refused = refusedFields(session, integration, user.userKey());
@@ -132,6 +143,32 @@ final class DispatchWrites {
       lease.executeUpdate();
     }
     return claimed;
+  }
+
+  // columns: user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since, recheck_at
+  private static void readClaimed(PreparedStatement select, String integration, long now, List<ClaimedUser> due)
+      throws SQLException {
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        byte[] desired = rs.getBytes(2);
+        // a re-send after a write in doubt is due: send every field, whatever Actito acknowledged
+        Long recheckAt = OperatorQueries.nullableLong(rs, 8);
+        byte[] acknowledged = recheckAt != null && recheckAt <= now ? null : rs.getBytes(3);
+        Long profileId = OperatorQueries.nullableLong(rs, 4); // wasNull() right after its own column
+        due.add(new ClaimedUser(
+            integration,
+            rs.getString(1),
+            desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
+            acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
+            profileId,
+            rs.getInt(5),
+            rs.getInt(6),
+            rs.getLong(7),
+            now,
+            Map.of(),
+            Leases.next()));
+      }
+    }
   }
 
   /** The user's fields Actito refused, by field name, with the value refused. */
@@ -275,15 +312,22 @@ final class DispatchWrites {
       log(session, user, now, "not_in_actito", null, notInActito.detail());
     } else if (outcome instanceof Retry retry) {
       recordProgress(session, user, retry.progress(), now);
+      if (retry.recheckAtMillis() != null) {
+        rememberInDoubt(session, user.integration(), user.userKey(), sending(user), now);
+      }
       PreparedStatement reschedule = session.statement(RESCHEDULE);
       reschedule.setInt(1, retry.countsAsAttempt() ? 1 : 0);
       reschedule.setString(2, retry.detail());
       reschedule.setLong(3, retry.nextAttemptMillis());
-      reschedule.setLong(4, now);
-      reschedule.setString(5, user.integration());
-      reschedule.setString(6, user.userKey());
+      setNullableLong(reschedule, 4, retry.recheckAtMillis());
+      setNullableLong(reschedule, 5, retry.recheckAtMillis());
+      reschedule.setLong(6, now);
+      reschedule.setString(7, user.integration());
+      reschedule.setString(8, user.userKey());
       reschedule.executeUpdate();
-      log(session, user, now, retry.countsAsAttempt() ? "retry" : "waiting", retry.status(), retry.detail());
+      log(session, user, now, retry.countsAsAttempt() ? "retry" : "waiting", retry.status(), retry.detail()
+          + (retry.recheckAtMillis() == null ? "" : "; in doubt (Actito may still apply it): the whole state is sent"
+          + " again at " + java.time.Instant.ofEpochMilli(retry.recheckAtMillis())));
     } else if (outcome instanceof Released) {
       release(session, user, now);
     } else if (outcome instanceof DeadLetter dead) {
@@ -292,6 +336,34 @@ final class DispatchWrites {
       settle(session, user, null, null, dead.reason() + ": " + dead.detail(), true, now);
       log(session, user, now, "dead_letter", dead.status(), dead.reason() + ": " + dead.detail());
     }
+  }
+
+  /**
+   * A write in doubt may still land: the values it sent count as recent writes, so that Actito
+   * calling back with them is taken for its late echo, to check, never for a change made there.
+   */
+  static void rememberInDoubt(GroupCommitWriter.Session session, String integration, String userKey,
+      ConsentState sent, long now) throws SQLException {
+    if (sent.subscriptions().isEmpty()) {
+      return;
+    }
+    PreparedStatement read = session.statement(READ_ACKNOWLEDGED);
+    read.setString(1, integration);
+    read.setString(2, userKey);
+    RecentWrites recent = RecentWrites.empty();
+    try (ResultSet rs = read.executeQuery()) {
+      if (rs.next()) {
+        recent = RecentWritesCodec.decode(rs.getString(2));
+      }
+    }
+    RecentWrites after = RecentWrites.of(recent.entries());
+    sent.subscriptions().forEach((name, value) -> after.wrote(name, value, now));
+    PreparedStatement write = session.statement(
+        "UPDATE user_state SET recent_writes = ? WHERE integration = ? AND user_key = ?");
+    write.setString(1, RecentWritesCodec.encode(after));
+    write.setString(2, integration);
+    write.setString(3, userKey);
+    write.executeUpdate();
   }
 
   // The lease ends and the user is due at once (its lane claims nothing while the licence is
@@ -318,9 +390,11 @@ final class DispatchWrites {
     settle.setLong(7, user.claimedAtMillis());
     settle.setInt(8, user.pendingChanges());
     settle.setLong(9, now);
-    settle.setLong(10, now);
-    settle.setString(11, user.integration());
-    settle.setString(12, user.userKey());
+    settle.setInt(10, deadLettered ? 1 : 0);
+    settle.setLong(11, user.claimedAtMillis());
+    settle.setLong(12, now);
+    settle.setString(13, user.integration());
+    settle.setString(14, user.userKey());
     settle.executeUpdate();
   }
 

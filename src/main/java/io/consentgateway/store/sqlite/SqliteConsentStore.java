@@ -2,6 +2,7 @@ package io.consentgateway.store.sqlite;
 
 import io.consentgateway.mapping.ConsentState;
 import io.consentgateway.mapping.FieldChanges;
+import io.consentgateway.mapping.RecentWrites;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.BlockedTimeLog;
 import io.consentgateway.store.CallJournal;
@@ -27,6 +28,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -90,6 +92,17 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   /** As {@link #open(Path, int, int, MeterRegistry)}, reading the time of leases and outcomes from {@code clock}. */
   public static SqliteConsentStore open(Path path, int queueCapacity, int maxBatch, MeterRegistry registry,
       Clock clock) {
+    return open(path, queueCapacity, maxBatch, registry, clock,
+        io.consentgateway.config.IntegrationConfig.DispatchConfig.DEFAULT_IN_DOUBT_RECHECK_MS);
+  }
+
+  /**
+   * As {@link #open(Path, int, int, MeterRegistry, Clock)}; {@code inDoubtRecheckMillis}: how long
+   * after start-up the users whose dispatch the previous run left in flight (a crash) get their
+   * whole state sent again (0: never), since Actito may still apply that last write, late.
+   */
+  public static SqliteConsentStore open(Path path, int queueCapacity, int maxBatch, MeterRegistry registry,
+      Clock clock, long inDoubtRecheckMillis) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(registry, "registry");
@@ -101,7 +114,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       // the writer commits without waiting on the disk; WalSyncer fsyncs before anything is acknowledged
       Connection connection = connect(path, "NORMAL");
       SqliteSchema.migrate(connection);
-      releaseLeases(connection, clock.millis());
+      releaseLeases(connection, clock.millis(), inDoubtRecheckMillis);
       disableAutoCheckpoint(connection);
       GroupCommitWriter writer = new GroupCommitWriter(connection,
           () -> disableAutoCheckpoint(connect(path, "NORMAL")),
@@ -244,13 +257,39 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   }
 
   // One process owns the file: leases left by a previous run (crash) end now, so that their users
-  // are dispatched again at once instead of when the lease would have expired.
-  private static void releaseLeases(Connection connection, long now) throws SQLException {
+  // are dispatched again at once instead of when the lease would have expired. The write each one
+  // had in flight is in doubt: their whole state is sent again once Actito could have applied it.
+  private static void releaseLeases(Connection connection, long now, long inDoubtRecheckMillis) throws SQLException {
+    // what each one was sending counts as a recent write: Actito calling back with it is its late
+    // echo, to check once the whole state was sent again, not a change made there
+    try (PreparedStatement inFlight = connection.prepareStatement(
+            "SELECT integration, user_key, sending, recent_writes FROM user_state WHERE leased <> 0 AND sending IS NOT NULL");
+        PreparedStatement remember = connection.prepareStatement(
+            "UPDATE user_state SET recent_writes = ? WHERE integration = ? AND user_key = ?")) {
+      List<String[]> updates = new ArrayList<>();
+      try (ResultSet rs = inFlight.executeQuery()) {
+        while (rs.next()) {
+          ConsentState sending = ConsentStateCodec.decode(rs.getBytes(3));
+          RecentWrites recent = RecentWritesCodec.decode(rs.getString(4));
+          sending.subscriptions().forEach((name, value) -> recent.wrote(name, value, now));
+          updates.add(new String[] {RecentWritesCodec.encode(recent), rs.getString(1), rs.getString(2)});
+        }
+      }
+      for (String[] update : updates) {
+        remember.setString(1, update[0]);
+        remember.setString(2, update[1]);
+        remember.setString(3, update[2]);
+        remember.executeUpdate();
+      }
+    }
     try (PreparedStatement release = connection.prepareStatement(
-            "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE leased <> 0");
+            "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ?,"
+                + " recheck_at = CASE WHEN ? THEN MAX(COALESCE(recheck_at, 0), ?) ELSE recheck_at END WHERE leased <> 0");
         PreparedStatement releaseWrites = connection.prepareStatement(
             "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased <> 0")) {
       release.setLong(1, now);
+      release.setInt(2, inDoubtRecheckMillis > 0 ? 1 : 0);
+      release.setLong(3, now + inDoubtRecheckMillis);
       releaseWrites.setLong(1, now);
       int released = release.executeUpdate() + releaseWrites.executeUpdate();
       connection.commit();

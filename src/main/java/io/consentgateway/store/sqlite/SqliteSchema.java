@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 7;
+  static final int VERSION = 8;
 
   private SqliteSchema() {}
 
@@ -209,6 +209,13 @@ final class SqliteSchema {
             )""");
         statement.execute("CREATE INDEX didomi_clock_ahead_arrival ON didomi_clock_ahead (first_arrival)");
         statement.execute("PRAGMA user_version = 7");
+      }
+      if (version < 8) {
+        // when a user whose last write's fate is unknown gets its whole state sent again (in doubt)
+        statement.execute("ALTER TABLE user_state ADD COLUMN recheck_at INTEGER");
+        statement.execute(
+            "CREATE INDEX user_state_recheck ON user_state (integration, recheck_at) WHERE recheck_at IS NOT NULL");
+        statement.execute("PRAGMA user_version = 8");
       }
       connection.commit();
     }
