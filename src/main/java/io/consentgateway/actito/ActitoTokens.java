@@ -60,6 +60,11 @@ public final class ActitoTokens implements BearerToken {
     return token.current();
   }
 
+  @Override
+  public String cachedValid() {
+    return token.cachedValid();
+  }
+
   /** A token other than {@code rejected}, which Actito has just refused. */
   @Override
   public Future<String> refreshAfterRejection(String rejected) {

@@ -37,6 +37,11 @@ final class DidomiTokens implements BearerToken {
     return token.current();
   }
 
+  @Override
+  public String cachedValid() {
+    return token.cachedValid();
+  }
+
   /** A token other than {@code rejected}, which Didomi has just refused. */
   @Override
   public Future<String> refreshAfterRejection(String rejected) {

@@ -10,4 +10,11 @@ public interface BearerToken {
 
   /** A token other than {@code rejected}, which the remote has just refused. */
   Future<String> refreshAfterRejection(String rejected);
+
+  /**
+   * The cached token when it is valid for a while yet, without fetching one; null otherwise. A call
+   * asks this when it leaves the pacing gate, so that a token never waits in the gate and expires
+   * there.
+   */
+  String cachedValid();
 }

@@ -83,6 +83,11 @@ public final class CachedToken<F extends Throwable> implements BearerToken {
     }
   }
 
+  @Override
+  public synchronized String cachedValid() {
+    return token != null && ticker.nanos() - refreshAtNanos < 0 ? token : null;
+  }
+
   /** A token other than {@code rejected}, which the remote has just refused. */
   @Override
   public Future<String> refreshAfterRejection(String rejected) {

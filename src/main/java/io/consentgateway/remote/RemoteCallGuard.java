@@ -224,6 +224,24 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   /** {@link #call} on behalf of {@code caller}: its failures and its meters. */
   public Future<HttpResponse<Buffer>> call(
       Caller<O> caller, O op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
+    return call(caller, op, method, url, body, () -> authorization, false, urgent);
+  }
+
+  // Nothing was sent: no valid token was cached when the call left the gate (its permit went back unused).
+  private static final class NoTokenAtTheGate extends RuntimeException {
+    NoTokenAtTheGate() {
+      super("no valid token when the call left the pacing gate", null, false, false);
+    }
+  }
+
+  /**
+   * One paced call whose {@code Authorization} header is read from {@code authorization} only once
+   * the call has its permit, that is when it leaves the gate, never before it waits there. With
+   * {@code required}, a null header means no token: the permit goes back unused and the future
+   * fails with {@link NoTokenAtTheGate}.
+   */
+  private Future<HttpResponse<Buffer>> call(Caller<O> caller, O op, HttpMethod method, String url, Buffer body,
+      java.util.function.Supplier<String> authorization, boolean required, boolean urgent) {
     Failures<O> failures = caller.failures();
     RemoteCallMetrics metrics = caller.metrics();
     if (breaker.state() == CircuitBreakerState.OPEN) {
@@ -240,9 +258,14 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
             "more than " + limits.maxQueued() + " " + remoteName + " calls waiting", null));
       }
       PacingGate.Permit permit = acquired.result();
+      String header = authorization.get();
+      if (required && header == null) {
+        permit.releaseUnused();
+        return Future.<HttpResponse<Buffer>>failedFuture(new NoTokenAtTheGate());
+      }
       long started = ticker.nanos();
       Future<HttpResponse<Buffer>> exchange =
-          breaker.execute(() -> send(failures, op, method, url, body, authorization));
+          breaker.execute(() -> send(failures, op, method, url, body, header));
       return exchange.transform(done -> {
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
           permit.releaseUnused(); // half-open and not the probe: nothing was sent, nothing spent
@@ -277,11 +300,41 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   /** {@link #callWithBearer} on behalf of {@code caller}. */
   public Future<HttpResponse<Buffer>> callWithBearer(
       Caller<O> caller, BearerToken token, O op, HttpMethod method, String url, Buffer body) {
-    return token.current().compose(current -> call(caller, op, method, url, body, "Bearer " + current, false)
+    // the token is attached when the call leaves the gate: one taken before would wait there, and
+    // could expire before it is sent (Actito then answers 401, a call spent for nothing)
+    java.util.concurrent.atomic.AtomicReference<String> used = new java.util.concurrent.atomic.AtomicReference<>();
+    return withTokenAtTheGate(caller, token, op, method, url, body, used, 0)
         .compose(response -> response.statusCode() != 401
             ? Future.succeededFuture(response)
-            : token.refreshAfterRejection(current)
-                .compose(fresh -> call(caller, op, method, url, body, "Bearer " + fresh, false))));
+            : token.refreshAfterRejection(used.get())
+                .compose(fresh -> call(caller, op, method, url, body, "Bearer " + fresh, false)));
+  }
+
+  // None cached when the call left the gate: its permit went back unused, a token is fetched (its
+  // own urgent, paced call), and the call goes back to the front of the queue with it.
+  private Future<HttpResponse<Buffer>> withTokenAtTheGate(Caller<O> caller, BearerToken token, O op, HttpMethod method,
+      String url, Buffer body, java.util.concurrent.atomic.AtomicReference<String> used, int round) {
+    return call(caller, op, method, url, body, () -> bearer(token.cachedValid(), used), true, round > 0)
+        .recover(err -> {
+          if (!(err instanceof NoTokenAtTheGate)) {
+            return Future.failedFuture(err);
+          }
+          if (round >= 3) {
+            // tokens that stay valid for less than the wait at the front of the gate: retry later
+            return Future.failedFuture(caller.failures().failure(Trouble.SERVER_ERROR, op, 0, null, null,
+                "no " + remoteName + " token stayed valid until the call could be sent", null));
+          }
+          return token.current().compose(fetched -> withTokenAtTheGate(caller, token, op, method, url, body, used,
+              round + 1));
+        });
+  }
+
+  private static String bearer(String token, java.util.concurrent.atomic.AtomicReference<String> used) {
+    if (token == null) {
+      return null;
+    }
+    used.set(token);
+    return "Bearer " + token;
   }
 
   /** Stops the breaker, removes the meters, closes the connections. */

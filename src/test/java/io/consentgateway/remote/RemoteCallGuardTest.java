@@ -179,6 +179,11 @@ class RemoteCallGuardTest {
         rejected.add(refused);
         return Future.succeededFuture("new");
       }
+
+      @Override
+      public String cachedValid() {
+        return "old";
+      }
     };
 
     var answer = guard.callWithBearer(token, Op.PING, HttpMethod.GET, url, null).await();
