@@ -134,11 +134,13 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
       return verify(write);
     }
     Map<String, Boolean> current = WriteBackRules.current(write.subscriptions(), write.createdAtMillis(), write.desired());
-    if (current.isEmpty()) {
+    // a value overtaken may leave the enabling of its purpose still to write: the gateway derives from it
+    Set<String> enabling = mapper.purposesStillEnabledBy(write.subscriptions(), write.createdAtMillis(), write.desired());
+    if (current.isEmpty() && enabling.isEmpty()) {
       return record(write, new DidomiWriteOutcome.Superseded("a newer change overtook " + write.subscriptions()
           + ": not written"));
     }
-    return write(write, current);
+    return write(write, current, enabling);
   }
 
   // Actito's webhook carries no time: one that may be the late echo of the gateway's own write is
@@ -167,13 +169,14 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
         });
   }
 
-  private Future<DidomiWriteOutcome> write(ClaimedDidomiWrite write, Map<String, Boolean> current) {
+  private Future<DidomiWriteOutcome> write(ClaimedDidomiWrite write, Map<String, Boolean> current, Set<String> enabling) {
     // A partial write gets its own id: Didomi must not take it for the full one, nor the reverse.
     String deliveryKey = current.size() == write.subscriptions().size()
         ? write.deliveryKey()
-        : write.deliveryKey() + "#" + String.join(",", current.keySet());
+        : write.deliveryKey() + "#" + String.join(",", current.keySet())
+            + (current.isEmpty() ? "enabled:" + String.join(",", enabling) : "");
     ReverseMapping mapping = mapper.map(
-        new ActitoProfileChange(0, write.profileId(), write.userKey(), current, deliveryKey), write.desired());
+        new ActitoProfileChange(0, write.profileId(), write.userKey(), current, deliveryKey), write.desired(), enabling);
     if (mapping.event().isEmpty()) {
       return record(write, new DidomiWriteOutcome.Superseded("no mapped purpose for " + current.keySet()));
     }

@@ -87,4 +87,17 @@ public final class ActitoReportRules {
   public static boolean settle(boolean reported, Boolean held) {
     return Boolean.valueOf(reported).equals(held) || !reported;
   }
+
+  /**
+   * As {@link #settle(boolean, Boolean)}, knowing whether the gateway itself wrote {@code held}
+   * within the echo window ({@code gatewayWroteHeld}). When it did not, nothing of the gateway's
+   * explains what Actito holds now: a change made in Actito after the reported one did, and the
+   * report is stale — dropped, whatever its value (the later change's own report decides).
+   */
+  public static boolean settle(boolean reported, Boolean held, boolean gatewayWroteHeld) {
+    if (held != null && held != reported && !gatewayWroteHeld) {
+      return false;
+    }
+    return settle(reported, held);
+  }
 }

@@ -162,8 +162,20 @@ public final class ActitoReports {
     for (Check check : checks) {
       Map<String, Boolean> counts = new TreeMap<>();
       Map<String, Boolean> echoes = new TreeMap<>();
-      check.subscriptions().forEach((name, value) ->
-          (ActitoReportRules.settle(value, held.get(name)) ? counts : echoes).put(name, value));
+      check.subscriptions().forEach((name, value) -> {
+        Boolean now = held.get(name);
+        boolean wroteHeld = now != null && user.recent().wroteWithin(name, now, nowMillis, WriteBackRules.ECHO_WINDOW_MILLIS);
+        if (!ActitoReportRules.settle(value, now, wroteHeld)) {
+          echoes.put(name, value);
+        } else if (Boolean.valueOf(value).equals(user.desired().subscription(name))
+            && user.recent().wroteWithin(name, value, nowMillis, WriteBackRules.ECHO_WINDOW_MILLIS)) {
+          // what the person wants, and what the gateway itself wrote a moment ago (a re-send after
+          // a write in doubt, say): its echo, nothing to merge or write back
+          echoes.put(name, value);
+        } else {
+          counts.put(name, value);
+        }
+      });
       counting.put(check.id(), counts);
       if (!counts.isEmpty()) {
         FieldChanges merged = facts.factsOf(userKey, check.stampMillis(), counts, user.desired());

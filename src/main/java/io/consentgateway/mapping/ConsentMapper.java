@@ -130,7 +130,12 @@ public final class ConsentMapper {
         if (slots[i] != 0) {
           // per value, as per purpose: a value whose membership the old entity already held the
           // same is only repeated by the new selection (a form re-submits the whole selection)
-          out.subscription(mappings[i].subscription(), slots[i] == 2, before != null && before[i] == slots[i]);
+          boolean observed = before != null && before[i] == slots[i];
+          if (mappings[i].isPurposeLevel()) {
+            out.subscription(mappings[i].subscription(), slots[i] == 2, observed);
+          } else {
+            out.selection(mappings[i].subscription(), slots[i] == 2, observed);
+          }
         }
         if (slots[n + i] != 0) {
           out.gate(mappings[i].subscription(), slots[n + i] == 2, before != null && before[n + i] == slots[n + i]);

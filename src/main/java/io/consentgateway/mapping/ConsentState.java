@@ -45,6 +45,9 @@ public final class ConsentState {
   private final LinkedHashMap<String, Attribute> attributes = new LinkedHashMap<>();
   // the two facts of each gated (preference-level) subscription; its entry in subscriptions is derived
   private final LinkedHashMap<String, Gated> gated = new LinkedHashMap<>();
+  // subscriptions whose one value a store kept from before the facts (consent-state format 2): it
+  // may be a disabled purpose's or a selection's, and counts as both when facts first reach it
+  private final java.util.TreeSet<String> legacy = new java.util.TreeSet<>();
 
   /** One subscription field: its value and the stamp of the change it came from. */
   public record Subscription(boolean subscribed, long millis, long version, boolean observed) {}
@@ -89,6 +92,7 @@ public final class ConsentState {
     copy.subscriptions.putAll(subscriptions);
     copy.attributes.putAll(attributes);
     copy.gated.putAll(gated);
+    copy.legacy.addAll(legacy);
     return copy;
   }
 
@@ -122,7 +126,10 @@ public final class ConsentState {
       boolean observed = changes.subscriptionObserved(i);
       long at = observed ? changes.observedMillis() : millis;
       long v = observed ? changes.observedVersion() : version;
-      Gated facts = gated.get(name);
+      Gated facts = changes.subscriptionIsSelection(i) ? legacyFacts(name) : gated.get(name);
+      if (!changes.subscriptionIsSelection(i)) {
+        legacy.remove(name); // a purpose-level value: the one value it always was
+      }
       Subscription current = facts != null ? facts.value() : subscriptions.get(name);
       if (current == null || subscriptionWins(subscribe, observed, at, v, current)) {
         Subscription value = new Subscription(subscribe, at, v, observed);
@@ -140,7 +147,7 @@ public final class ConsentState {
       boolean observed = changes.gateObserved(i);
       long at = observed ? changes.observedMillis() : millis;
       long v = observed ? changes.observedVersion() : version;
-      Gated facts = gated.get(name);
+      Gated facts = legacyFacts(name);
       if (facts == null) {
         // until now the subscription's one value was its selection
         facts = new Gated(null, subscriptions.get(name));
@@ -186,6 +193,7 @@ public final class ConsentState {
         changed = true;
       }
       gated.remove(changes.subscriptionName(i)); // a value known to be held, not facts to derive it from
+      legacy.remove(changes.subscriptionName(i));
       subscriptions.put(changes.subscriptionName(i),
           new Subscription(changes.subscribes(i), changes.timestampMillis(), changes.version(), false));
     }
@@ -193,6 +201,24 @@ public final class ConsentState {
       newestChangeMillis = changes.timestampMillis();
     }
     return changed;
+  }
+
+  /**
+   * The facts of {@code name}; for a value kept from before the facts, both facts at once, at its
+   * stamp: it came from the purpose's {@code enabled} or from the selection, and which one cannot be
+   * told. Counting it as both keeps an old "off" off until a newer change says otherwise — a
+   * selection made later under a purpose disabled then must not subscribe (guarantee 7).
+   */
+  private Gated legacyFacts(String name) {
+    Gated facts = gated.get(name);
+    if (facts == null && legacy.remove(name)) {
+      Subscription old = subscriptions.get(name);
+      if (old != null) {
+        facts = new Gated(old, old);
+        gated.put(name, facts);
+      }
+    }
+    return facts;
   }
 
   private void setGated(String name, Gated facts) {
@@ -333,6 +359,21 @@ public final class ConsentState {
     return Collections.unmodifiableMap(subscriptions);
   }
 
+  /** The subscriptions whose value a store kept from before the facts (see {@link #restore}). */
+  public java.util.Set<String> legacyValues() {
+    return Collections.unmodifiableSet(legacy);
+  }
+
+  /** Marks every subscription as kept from before the facts: a store reading an older format says so. */
+  public ConsentState withLegacyValues(java.util.Collection<String> names) {
+    for (String name : names) {
+      if (subscriptions.containsKey(name) && !gated.containsKey(name)) {
+        legacy.add(name);
+      }
+    }
+    return this;
+  }
+
   /** The facts of every gated (preference-level) subscription: for a store's codec and the user view. */
   public Map<String, Gated> gatedFields() {
     return Collections.unmodifiableMap(gated);
@@ -371,12 +412,13 @@ public final class ConsentState {
         && newestChangeMillis == other.newestChangeMillis
         && subscriptions.equals(other.subscriptions)
         && attributes.equals(other.attributes)
-        && gated.equals(other.gated);
+        && gated.equals(other.gated)
+        && legacy.equals(other.legacy);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(organizationUserId, newestChangeMillis, subscriptions, attributes, gated);
+    return Objects.hash(organizationUserId, newestChangeMillis, subscriptions, attributes, gated, legacy);
   }
 
   @Override

@@ -24,7 +24,7 @@ public final class FieldChanges {
 
   private static final String[] NO_NAMES = new String[0];
   private static final boolean[] NO_FLAGS = new boolean[0];
-  private static final FieldChanges NONE = new FieldChanges(null, 0, 0, 0, 0, NO_NAMES, NO_FLAGS, NO_FLAGS, 0,
+  private static final FieldChanges NONE = new FieldChanges(null, 0, 0, 0, 0, NO_NAMES, NO_FLAGS, NO_FLAGS, NO_FLAGS, 0,
       NO_NAMES, NO_FLAGS, NO_FLAGS, 0, NO_NAMES, new AttributeValue[0], NO_FLAGS, 0);
 
   private final String organizationUserId;
@@ -35,6 +35,7 @@ public final class FieldChanges {
   private final String[] subscriptionNames;
   private final boolean[] subscribed;
   private final boolean[] subscriptionObserved;
+  private final boolean[] subscriptionSelection;
   private final int subscriptionCount;
   private final String[] gateNames;
   private final boolean[] gateEnabled;
@@ -54,6 +55,7 @@ public final class FieldChanges {
       String[] subscriptionNames,
       boolean[] subscribed,
       boolean[] subscriptionObserved,
+      boolean[] subscriptionSelection,
       int subscriptionCount,
       String[] gateNames,
       boolean[] gateEnabled,
@@ -71,6 +73,7 @@ public final class FieldChanges {
     this.subscriptionNames = subscriptionNames;
     this.subscribed = subscribed;
     this.subscriptionObserved = subscriptionObserved;
+    this.subscriptionSelection = subscriptionSelection;
     this.subscriptionCount = subscriptionCount;
     this.gateNames = gateNames;
     this.gateEnabled = gateEnabled;
@@ -108,7 +111,7 @@ public final class FieldChanges {
         .observedStamp(observedMillis, observedVersion);
     for (int i = 0; i < subscriptionCount; i++) {
       if (!names.contains(subscriptionNames[i])) {
-        builder.subscription(subscriptionNames[i], subscribed[i], subscriptionObserved[i]);
+        builder.subscription(subscriptionNames[i], subscribed[i], subscriptionObserved[i], subscriptionSelection[i]);
       }
     }
     for (int i = 0; i < gateCount; i++) {
@@ -133,7 +136,7 @@ public final class FieldChanges {
     }
     return new FieldChanges(organizationUserId, Math.min(timestampMillis, maxMillis), version,
         Math.min(observedMillis, maxMillis), observedVersion, subscriptionNames, subscribed, subscriptionObserved,
-        subscriptionCount, gateNames, gateEnabled, gateObserved, gateCount, attributeNames, attributeValues, attributeObserved, attributeCount);
+        subscriptionSelection, subscriptionCount, gateNames, gateEnabled, gateObserved, gateCount, attributeNames, attributeValues, attributeObserved, attributeCount);
   }
 
   /** A change that changes nothing (ignored regulation, pending, deleted event, no user...). */
@@ -183,6 +186,15 @@ public final class FieldChanges {
   public boolean subscribes(int index) {
     checkIndex(index, subscriptionCount);
     return subscribed[index];
+  }
+
+  /**
+   * Whether the subscription entry at {@code index} is a preference-level subscription's selection
+   * (its purpose's {@code enabled} being a gate of its own), not the whole value.
+   */
+  public boolean subscriptionIsSelection(int index) {
+    checkIndex(index, subscriptionCount);
+    return subscriptionSelection[index];
   }
 
   /** Whether the subscription at {@code index} is only observed, not changed (see the class comment). */
@@ -303,6 +315,7 @@ public final class FieldChanges {
     private String[] subscriptionNames;
     private boolean[] subscribed;
     private boolean[] subscriptionObserved;
+    private boolean[] subscriptionSelection;
     private int subscriptionCount;
     private String[] gateNames = NO_NAMES;
     private boolean[] gateEnabled = NO_FLAGS;
@@ -320,6 +333,7 @@ public final class FieldChanges {
       this.subscriptionNames = subscriptions == 0 ? NO_NAMES : new String[subscriptions];
       this.subscribed = new boolean[subscriptions];
       this.subscriptionObserved = new boolean[subscriptions];
+      this.subscriptionSelection = new boolean[subscriptions];
       this.attributeNames = attributes == 0 ? NO_NAMES : new String[attributes];
       this.attributeValues = new AttributeValue[attributes];
       this.attributeObserved = new boolean[attributes];
@@ -337,13 +351,24 @@ public final class FieldChanges {
     }
 
     Builder subscription(String name, boolean subscribe, boolean observed) {
+      return subscription(name, subscribe, observed, false);
+    }
+
+    /** A preference-level subscription's selection ({@link #subscriptionIsSelection}). */
+    Builder selection(String name, boolean selected, boolean observed) {
+      return subscription(name, selected, observed, true);
+    }
+
+    Builder subscription(String name, boolean subscribe, boolean observed, boolean selection) {
       if (subscriptionCount == subscriptionNames.length) {
         int size = Math.max(4, subscriptionCount * 2);
         subscriptionNames = Arrays.copyOf(subscriptionNames, size);
         subscribed = Arrays.copyOf(subscribed, size);
         subscriptionObserved = Arrays.copyOf(subscriptionObserved, size);
+        subscriptionSelection = Arrays.copyOf(subscriptionSelection, size);
       }
       subscriptionNames[subscriptionCount] = name;
+      subscriptionSelection[subscriptionCount] = selection;
       subscriptionObserved[subscriptionCount] = observed;
       subscribed[subscriptionCount++] = subscribe;
       return this;
@@ -385,7 +410,8 @@ public final class FieldChanges {
         return NONE;
       }
       return new FieldChanges(organizationUserId, timestampMillis, version, observedMillis, observedVersion,
-          subscriptionNames, subscribed, subscriptionObserved, subscriptionCount, gateNames, gateEnabled, gateObserved,
+          subscriptionNames, subscribed, subscriptionObserved, subscriptionSelection, subscriptionCount, gateNames,
+          gateEnabled, gateObserved,
           gateCount, attributeNames, attributeValues,
           attributeObserved, attributeCount);
     }

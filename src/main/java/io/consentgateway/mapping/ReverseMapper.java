@@ -79,6 +79,16 @@ public final class ReverseMapper implements ActitoChangeFacts {
    * @throws IllegalArgumentException if {@code known} is another user's state
    */
   public ReverseMapping map(ActitoProfileChange change, ConsentState known) {
+    return map(change, known, Set.of());
+  }
+
+  /**
+   * As {@link #map(ActitoProfileChange, ConsentState)}, the event also enabling the purposes {@code
+   * enabling} (with {@code enabled: true} alone when the change's values do not touch them): what
+   * is left to write of a write-back whose values were overtaken but whose enabling of a purpose
+   * still holds ({@link #purposesStillEnabledBy}).
+   */
+  public ReverseMapping map(ActitoProfileChange change, ConsentState known, Set<String> enabling) {
     Objects.requireNonNull(change, "change");
     List<String> unmapped = new ArrayList<>();
     for (String name : change.subscriptions().keySet()) {
@@ -96,6 +106,18 @@ public final class ReverseMapper implements ActitoChangeFacts {
     }
 
     Map<String, PurposeWrite> delta = delta(change.subscriptions(), state);
+    if (!enabling.isEmpty()) {
+      Map<String, PurposeWrite> widened = new LinkedHashMap<>();
+      for (String purpose : purposeOrder) {
+        PurposeWrite write = delta.get(purpose);
+        if (enabling.contains(purpose)) {
+          widened.put(purpose, new PurposeWrite(true, write == null ? Map.of() : write.selections()));
+        } else if (write != null) {
+          widened.put(purpose, write);
+        }
+      }
+      delta = widened;
+    }
     if (delta.isEmpty()) {
       return new ReverseMapping(Optional.empty(), unmapped, false);
     }
@@ -165,11 +187,35 @@ public final class ReverseMapper implements ActitoChangeFacts {
         }
         Set<String> selection = write.selections().get(mapping.preference());
         if (selection != null) {
-          out.subscription(mapping.subscription(), selection.contains(mapping.value()));
+          out.selection(mapping.subscription(), selection.contains(mapping.value()), false);
         }
       }
     });
     return out.build();
+  }
+
+  /**
+   * The purposes a write-back of {@code subscriptions} stamped {@code stampMillis} enables (a value
+   * turned on under a purpose, see {@link #factsOf}) whose {@code enabled} the user's state still
+   * holds from that very change: the gate of one of its preference-level subscriptions is on, at
+   * that stamp. When the write-back's values were overtaken, those still have to reach Didomi, or
+   * Didomi keeps the purpose disabled while the gateway derives from it enabled.
+   */
+  public Set<String> purposesStillEnabledBy(Map<String, Boolean> subscriptions, long stampMillis, ConsentState desired) {
+    Set<String> enabled = new LinkedHashSet<>();
+    for (Map.Entry<String, PurposeWrite> entry : delta(subscriptions, desired).entrySet()) {
+      if (!Boolean.TRUE.equals(entry.getValue().enabled())) {
+        continue;
+      }
+      for (SubscriptionMapping mapping : byPurpose.get(entry.getKey())) {
+        ConsentState.Gated facts = mapping.isPurposeLevel() ? null : desired.gatedFields().get(mapping.subscription());
+        if (facts != null && facts.gate() != null && facts.gate().subscribed() && facts.gate().millis() == stampMillis) {
+          enabled.add(entry.getKey());
+          break;
+        }
+      }
+    }
+    return enabled;
   }
 
   /** What one purpose of the write says: its {@code enabled} (null: left out) and the selections it replaces. */

@@ -104,6 +104,36 @@ class ActitoReportsTest {
   }
 
   @Test
+  void aReportOfAValueTheGatewayJustWroteAgainIsItsEchoNotAChangeToWriteBack() {
+    // a re-send after a write in doubt wrote false; its echo joined a check still waiting
+    ActitoReports.User ann = user(state(1_000, Map.of("Newsletter", false)), state(1_000, Map.of("Newsletter", false)));
+    ann.recent().wrote("Newsletter", false, 3_500);
+    List<ActitoReports.Check> checks = List.of(
+        new ActitoReports.Check(1, Map.of("Newsletter", true), 2_000),
+        new ActitoReports.Check(2, Map.of("Newsletter", false), 3_600));
+
+    ActitoReports.Settled settled = ActitoReports.settleChecks(ANN, ann, checks, Map.of("Newsletter", false), 4_000);
+
+    assertThat(settled.winners().get(1L)).isEmpty();
+    assertThat(settled.winners().get(2L)).as("nothing for Didomi: the gateway's own write").isEmpty();
+    assertThat(ann.desired().subscriptionMillis("Newsletter")).isEqualTo(1_000);
+  }
+
+  @Test
+  void aReportOlderThanWhatActitoHoldsWithoutTheGatewaysWriteIsStale() {
+    // she unsubscribed (report 1), then subscribed again in Actito (its report still on its way):
+    // nothing the gateway wrote explains what Actito holds, so report 1 is not her newest choice
+    ActitoReports.User ann = user(state(1_000, Map.of("Newsletter", true)), state(1_000, Map.of("Newsletter", true)));
+    List<ActitoReports.Check> checks = List.of(new ActitoReports.Check(1, Map.of("Newsletter", false), 2_000));
+
+    ActitoReports.Settled settled = ActitoReports.settleChecks(ANN, ann, checks, Map.of("Newsletter", true), 4_000);
+
+    assertThat(settled.winners().get(1L)).isEmpty();
+    assertThat(settled.dropped().get(1L)).containsExactly(Map.entry("Newsletter", false));
+    assertThat(ann.desired().subscription("Newsletter")).isTrue();
+  }
+
+  @Test
   void aReportedSubscribeActitoNoLongerHoldsIsDroppedAsAnEcho() {
     ActitoReports.User ann = user(state(1_000, Map.of("Newsletter", false)), state(1_000, Map.of("Newsletter", false)));
     List<ActitoReports.Check> checks = List.of(new ActitoReports.Check(7, Map.of("Newsletter", true), 2_000));

@@ -34,6 +34,27 @@ class ConsentStateTest {
   }
 
   @Test
+  void aValueStoredBeforeTheFactsCountsAsBothFactsSoAnOldOffStaysOffUnderALaterSelection() {
+    // format 2: one value per subscription; SmsOffers off (Didomi: marketing disabled, unknown here)
+    ConsentState state = ConsentStateCodec.decode(("{\"v\":2,\"user\":\"u\",\"newest\":1000,"
+        + "\"subscriptions\":{\"Newsletter\":[false,1000,0],\"SmsOffers\":[false,1000,0]},\"attributes\":{}}")
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(state.legacyValues()).containsExactlyInAnyOrder("Newsletter", "SmsOffers");
+    assertThat(ConsentStateCodec.decode(ConsentStateCodec.encode(state))).isEqualTo(state);
+
+    // a later event selects sms only: the purpose may still be disabled, so SMS offers stay off
+    state.merge(FieldChanges.builder("u", 2_000, 0, 1, 0).selection("SmsOffers", true, false).build());
+    assertThat(state.subscription("SmsOffers")).isFalse();
+    // then marketing enabled: the selection counts
+    state.merge(FieldChanges.builder("u", 3_000, 0, 0, 0).gate("SmsOffers", true, false).build());
+    assertThat(state.subscription("SmsOffers")).isTrue();
+    // a purpose-level value is the one value it always was
+    state.merge(FieldChanges.builder("u", 2_000, 0, 1, 0).subscription("Newsletter", true).build());
+    assertThat(state.subscription("Newsletter")).isTrue();
+    assertThat(state.legacyValues()).isEmpty();
+  }
+
+  @Test
   void theFactsOfAGatedSubscriptionSurviveTheStoreAndStillDecide() {
     ConsentState state = ConsentState.empty();
     state.merge(FieldChanges.builder("u", 1_000, 0, 2, 0).gate("SmsOffers", false, false)

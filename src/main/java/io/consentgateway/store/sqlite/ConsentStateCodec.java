@@ -61,6 +61,13 @@ public final class ConsentStateCodec {
         }
         g.writeEndObject();
       }
+      if (!state.legacyValues().isEmpty()) {
+        g.writeArrayFieldStart("legacy");
+        for (String name : state.legacyValues()) {
+          g.writeString(name);
+        }
+        g.writeEndArray();
+      }
       g.writeObjectFieldStart("attributes");
       for (Map.Entry<String, Attribute> e : new TreeMap<>(attributes).entrySet()) {
         Attribute field = e.getValue();
@@ -131,6 +138,8 @@ public final class ConsentStateCodec {
     Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     Map<String, Attribute> attributes = new LinkedHashMap<>();
     Map<String, Gated> gated = new LinkedHashMap<>();
+    java.util.List<String> legacy = new java.util.ArrayList<>();
+    int format = FORMAT;
     try (JsonParser p = JSON.createParser(encoded)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
@@ -141,6 +150,7 @@ public final class ConsentStateCodec {
             if (value != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 1 || p.getIntValue() > FORMAT) {
               throw malformed("unknown format version");
             }
+            format = p.getIntValue();
           }
           case "user" -> {
             expect(value, JsonToken.VALUE_STRING);
@@ -156,6 +166,13 @@ public final class ConsentStateCodec {
               String name = p.currentName();
               expect(p.nextToken(), JsonToken.START_ARRAY);
               subscriptions.put(name, readSubscription(p));
+            }
+          }
+          case "legacy" -> {
+            expect(value, JsonToken.START_ARRAY);
+            for (JsonToken t2 = p.nextToken(); t2 != JsonToken.END_ARRAY; t2 = p.nextToken()) {
+              expect(t2, JsonToken.VALUE_STRING);
+              legacy.add(p.getText());
             }
           }
           case "gated" -> {
@@ -198,7 +215,9 @@ public final class ConsentStateCodec {
       throw malformed("not JSON");
     }
     try {
-      return ConsentState.restore(user, newest, subscriptions, attributes, gated);
+      // before format 3 a subscription held one value, derived from facts no longer known
+      return ConsentState.restore(user, newest, subscriptions, attributes, gated)
+          .withLegacyValues(format < 3 ? subscriptions.keySet() : legacy);
     } catch (IllegalArgumentException e) {
       throw malformed(e.getMessage());
     }
