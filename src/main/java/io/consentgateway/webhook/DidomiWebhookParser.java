@@ -325,10 +325,13 @@ public final class DidomiWebhookParser {
         JsonToken value = p.nextToken();
         switch (field) {
           case "id" -> id = scalarText(p, value);
-          // only a JSON boolean is a choice; null, absent or anything else changes nothing
+          // a JSON boolean is a choice, null (or absent) is none; anything else ("false", 0) is
+          // refused: acknowledged, a withdrawal written so would be lost without a trace
           case "enabled" -> {
+            if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE && value != JsonToken.VALUE_NULL) {
+              throw new InvalidWebhookException("consents.purposes[].enabled must be true, false or null");
+            }
             enabled = value == JsonToken.VALUE_TRUE ? Boolean.TRUE : value == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
-            p.skipChildren();
           }
           case "values" -> values = readPreferenceValues(p, value);
           default -> p.skipChildren();

@@ -70,6 +70,21 @@ class DidomiWebhookParserTest {
   }
 
   @Test
+  void aPurposeEnabledThatIsNoBooleanIsRefusedNotSilentlyDropped() {
+    for (String enabled : new String[] {"\"false\"", "0", "{}", "[]"}) {
+      String body = "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e1\",\"created_at\":"
+          + "\"2026-11-20T09:00:00Z\",\"user\":{\"organization_user_id\":\"ann\"},\"consents\":{\"purposes\":"
+          + "[{\"id\":\"newsletter\",\"enabled\":" + enabled + "}]}}}}";
+      assertThatThrownBy(() -> parser.parse(utf8(body))).as(enabled)
+          .isInstanceOf(InvalidWebhookException.class).hasMessageContaining("enabled");
+    }
+    String none = "{\"type\":\"event.created\",\"parameters\":{\"entity\":{\"id\":\"e1\",\"created_at\":"
+        + "\"2026-11-20T09:00:00Z\",\"user\":{\"organization_user_id\":\"ann\"},\"consents\":{\"purposes\":"
+        + "[{\"id\":\"newsletter\",\"enabled\":null}]}}}}";
+    assertThat(parser.parse(utf8(none)).purposes().get(0).enabled()).isNull();
+  }
+
+  @Test
   void pendingEventIsMarkedPending() {
     DidomiChange change = parser.parse(didomi("event.created.pending.json"));
 
@@ -195,8 +210,8 @@ class DidomiWebhookParserTest {
   }
 
   @Test
-  void enabledThatIsNotABooleanIsNoChoice() {
-    DidomiChange change = parser.parse(utf8(eventWith("", "[{\"id\":\"p\",\"enabled\":\"true\"},{\"id\":\"q\"}]")));
+  void anAbsentEnabledIsNoChoice() {
+    DidomiChange change = parser.parse(utf8(eventWith("", "[{\"id\":\"p\",\"enabled\":null},{\"id\":\"q\"}]")));
 
     assertThat(change.purposes()).extracting(Purpose::enabled).containsExactly(null, null);
   }
