@@ -44,16 +44,21 @@ class InDoubtWriteLandingLateIT {
     // the next profile write is applied 4 s after it arrives; the gateway gives up on it after 2 s
     loop.actito.sandbox().addFault(new FaultRule(0, 1, 1.0, null, false, 4_000, null).onPathsContaining("Customers/profile"));
     newsletter(true);
-    Eventually.await(Duration.ofSeconds(10), "the subscribe delivered by the retry",
-        () -> loop.actito.subscriptions(USER).map(s -> s.get(Consent.NEWSLETTER)).orElse(false));
+    // the gateway gives up on it (2 s): the sandbox sees the connection closed, unanswered
+    Eventually.await(Duration.ofSeconds(10), "the subscribe timed out", () -> loop.actito.sandbox().calls().stream()
+        .anyMatch(call -> call.path().contains("Customers/profile") && call.status() == 0 && call.endedAtMs() > 0));
 
     newsletter(false); // she withdraws: sent and acknowledged while the first write is still held
     Eventually.await(Duration.ofSeconds(10), "the withdrawal delivered",
         () -> !loop.actito.subscriptions(USER).map(s -> s.get(Consent.NEWSLETTER)).orElse(true));
     Thread.sleep(3_000); // the held subscribe lands now, on top of the withdrawal
-    // the re-send, 6 s after the write in doubt
+    // the re-send, 6 s after the write in doubt: a write that reaches Actito after the held one landed
+    long landed = loop.actito.sandbox().calls().stream().filter(call -> call.path().contains("Customers/profile"))
+        .findFirst().orElseThrow().startedAtMs() + 4_000;
     Eventually.await(Duration.ofSeconds(15), "the whole state sent again", () -> loop.actito.sandbox().calls().stream()
-        .filter(call -> call.path().contains("Customers/profile")).count() >= 4);
+        .anyMatch(call -> call.path().contains("Customers/profile") && call.startedAtMs() > landed && call.status() == 200),
+        () -> loop.actito.sandbox().calls().stream().map(c -> c.method() + " " + c.path() + " " + c.status() + " "
+            + c.requestBody()).collect(java.util.stream.Collectors.joining("\n")) + "\n" + loop.view(USER));
     loop.awaitQuiet(USER);
 
     String calls = loop.actito.sandbox().calls().stream().map(Object::toString)
