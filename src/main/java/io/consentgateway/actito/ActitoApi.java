@@ -12,9 +12,18 @@ import java.util.Optional;
  */
 public interface ActitoApi {
 
-  /** The adapter for {@code client}'s configuration. */
+  /** The V4 adapter for {@code client}'s configuration. */
   static ActitoApi of(ActitoClient client) {
     return new ActitoV4Adapter(client);
+  }
+
+  /** The adapter of {@code version} for {@code client}; a V5 look-up reports {@code subscriptions}. */
+  static ActitoApi of(ActitoClient client, io.consentgateway.config.ActitoConfig.ApiVersion version,
+      java.util.Collection<String> subscriptions) {
+    return switch (version) {
+      case V5 -> new ActitoV5Adapter(client, subscriptions);
+      case V4 -> new ActitoV4Adapter(client);
+    };
   }
 
   /** The API version this adapter speaks, for logs and the operator's view. */

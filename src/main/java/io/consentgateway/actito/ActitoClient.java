@@ -54,6 +54,7 @@ public final class ActitoClient {
   private final RemoteCallMetrics metrics;
   private final RemoteCallGuard.Caller<ActitoOperation> caller;
   private final String profilesBase;
+  private final String profilesV5;
 
   /** A client with a licence of its own (a check, a test): closing the client closes the licence. */
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
@@ -79,6 +80,8 @@ public final class ActitoClient {
     this.caller = new RemoteCallGuard.Caller<>(licence.failures(settings.describe()), metrics);
     this.profilesBase = settings.baseUrl() + "/profiles/v4/entity/" + encode(settings.entity())
         + "/table/" + encode(settings.table());
+    this.profilesV5 = settings.baseUrl() + "/profiles/v5/entities/" + encode(settings.entity())
+        + "/profile-tables/" + encode(settings.table()) + "/profiles";
   }
 
   public ActitoClientSettings settings() {
@@ -132,6 +135,43 @@ public final class ActitoClient {
   public Future<Void> unsubscribe(long profileId, String subscription) {
     return authorized(ActitoOperation.UNSUBSCRIBE, HttpMethod.DELETE, subscriptionUrl(profileId, subscription), null)
         .mapEmpty();
+  }
+
+  // ---- V5 ----
+
+  /**
+   * V5 upsert, {@code PUT .../profiles} with {@code {"key": {...}, "attributes": {...},
+   * "subscriptions": {...}}} as written: creates or updates, everything in one call.
+   */
+  public Future<Long> upsertV5(Buffer profile) {
+    return authorized(ActitoOperation.UPSERT, HttpMethod.PUT, profilesV5, profile)
+        .map(r -> profileId(ActitoOperation.UPSERT, r));
+  }
+
+  /**
+   * V5 update only, {@code PATCH .../profiles/{userUniqueKey}={value}} with {@code {"attributes":
+   * {...}, "subscriptions": {...}}}: fails {@link Kind#NOT_FOUND} when Actito has no such profile,
+   * which it never creates.
+   */
+  public Future<Long> patchV5(String uniqueKeyValue, Buffer changes) {
+    return authorized(ActitoOperation.PATCH, HttpMethod.PATCH, profilesV5 + "/" + keyV5(uniqueKeyValue), changes)
+        .map(r -> profileId(ActitoOperation.PATCH, r));
+  }
+
+  /**
+   * V5 read, {@code GET .../profiles/{userUniqueKey}={value}?subscriptions=A,B}: empty when Actito
+   * has no such profile. {@code subscriptions}: the ones to report (Actito's V5 reads name them).
+   */
+  public Future<Optional<ActitoProfile>> lookupV5(String uniqueKeyValue, java.util.Collection<String> subscriptions) {
+    String url = profilesV5 + "/" + keyV5(uniqueKeyValue) + (subscriptions.isEmpty() ? ""
+        : "?subscriptions=" + String.join(",", subscriptions.stream().map(ActitoClient::encode).toList()));
+    return authorized(ActitoOperation.LOOKUP, HttpMethod.GET, url, null)
+        .map(r -> Optional.of(ActitoProfile.fromJson(r.bodyAsJsonObject())))
+        .recover(err -> isNotFound(err) ? Future.succeededFuture(Optional.empty()) : Future.failedFuture(err));
+  }
+
+  private String keyV5(String uniqueKeyValue) {
+    return encode(settings.userUniqueKey()) + "=" + encode(uniqueKeyValue);
   }
 
   /** {@code GET {base}/profile-table-structure/v5/entities/{entity}/profile-tables}, as returned. */

@@ -8,6 +8,7 @@ public enum ActitoOperation implements RemoteOperation {
   UPSERT("upsert"),
   LOOKUP("lookup"),
   UPDATE("update"),
+  PATCH("patch"),
   SUBSCRIBE("subscribe"),
   UNSUBSCRIBE("unsubscribe"),
   TABLE_STRUCTURE("table_structure");

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -88,11 +89,49 @@ public final class ActitoTableCheck {
     return client.authenticate()
         .compose(v -> client.tableStructure())
         .map(structure -> report(integration, structure, metadataKeys))
+        .compose(report -> versions(integration, client, report))
         .recover(err -> Future.succeededFuture(new CheckReport(id, false, List.of(
             (err instanceof RemoteCallException e && e.kind() == RemoteCallException.Kind.AUTH_FAILED
                 ? "cannot authenticate to Actito at " + actito.baseUrl() + ": "
                 : "cannot read the table structure of entity " + actito.entity() + ": ")
                 + err.getMessage()))));
+  }
+
+  // the key no profile has: a look-up of it answers 404 from an API that is served
+  static final String PROBE_KEY = "consent-gateway-version-probe";
+
+  /**
+   * Which profile API versions the account answers: one look-up each of a key no profile has (404
+   * = served; 410 or another failure = not). The report fails when the configured version is not.
+   */
+  private static Future<CheckReport> versions(IntegrationConfig integration, ActitoClient client, CheckReport report) {
+    Future<String> v5 = answer(client.lookupV5(PROBE_KEY, List.of()));
+    Future<String> v4 = answer(client.lookup(PROBE_KEY));
+    return Future.join(v5, v4).transform(done -> {
+      var lines = new ArrayList<>(report.lines());
+      boolean ok = report.ok();
+      String configured = integration.actito().apiVersion().label();
+      for (var probe : List.of(Map.entry("v5", v5), Map.entry("v4", v4))) {
+        String problem = probe.getValue().result();
+        boolean mine = probe.getKey().equals(configured);
+        if (problem == null) {
+          lines.add("the account answers the " + probe.getKey() + " profile API" + (mine ? " (apiVersion: " + configured + ")" : ""));
+        } else if (mine) {
+          ok = false;
+          lines.add("the account does not answer the " + probe.getKey() + " profile API that apiVersion names: " + problem);
+        } else {
+          lines.add("the account does not answer the " + probe.getKey() + " profile API: " + problem);
+        }
+      }
+      return Future.succeededFuture(new CheckReport(report.integrationId(), ok, lines));
+    });
+  }
+
+  // null when the API answered (a profile, or 404 for none), else what it answered
+  private static Future<String> answer(Future<Optional<ActitoProfile>> lookup) {
+    return lookup.transform(done -> Future.succeededFuture(done.succeeded() ? null
+        : done.cause() instanceof RemoteCallException e && e.status() > 0 ? "status " + e.status()
+        : String.valueOf(done.cause().getMessage())));
   }
 
   private static CheckReport report(IntegrationConfig integration, JsonObject structure, Collection<String> metadataKeys) {

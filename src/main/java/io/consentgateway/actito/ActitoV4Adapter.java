@@ -27,12 +27,11 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@code upsertMode: true}: 1 — {@code POST .../profile?allowUpdate=true} with everything.
- *   <li>{@code upsertMode: false}, profile id known: one {@code PUT .../profile/{id}} when the update
- *       has attributes, plus one subscribe/unsubscribe call per subscription in it. A 404 (id gone)
- *       falls back to the lookup path below, once.
- *   <li>{@code upsertMode: false}, id unknown: 1 lookup by unique key; absent → {@link
- *       SyncResult.NotInActito} (1 call in all); present → only what differs from the looked-up
- *       profile.
+ *   <li>{@code upsertMode: false}: at most 2 — a look-up by unique key (absent: {@link
+ *       SyncResult.NotInActito}, 1 call in all, never created), then one {@code POST
+ *       .../profile?allowUpdate=true} carrying every attribute and subscription that differs from
+ *       the profile looked up (none differs: 1 call). A profile deleted in the moment between the
+ *       two calls would be created again: V4 has no update-only call that carries subscriptions.
  * </ul>
  *
  * Calls for one change run one after the other, so they never take more than one slot of the gate.
@@ -71,22 +70,13 @@ public final class ActitoV4Adapter implements ActitoApi {
     Objects.requireNonNull(update, "update");
     Future<SyncResult> result = upsertMode
         ? client.upsert(Buffer.buffer(update.toJson())).map(id -> (SyncResult) new SyncResult.Delivered(id))
-        : updateOnly(knownProfileId, update);
+        : updateOnly(update);
     return result.recover(err -> Future.succeededFuture(classify(err)));
   }
 
-  private Future<SyncResult> updateOnly(Long knownProfileId, ActitoProfileUpdate update) {
-    if (knownProfileId == null) {
-      return lookupThenWrite(update);
-    }
-    return write(knownProfileId, update)
-        .recover(err -> isNotFound(err)
-            // the remembered id is stale (profile deleted or merged): find the profile again
-            ? lookupThenWrite(update)
-            : Future.failedFuture(err));
-  }
-
-  private Future<SyncResult> lookupThenWrite(ActitoProfileUpdate update) {
+  // the look-up proves the profile exists (update-only never creates one); one POST then carries
+  // every attribute and subscription that differs from what it holds
+  private Future<SyncResult> updateOnly(ActitoProfileUpdate update) {
     String userId = update.organizationUserId();
     return client.lookup(userId).compose(found -> {
       if (found.isEmpty()) {
@@ -96,24 +86,11 @@ public final class ActitoV4Adapter implements ActitoApi {
       ActitoProfileUpdate changed = update.restrictedTo(
           name -> !sameValue(profile.attributes(), name, update.attributes().get(name)),
           name -> !update.subscriptions().get(name).equals(profile.subscriptions().get(name)));
-      return write(profile.profileId(), changed)
-          .recover(err -> isNotFound(err)
-              // deleted between lookup and write: it is not in Actito any more
-              ? Future.succeededFuture(new SyncResult.NotInActito(userId))
-              : Future.failedFuture(err));
+      if (changed.fieldCount() == 0) {
+        return Future.succeededFuture(new SyncResult.Delivered(profile.profileId()));
+      }
+      return client.upsert(Buffer.buffer(changed.toJson())).map(id -> (SyncResult) new SyncResult.Delivered(id));
     });
-  }
-
-  private Future<SyncResult> write(long profileId, ActitoProfileUpdate update) {
-    Future<?> chain = update.attributes().isEmpty()
-        ? Future.succeededFuture()
-        : client.update(profileId, Buffer.buffer(update.attributesJson()));
-    for (Map.Entry<String, Boolean> subscription : update.subscriptions().entrySet()) {
-      String name = subscription.getKey();
-      boolean subscribe = subscription.getValue();
-      chain = chain.compose(v -> subscribe ? client.subscribe(profileId, name) : client.unsubscribe(profileId, name));
-    }
-    return chain.map(v -> new SyncResult.Delivered(profileId));
   }
 
   // what a look-up returned is parsed JSON: numbers may come back as another Number type or scale
@@ -136,7 +113,7 @@ public final class ActitoV4Adapter implements ActitoApi {
     return err instanceof RemoteCallException e && e.kind() == Kind.NOT_FOUND;
   }
 
-  private static SyncResult classify(Throwable err) {
+  static SyncResult classify(Throwable err) {
     if (!(err instanceof RemoteCallException e)) {
       // e.g. a 2xx without profileId: Actito misbehaving, worth another try
       return new SyncResult.Retryable(RetryReason.SERVER_ERROR, null, false, String.valueOf(err.getMessage()));

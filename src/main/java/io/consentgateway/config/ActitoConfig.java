@@ -3,7 +3,8 @@ package io.consentgateway.config;
 /**
  * One Actito licence and profile table. {@code baseUrl} {@value #SANDBOX} starts the bundled Actito
  * sandbox in-process on port {@value #SANDBOX_DEFAULT_PORT} and points the client at it; {@code
- * sandbox:PORT} picks the port ({@code sandbox:0}: any free one).
+ * sandbox:PORT} picks the port ({@code sandbox:0}: any free one). {@code apiVersion}: which of
+ * Actito's profile APIs the gateway speaks, V5 (the default) or V4 (deprecated by Actito).
  */
 public record ActitoConfig(
     String baseUrl,
@@ -15,9 +16,30 @@ public record ActitoConfig(
     int maxConcurrency,
     int callsPerMinute,
     long timeoutMs,
-    long breakerResetMs) {
+    long breakerResetMs,
+    ApiVersion apiVersion) {
+
+  /** Actito's profile API versions. */
+  public enum ApiVersion {
+    V4, V5;
+
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   public static final long DEFAULT_BREAKER_RESET_MS = 30_000;
+
+  public ActitoConfig {
+    java.util.Objects.requireNonNull(apiVersion, "apiVersion");
+  }
+
+  /** Speaking V4 (the profile calls of the existing tests and examples). */
+  public ActitoConfig(String baseUrl, Secret apiKey, String entity, String table, String userUniqueKey,
+      boolean upsertMode, int maxConcurrency, int callsPerMinute, long timeoutMs, long breakerResetMs) {
+    this(baseUrl, apiKey, entity, table, userUniqueKey, upsertMode, maxConcurrency, callsPerMinute, timeoutMs,
+        breakerResetMs, ApiVersion.V4);
+  }
 
   /** With the default breaker reset ({@value #DEFAULT_BREAKER_RESET_MS} ms). */
   public ActitoConfig(String baseUrl, Secret apiKey, String entity, String table, String userUniqueKey,

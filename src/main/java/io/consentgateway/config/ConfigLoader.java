@@ -248,7 +248,7 @@ public final class ConfigLoader {
 
     ConfigNode ac = n.section("actito").allowOnly(
         "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs",
-        "breakerResetMs");
+        "breakerResetMs", "apiVersion");
     String baseUrl = baseUrl(ac, ActitoConfig.SANDBOX, true);
     boolean sandbox = isSandbox(baseUrl);
     if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
@@ -268,7 +268,8 @@ public final class ConfigLoader {
         ac.integer("maxConcurrency", 5, 1, 64),
         ac.integer("callsPerMinute", 100, 1, 1_000_000),
         ac.longValue("timeoutMs", 10_000, 100, 600_000),
-        ac.longValue("breakerResetMs", ActitoConfig.DEFAULT_BREAKER_RESET_MS, 100, 3_600_000));
+        ac.longValue("breakerResetMs", ActitoConfig.DEFAULT_BREAKER_RESET_MS, 100, 3_600_000),
+        apiVersion(ac));
 
     List<SubscriptionMapping> mappings = n.list("mappings", this::mapping);
     Set<String> subscriptions = new HashSet<>();
@@ -397,6 +398,15 @@ public final class ConfigLoader {
 
   private static boolean isSandbox(String baseUrl) {
     return baseUrl.matches("sandbox(:\\d{1,5})?");
+  }
+
+  private static ActitoConfig.ApiVersion apiVersion(ConfigNode actito) {
+    String version = actito.string("apiVersion", "v5");
+    return switch (version) {
+      case "v5", "V5" -> ActitoConfig.ApiVersion.V5;
+      case "v4", "V4" -> ActitoConfig.ApiVersion.V4;
+      default -> throw new ConfigException(actito.key("apiVersion"), "must be v5 or v4");
+    };
   }
 
   /**

@@ -79,7 +79,8 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     this.integration = Objects.requireNonNull(integration, "integration");
     this.mapper = Objects.requireNonNull(mapper, "mapper");
     this.client = Objects.requireNonNull(client, "client");
-    this.api = ActitoApi.of(client);
+    this.api = ActitoApi.of(client, integration.actito().apiVersion(),
+        integration.mappings().stream().map(io.consentgateway.config.SubscriptionMapping::subscription).toList());
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.retries = new RetryPolicy(integration.dispatch(), Duration.ofMillis(integration.actito().timeoutMs()),

@@ -157,6 +157,70 @@ public final class ActitoProfileUpdate {
     return out;
   }
 
+  /**
+   * The V5 body: {@code {"key":{<uniqueKey>:<value>},"attributes":{name:value},"subscriptions":
+   * {name:bool}}} with {@code withKey} (the upsert, {@code PUT .../profiles}), without the key for
+   * an update of a profile named in the URL ({@code PATCH .../profiles/{key}}). Numbers exactly as
+   * Didomi sent them; ASCII-only JSON, sized exactly before it is written.
+   */
+  public byte[] toV5Json(boolean withKey) {
+    int size = 2; // { }
+    if (withKey) {
+      size += V5_KEY.length + AsciiJson.stringSize(userUniqueKey) + 1 + AsciiJson.stringSize(organizationUserId) + 2;
+    }
+    size += V5_ATTRIBUTES.length + 1;
+    for (int i = 0; i < attributeCount; i++) {
+      size += (i == 0 ? 0 : 1) + AsciiJson.stringSize(attributeNames[i]) + 1 + valueSize(attributeValues[i]);
+    }
+    size += V5_SUBSCRIPTIONS.length + 1;
+    for (int i = 0; i < subscriptionCount; i++) {
+      size += (i == 0 ? 0 : 1) + AsciiJson.stringSize(subscriptionNames[i]) + 1 + (subscribed[i] ? 4 : 5);
+    }
+    byte[] out = new byte[size];
+    int at = 0;
+    out[at++] = '{';
+    if (withKey) {
+      at = AsciiJson.writeRaw(out, at, V5_KEY);
+      at = AsciiJson.writeString(out, at, userUniqueKey);
+      out[at++] = ':';
+      at = AsciiJson.writeString(out, at, organizationUserId);
+      out[at++] = '}';
+      out[at++] = ',';
+    }
+    at = AsciiJson.writeRaw(out, at, V5_ATTRIBUTES);
+    for (int i = 0; i < attributeCount; i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      at = AsciiJson.writeString(out, at, attributeNames[i]);
+      out[at++] = ':';
+      AttributeValue value = attributeValues[i];
+      at = value.kind() == AttributeValue.Kind.STRING
+          ? AsciiJson.writeString(out, at, value.text())
+          : AsciiJson.writeRaw(out, at, value.text());
+    }
+    out[at++] = '}';
+    at = AsciiJson.writeRaw(out, at, V5_SUBSCRIPTIONS);
+    for (int i = 0; i < subscriptionCount; i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      at = AsciiJson.writeString(out, at, subscriptionNames[i]);
+      out[at++] = ':';
+      at = AsciiJson.writeRaw(out, at, subscribed[i] ? "true" : "false");
+    }
+    out[at++] = '}';
+    out[at++] = '}';
+    if (at != size) {
+      throw new IllegalStateException("Actito V5 body size miscounted: " + at + " != " + size);
+    }
+    return out;
+  }
+
+  private static final byte[] V5_KEY = AsciiJson.ascii("\"key\":{");
+  private static final byte[] V5_ATTRIBUTES = AsciiJson.ascii("\"attributes\":{");
+  private static final byte[] V5_SUBSCRIPTIONS = AsciiJson.ascii(",\"subscriptions\":{");
+
   /** How many fields (attributes and subscriptions, the unique key aside) this update carries. */
   public int fieldCount() {
     return attributeCount + subscriptionCount;

@@ -51,6 +51,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void actitoSpeaksV5UnlessV4IsNamed() {
+    assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s")).integrations().get(0).actito().apiVersion())
+        .isEqualTo(ActitoConfig.ApiVersion.V5);
+    assertThat(parse(MINIMAL.replace("entity: acme,", "apiVersion: v4, entity: acme,"), Map.of("CLIENT_SECRET", "s"))
+        .integrations().get(0).actito().apiVersion()).isEqualTo(ActitoConfig.ApiVersion.V4);
+    assertThatThrownBy(() -> parse(MINIMAL.replace("entity: acme,", "apiVersion: v6, entity: acme,"),
+        Map.of("CLIENT_SECRET", "s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("integrations[0].actito.apiVersion")
+        .hasMessageContaining("v5 or v4");
+  }
+
+  @Test
+  void aWriteInDoubtIsReSentAfterAMinuteUnlessConfigured() {
+    assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s")).integrations().get(0).dispatch().inDoubtRecheckMs())
+        .isEqualTo(60_000);
+    String off = MINIMAL.replace("    mappings:", "    dispatch: { inDoubtRecheckMs: 0 }\n    mappings:");
+    assertThat(parse(off, Map.of("CLIENT_SECRET", "s")).integrations().get(0).dispatch().inDoubtRecheckMs()).isZero();
+    assertThatThrownBy(() -> parse(off.replace("inDoubtRecheckMs: 0", "inDoubtRecheckMs: 3600001"),
+        Map.of("CLIENT_SECRET", "s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("inDoubtRecheckMs");
+  }
+
+  @Test
   void aDidomiStampMayNotRunAheadOfArrivalUnlessConfigured() {
     GatewayConfig defaults = parse(MINIMAL, Map.of("CLIENT_SECRET", "s"));
     assertThat(defaults.integrations().get(0).didomi().maxClockAheadMillis()).isZero();

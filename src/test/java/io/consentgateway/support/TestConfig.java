@@ -35,6 +35,8 @@ public final class TestConfig {
   private int callsPerMinute = 100_000;
   private String dispatchYaml = "{ initialBackoffMs: 50, maxBackoffMs: 500, maxAttempts: 25 }";
   private long breakerResetMs = 500;
+  // the suite's tests read V4 calls; the V5 ones say so (the product's default is v5)
+  private String apiVersion = "v4";
   private int retentionDays = 30;
   private Long didomiMaxClockAheadMs;
 
@@ -82,6 +84,12 @@ public final class TestConfig {
   /** Further integrations, as YAML list items ({@code - id: ...}), after {@code acme}. */
   public TestConfig moreIntegrations(String yaml) {
     this.moreIntegrationsYaml = yaml;
+    return this;
+  }
+
+  /** {@code actito.apiVersion}: {@code v4} (this suite's default) or {@code v5}. */
+  public TestConfig apiVersion(String version) {
+    this.apiVersion = version;
     return this;
   }
 
@@ -165,6 +173,7 @@ public final class TestConfig {
               callsPerMinute: %d
               timeoutMs: 2000
               breakerResetMs: %d
+              apiVersion: %s
             dispatch: %s
             mappings:
               - { subscription: Newsletter, purpose: newsletter }
@@ -174,7 +183,7 @@ public final class TestConfig {
         """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
             adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
             clientsYaml, allowedIps, authExtrasYaml.indent(2),
-            didomiMaxClockAheadMs == null ? "" : ", maxClockAheadMs: " + didomiMaxClockAheadMs, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, dispatchYaml,
+            didomiMaxClockAheadMs == null ? "" : ", maxClockAheadMs: " + didomiMaxClockAheadMs, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, apiVersion, dispatchYaml,
             extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 

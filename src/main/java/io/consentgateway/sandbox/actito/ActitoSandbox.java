@@ -62,6 +62,7 @@ public final class ActitoSandbox {
   private static final String ADMIN_PREFIX = "/_sandbox";
   private static final String TOKEN_PATH = "/auth/token";
   private static final String PROFILES_PREFIX = "/profiles/v4/entity/";
+  private static final String PROFILES_V5_PREFIX = "/profiles/v5/entities/";
   private static final String STRUCTURE_PREFIX = "/profile-table-structure/v5/entities/";
   private static final String CALL = "sandbox.call";
 
@@ -394,6 +395,7 @@ public final class ActitoSandbox {
     router.routeWithRegex(SandboxServer.startingWith(STRUCTURE_PREFIX))
         .handler(api((request, call, segments, body) -> structure(request, call, segments)));
     router.routeWithRegex(SandboxServer.startingWith(PROFILES_PREFIX)).handler(api(this::profiles));
+    router.routeWithRegex(SandboxServer.startingWith(PROFILES_V5_PREFIX)).handler(api(this::profilesV5));
     router.route().handler(ctx -> respond(ctx.request(), call(ctx), 404, error(404, "NOT_FOUND", "no such resource")));
     return router;
   }
@@ -504,6 +506,11 @@ public final class ActitoSandbox {
 
   // {p}/profile = /profiles/v4/entity/{entity}/table/{table}/profile: segments 0..6
   private void profiles(HttpServerRequest request, SandboxState.Call call, List<String> s, Buffer body) {
+    if (!options.v4Enabled()) {
+      // Actito announced the end of service of the V4 profile calls
+      respond(request, call, 410, error(410, "GONE", "the V4 profile API is no longer served: use V5"));
+      return;
+    }
     if (s.size() < 7 || !s.get(4).equals("table") || !s.get(6).equals("profile")) {
       respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
       return;
@@ -532,6 +539,158 @@ public final class ActitoSandbox {
         respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
       }
     }
+  }
+
+  // ---- V5: {p5} = /profiles/v5/entities/{entity}/profile-tables/{table}/profiles ----
+
+  private void profilesV5(HttpServerRequest request, SandboxState.Call call, List<String> s, Buffer body) {
+    if (!options.v5Enabled() || s.size() < 7 || !s.get(4).equals("profile-tables") || !s.get(6).equals("profiles")
+        || s.size() > 8) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+      return;
+    }
+    if (!s.get(3).equals(options.entity()) || !s.get(5).equals(options.table())) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "unknown entity or table " + s.get(3) + "/" + s.get(5)));
+      return;
+    }
+    HttpMethod method = request.method();
+    synchronized (state) {
+      if (s.size() == 7 && method == HttpMethod.PUT) {
+        upsertV5(request, call, body);
+        return;
+      }
+      if (s.size() == 8) {
+        Optional<SandboxState.Profile> profile = byReferenceV5(request, call, s.get(7));
+        if (profile == null) {
+          return; // answered
+        }
+        if (method == HttpMethod.GET) {
+          if (profile.isEmpty()) {
+            respond(request, call, 404, error(404, "NOT_FOUND", "no profile " + s.get(7)));
+          } else {
+            respond(request, call, 200, toV5Json(profile.get(), request.getParam("subscriptions")));
+          }
+          return;
+        }
+        if (method == HttpMethod.PATCH) {
+          patchV5(request, call, profile, s.get(7), body);
+          return;
+        }
+        if (method == HttpMethod.DELETE) {
+          boolean deleted = profile.isPresent() && state.delete(profile.get().id);
+          respond(request, call, deleted ? 200 : 404, deleted ? new JsonObject().put("profileId", profile.get().id)
+              : error(404, "NOT_FOUND", "no profile " + s.get(7)));
+          return;
+        }
+      }
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+    }
+  }
+
+  // {key}: the numeric profileId or {uniqueKey}={value}; null when a 400 was answered
+  private Optional<SandboxState.Profile> byReferenceV5(HttpServerRequest request, SandboxState.Call call, String reference) {
+    int eq = reference.indexOf('=');
+    if (eq > 0) {
+      String attribute = reference.substring(0, eq);
+      if (!attribute.equals(options.uniqueKey())) {
+        respond(request, call, 400, error(400, "BAD_REQUEST", attribute + " is not a unique attribute"));
+        return null;
+      }
+      return state.byKey(reference.substring(eq + 1));
+    }
+    long id = profileId(reference);
+    return id > 0 ? state.byId(id) : Optional.empty();
+  }
+
+  // PUT {p5} {"key": {uniqueKey: value}, "attributes": {...}, "subscriptions": {...}}: creates or updates
+  private void upsertV5(HttpServerRequest request, SandboxState.Call call, Buffer body) {
+    JsonObject json = body.toJsonObject();
+    JsonObject key = json.getJsonObject("key");
+    Object value = key == null ? null : key.getValue(options.uniqueKey());
+    if (value == null || key.size() != 1) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "the key must be {\"" + options.uniqueKey() + "\": ...}"));
+      return;
+    }
+    JsonArray attributes = attributesV5(json.getJsonObject("attributes"));
+    JsonArray subscriptions = subscriptionsV5(json.getJsonObject("subscriptions"));
+    String invalid = invalidNames(attributes, subscriptions);
+    if (invalid != null || uniqueKeyIn(attributes) != null && !uniqueKeyIn(attributes).equals(String.valueOf(value))) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", invalid != null ? invalid : "the key and its attribute differ"));
+      return;
+    }
+    var profile = state.byKey(String.valueOf(value)).orElseGet(() -> state.create(String.valueOf(value)));
+    applyAttributes(profile, attributes);
+    boolean changed = applySubscriptions(profile, subscriptions);
+    respond(request, call, 200, new JsonObject().put("profileId", profile.id));
+    if (changed) {
+      notifySubscriptionChange(profile, subscriptions);
+    }
+  }
+
+  // PATCH {p5}/{key} {"attributes": {...}, "subscriptions": {...}}: updates, 404 when absent, never creates
+  private void patchV5(HttpServerRequest request, SandboxState.Call call, Optional<SandboxState.Profile> found,
+      String reference, Buffer body) {
+    JsonObject json = body.toJsonObject();
+    if (found.isEmpty()) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no profile " + reference));
+      return;
+    }
+    JsonArray attributes = attributesV5(json.getJsonObject("attributes"));
+    JsonArray subscriptions = subscriptionsV5(json.getJsonObject("subscriptions"));
+    String invalid = invalidNames(attributes, subscriptions);
+    if (invalid != null) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", invalid));
+      return;
+    }
+    var profile = found.get();
+    String newKey = uniqueKeyIn(attributes);
+    String oldKey = String.valueOf(profile.attributes.get(options.uniqueKey()));
+    if (newKey != null && !state.rekey(profile, oldKey, newKey)) {
+      respond(request, call, 409, error(409, "CONFLICT", "another profile holds " + options.uniqueKey() + " " + newKey));
+      return;
+    }
+    applyAttributes(profile, attributes);
+    boolean changed = applySubscriptions(profile, subscriptions);
+    respond(request, call, 200, new JsonObject().put("profileId", profile.id));
+    if (changed) {
+      notifySubscriptionChange(profile, subscriptions);
+    }
+  }
+
+  private static JsonArray attributesV5(JsonObject attributes) {
+    JsonArray out = new JsonArray();
+    if (attributes != null) {
+      attributes.forEach(e -> out.add(new JsonObject().put("name", e.getKey()).put("value", e.getValue())));
+    }
+    return out;
+  }
+
+  private static JsonArray subscriptionsV5(JsonObject subscriptions) {
+    JsonArray out = new JsonArray();
+    if (subscriptions != null) {
+      subscriptions.forEach(e -> {
+        if (!(e.getValue() instanceof Boolean)) {
+          throw new IllegalArgumentException("subscription " + e.getKey() + " must be true or false");
+        }
+        out.add(new JsonObject().put("name", e.getKey()).put("subscribe", e.getValue()));
+      });
+    }
+    return out;
+  }
+
+  // {"profileId", "attributes": {name: value}, "subscriptions": {name: bool}}, the subscriptions named (all when none is)
+  private static JsonObject toV5Json(SandboxState.Profile profile, String named) {
+    JsonObject attributes = new JsonObject();
+    profile.attributes.forEach(attributes::put);
+    JsonObject subscriptions = new JsonObject();
+    java.util.Set<String> wanted = named == null || named.isBlank() ? null
+        : new java.util.HashSet<>(java.util.Arrays.asList(named.split(",")));
+    profile.subscriptions.forEach((name, on) -> {
+      if (wanted == null || wanted.contains(name)) {
+        subscriptions.put(name, on);
+      }
+    });
+    return new JsonObject().put("profileId", profile.id).put("attributes", attributes).put("subscriptions", subscriptions);
   }
 
   // POST {p}/profile?allowUpdate=true|false

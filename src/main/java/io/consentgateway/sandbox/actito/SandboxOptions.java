@@ -41,6 +41,8 @@ public final class SandboxOptions {
   private List<String> subscriptions = List.of();
   private List<String> apiKeys = List.of(DEFAULT_API_KEY);
   private Duration tokenLifetime = Duration.ofSeconds(900);
+  private boolean v4Enabled = true;
+  private boolean v5Enabled = true;
   private int maxConcurrentCalls = 5;
   private int callsPerWindow = 100;
   private Duration window = Duration.ofSeconds(60);
@@ -151,6 +153,26 @@ public final class SandboxOptions {
 
   public SandboxOptions setApiKeys(List<String> apiKeys) {
     this.apiKeys = List.copyOf(apiKeys);
+    return this;
+  }
+
+  /** Whether the V4 profile calls are served (an account past their end of service answers 410). */
+  public boolean v4Enabled() {
+    return v4Enabled;
+  }
+
+  public SandboxOptions setV4Enabled(boolean enabled) {
+    this.v4Enabled = enabled;
+    return this;
+  }
+
+  /** Whether the V5 profile calls are served (an account without them answers 404). */
+  public boolean v5Enabled() {
+    return v5Enabled;
+  }
+
+  public SandboxOptions setV5Enabled(boolean enabled) {
+    this.v5Enabled = enabled;
     return this;
   }
 
