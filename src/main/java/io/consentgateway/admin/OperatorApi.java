@@ -215,6 +215,7 @@ public final class OperatorApi implements Consumer<Router> {
           .put("deadLetters", backlog.deadLetters())
           .put("lastSuccess", time(backlog.lastSuccessMillis()))
           .put("actito", integration.client().health().toJson()
+              .put("apiVersion", integration.api().version())
               .put("licence", integration.client().licence().licence().toJson()))
           .put("didomi", writeBackStatus(integration.id())));
     });
