@@ -29,8 +29,39 @@ public final class JsonErrors {
       return;
     }
     ctx.response().putHeader("Connection", "close");
-    send(ctx.response(), status, error, detail).onComplete(sent -> request.connection().close());
+    // A lingering close: the rest of the body is read and thrown away for a moment before the
+    // connection closes. Closed at once, with the client still sending, the connection is reset and
+    // the client may never read the answer (a 413 seen as "connection reset").
+    var connection = request.connection();
+    long[] discarded = {0};
+    boolean[] closed = {false};
+    Runnable close = () -> {
+      if (!closed[0]) {
+        closed[0] = true;
+        connection.close();
+      }
+    };
+    send(ctx.response(), status, error, detail).onComplete(sent -> {
+      if (request.isEnded()) {
+        close.run();
+        return;
+      }
+      request.handler(chunk -> {
+        discarded[0] += chunk.length();
+        if (discarded[0] > LINGER_BYTES) {
+          close.run();
+        }
+      });
+      request.endHandler(v -> close.run());
+      request.exceptionHandler(e -> close.run());
+      request.resume();
+      ctx.vertx().setTimer(LINGER_MILLIS, id -> close.run());
+    });
   }
+
+  // how much of an unread body is drained, and for how long, before closing after an error
+  private static final long LINGER_BYTES = 4L * 1024 * 1024;
+  private static final long LINGER_MILLIS = 2_000;
 
   public static Future<Void> send(HttpServerResponse response, int status, String error, String detail) {
     if (response.ended() || response.closed()) {
