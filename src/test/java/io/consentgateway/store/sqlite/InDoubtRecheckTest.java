@@ -8,12 +8,12 @@ import io.consentgateway.store.DispatchOutcome;
 import io.consentgateway.store.InboundWebhook;
 import io.consentgateway.store.UserRecord;
 import io.consentgateway.store.WebhookSource;
+import io.consentgateway.support.TestClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,36 +31,9 @@ class InDoubtRecheckTest {
 
   private static final String ANN = "ann@example.com";
 
-  private static final class SteppedClock extends Clock {
-    private volatile long millis;
-
-    SteppedClock(long millis) {
-      this.millis = millis;
-    }
-
-    void advance(long by) {
-      millis += by;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-  }
-
   @TempDir Path dir;
   private SqliteConsentStore store;
-  private final SteppedClock clock = new SteppedClock(1_000_000);
+  private final TestClock clock = new TestClock(Instant.ofEpochMilli(1_000_000));
 
   @AfterEach
   void close() {
@@ -79,7 +52,7 @@ class InDoubtRecheckTest {
     UserRecord inDoubt = join(store.user("acme", ANN, 10)).orElseThrow();
     assertThat(inDoubt.history().get(0).detail()).contains("in doubt");
 
-    clock.advance(100);
+    clock.advance(Duration.ofMillis(100));
     ingest("d2", 999_500, false); // she withdraws meanwhile
     ClaimedUser second = claimOne();
     join(store.record(second, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
@@ -88,12 +61,12 @@ class InDoubtRecheckTest {
     assertThat(delivered.dirtySinceMillis()).as("delivered: nothing pending").isNull();
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).as("not due before the recheck").isEmpty();
 
-    clock.advance(10_000);
+    clock.advance(Duration.ofMillis(10_000));
     ClaimedUser recheck = claimOne();
     assertThat(recheck.acknowledged().isEmpty()).as("the re-send sends every field").isTrue();
     assertThat(recheck.desired().subscription("Newsletter")).isFalse();
     join(store.record(recheck, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
-    clock.advance(60_000);
+    clock.advance(Duration.ofMillis(60_000));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).as("re-sent once, done").isEmpty();
   }
 
@@ -124,11 +97,11 @@ class InDoubtRecheckTest {
     assertThat(again.acknowledged().isEmpty()).isTrue();
     join(store.record(again, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).as("not due before the recheck").isEmpty();
-    clock.advance(10_000); // the write of the previous run may still have landed: a re-send follows
+    clock.advance(Duration.ofMillis(10_000)); // the write of the previous run may still have landed: a re-send follows
     ClaimedUser recheck = claimOne();
     assertThat(recheck.acknowledged().isEmpty()).isTrue();
     join(store.record(recheck, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
-    clock.advance(60_000);
+    clock.advance(Duration.ofMillis(60_000));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).isEmpty();
   }
 
@@ -139,18 +112,18 @@ class InDoubtRecheckTest {
     ClaimedUser first = claimOne();
     join(store.record(first, new DispatchOutcome.Retry(clock.millis() + 50, true, null, "timed out",
         DispatchOutcome.Progress.NONE, clock.millis() + 10_000)));
-    clock.advance(100);
+    clock.advance(Duration.ofMillis(100));
     join(store.record(claimOne(), DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
-    clock.advance(10_000);
+    clock.advance(Duration.ofMillis(10_000));
     ClaimedUser recheck = claimOne();
     assertThat(recheck.dirtySinceMillis()).as("its age counts from the re-send").isGreaterThan(0);
     join(store.record(recheck, new DispatchOutcome.Retry(clock.millis() + 5_000, true, null, "503", DispatchOutcome.Progress.NONE)));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).as("its backoff holds it").isEmpty();
-    clock.advance(5_000);
+    clock.advance(Duration.ofMillis(5_000));
     ClaimedUser again = claimOne();
     assertThat(again.acknowledged().isEmpty()).as("still the whole state").isTrue();
     join(store.record(again, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
-    clock.advance(60_000);
+    clock.advance(Duration.ofMillis(60_000));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).isEmpty();
   }
 
@@ -164,7 +137,7 @@ class InDoubtRecheckTest {
     store = open(0);
     ClaimedUser again = claimOne();
     join(store.record(again, DispatchOutcome.Delivered.all(7L, Set.of("Newsletter"), Set.of())));
-    clock.advance(3_600_000);
+    clock.advance(Duration.ofMillis(3_600_000));
     assertThat(join(store.claimDue("acme", 10, 30_000, Set.of()))).isEmpty();
   }
 
