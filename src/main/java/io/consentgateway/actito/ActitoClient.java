@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The non-blocking client of one integration's Actito profile table (one per {@code actito}
@@ -48,6 +50,8 @@ import java.util.Optional;
  */
 public final class ActitoClient {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ActitoClient.class);
+
   private final ActitoClientSettings settings;
   private final ActitoLicence licence;
   private final boolean ownsLicence;
@@ -55,6 +59,14 @@ public final class ActitoClient {
   private final RemoteCallGuard.Caller<ActitoOperation> caller;
   private final String profilesBase;
   private final String profilesV5;
+  // the profile API version Actito answered 410 Gone to, until a call to it succeeds again
+  private volatile Gone gone;
+
+  /** Actito answered {@code 410 Gone} to the {@code version} profile calls, last at {@code atMillis}. */
+  private record Gone(String version, String message, long atMillis) {}
+
+  /** How long a lane holds, after a {@code 410 Gone}, before one more call asks again. */
+  public static final Duration GONE_HOLD = Duration.ofSeconds(60);
 
   /** A client with a licence of its own (a check, a test): closing the client closes the licence. */
   public ActitoClient(Vertx vertx, ActitoClientSettings settings, MeterRegistry registry) {
@@ -194,14 +206,27 @@ public final class ActitoClient {
     RemoteCallException auth = licence.tokens().authFailure();
     CircuitBreakerState state = breakerState();
     boolean paused = gate().paused();
+    Gone retired = gone;
     ActitoHealth.Status status = auth != null ? ActitoHealth.Status.AUTH_FAILED
+        : retired != null ? ActitoHealth.Status.API_VERSION_GONE
         : state != CircuitBreakerState.CLOSED || paused ? ActitoHealth.Status.DEGRADED
         : ActitoHealth.Status.UP;
     String problem = auth != null ? auth.getMessage()
+        : retired != null ? retired.message()
         : state != CircuitBreakerState.CLOSED ? "circuit breaker " + state.name().toLowerCase()
         : paused ? "paused after a 429" : null;
     return new ActitoHealth(settings.integrationId(), status, state, problem, gate().inFlight(),
         gate().queued(), licence.tokens().refreshes());
+  }
+
+  /**
+   * Whether the lane should claim nothing: Actito answered {@code 410 Gone} to the profile API
+   * version in use less than {@link #GONE_HOLD} ago. After the hold one more change asks again
+   * (one call a minute at most, counted like any other), and a success clears the state.
+   */
+  public boolean apiVersionGone() {
+    Gone retired = gone;
+    return retired != null && System.currentTimeMillis() - retired.atMillis() < GONE_HOLD.toMillis();
   }
 
   public CircuitBreakerState breakerState() {
@@ -226,16 +251,32 @@ public final class ActitoClient {
 
   private Future<HttpResponse<Buffer>> authorized(ActitoOperation op, HttpMethod method, String url, Buffer body) {
     // a 401 gets one fresh token and one retry
+    String version = url.startsWith(profilesV5) ? "v5" : url.startsWith(profilesBase) ? "v4" : null;
     return licence.guard().callWithBearer(caller, licence.tokens(), op, method, url, body)
-        .map(response -> expectSuccess(op, response));
+        .map(response -> expectSuccess(op, version, response));
   }
 
-  private HttpResponse<Buffer> expectSuccess(ActitoOperation op, HttpResponse<Buffer> response) {
+  private HttpResponse<Buffer> expectSuccess(ActitoOperation op, String version, HttpResponse<Buffer> response) {
     int status = response.statusCode();
     if (status >= 200 && status < 300) {
+      Gone retired = gone;
+      if (retired != null && retired.version().equals(version)) {
+        gone = null;
+      }
       return response;
     }
     String body = response.bodyAsString();
+    if (status == 410 && version != null) {
+      // an account past the end of service of this profile API version: every change would get it
+      String detail = "Actito answers 410 Gone to the " + version + " profile API; set actito.apiVersion to "
+          + (version.equals("v4") ? "v5" : "v4") + " — changes wait, none is dead-lettered";
+      boolean first = gone == null;
+      gone = new Gone(version, settings.describe() + ": " + detail, System.currentTimeMillis());
+      if (first) {
+        LOG.error("{}: {}", settings.describe(), detail);
+      }
+      throw failure(Kind.RETRYABLE, RetryReason.API_GONE, op, status, body, GONE_HOLD, detail, null);
+    }
     if (status == 401 || status == 403) {
       throw failure(Kind.AUTH_FAILED, RetryReason.NONE, op, status, body, null, "Actito refused a fresh token", null);
     }

@@ -8,7 +8,9 @@ import io.vertx.core.json.JsonObject;
  * {@code DEGRADED} while the breaker is open or half-open, or the licence is paused after a 429
  * (changes wait, nothing is lost);
  * {@code AUTH_FAILED} while Actito refuses the API key (dispatch of this integration is paused until
- * the key is fixed). Never carries a secret.
+ * the key is fixed); {@code API_VERSION_GONE} while Actito answers {@code 410 Gone} to the profile
+ * API version configured ({@code actito.apiVersion}): changes wait, none is dead-lettered, until the
+ * operator switches the version. Never carries a secret.
  */
 public record ActitoHealth(
     String integrationId,
@@ -22,7 +24,8 @@ public record ActitoHealth(
   public enum Status {
     UP,
     DEGRADED,
-    AUTH_FAILED
+    AUTH_FAILED,
+    API_VERSION_GONE
   }
 
   public boolean healthy() {

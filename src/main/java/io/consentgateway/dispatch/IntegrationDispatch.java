@@ -113,7 +113,7 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   /** While the Actito licence is blocked the lane claims nothing. */
   @Override
   public boolean blocked() {
-    return client.licence().blocked();
+    return client.licence().blocked() || client.apiVersionGone();
   }
 
   public void paused(boolean paused) {

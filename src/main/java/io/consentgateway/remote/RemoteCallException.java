@@ -34,6 +34,11 @@ public final class RemoteCallException extends RuntimeException {
     QUEUE_FULL,
     /** Nothing was sent: the licence is paused after a 429, or blocked and released the call. */
     PAUSED,
+    /**
+     * The remote no longer serves the API version called ({@code 410 Gone}, e.g. Actito's V4
+     * profile calls past their end of service): the operator's to fix, never a dead letter.
+     */
+    API_GONE,
     NONE
   }
 
@@ -100,7 +105,8 @@ public final class RemoteCallException extends RuntimeException {
 
   /**
    * Whether the failure counts toward the give-up age and the dead letter: not when no call was
-   * made (open breaker, full queue) nor when the credentials are refused (the operator's to fix).
+   * made (open breaker, full queue) nor when the credentials are refused or the API version is
+   * gone (the operator's to fix).
    */
   public boolean countsAsAttempt() {
     return countsAsAttempt(retryReason, authFailed());
@@ -108,7 +114,8 @@ public final class RemoteCallException extends RuntimeException {
 
   /** {@link #countsAsAttempt()} for a failure a client already turned into its result type. */
   public static boolean countsAsAttempt(RetryReason reason, boolean authFailed) {
-    return reason != RetryReason.BREAKER_OPEN && reason != RetryReason.QUEUE_FULL && !authFailed;
+    return reason != RetryReason.BREAKER_OPEN && reason != RetryReason.QUEUE_FULL && reason != RetryReason.API_GONE
+        && !authFailed;
   }
 
   /**

@@ -46,6 +46,8 @@ class ActitoV5AdapterTest {
     JsonObject held = fixture.sandbox.profile("new-user").orElseThrow();
     assertThat(held.getLong("profileId")).isEqualTo(((SyncResult.Delivered) result).profileId());
     assertThat(held.encode()).contains("\"Ann\"").contains("{\"name\":\"Newsletter\",\"subscribe\":true}");
+    // the key of a created profile is one of its attributes, as Actito holds it (its webhooks carry it)
+    assertThat(fixture.attributes("new-user")).hasValueSatisfying(a -> assertThat(a).containsEntry("customerId", "new-user"));
     assertThat(apiCalls()).containsExactly("PUT " + P5);
   }
 

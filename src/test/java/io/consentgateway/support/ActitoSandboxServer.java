@@ -53,15 +53,22 @@ public final class ActitoSandboxServer implements AutoCloseable {
   private ActitoClient client;
 
   public ActitoSandboxServer() {
-    // Actito's concurrency limit, but a per-window budget a test can go through in seconds
-    this(new SandboxOptions()
+    this(gatewayOptions());
+  }
+
+  /**
+   * The table a gateway started from {@code TestConfig} talks to: the default key, Actito's
+   * concurrency limit, but a per-window budget a test can go through in seconds.
+   */
+  public static SandboxOptions gatewayOptions() {
+    return new SandboxOptions()
         .setEntity("acme").setTable("Customers").setUniqueKey("customerId")
         .setSubscriptions(List.of("Newsletter", "SmsOffers"))
         .setAttributes(TABLE_ATTRIBUTES)
         .setApiKeys(List.of(SandboxOptions.DEFAULT_API_KEY))
         .setMaxConcurrentCalls(5)
         .setCallsPerWindow(100_000).setWindow(Duration.ofSeconds(60))
-        .setMaxRecordedCalls(200_000));
+        .setMaxRecordedCalls(200_000);
   }
 
   public ActitoSandboxServer(SandboxOptions options) {

@@ -134,8 +134,7 @@ public final class ActitoSandbox {
       if (state.byKey(uniqueKeyValue).isPresent()) {
         throw new IllegalStateException("profile " + uniqueKeyValue + " already exists");
       }
-      var profile = state.create(uniqueKeyValue);
-      profile.attributes.put(options.uniqueKey(), uniqueKeyValue);
+      var profile = created(uniqueKeyValue);
       attributes.forEach(e -> profile.attributes.put(e.getKey(), e.getValue()));
       subscriptions.forEach(e -> profile.subscriptions.put(e.getKey(), (Boolean) e.getValue()));
       return profile.id;
@@ -618,7 +617,7 @@ public final class ActitoSandbox {
       respond(request, call, 400, error(400, "BAD_REQUEST", invalid != null ? invalid : "the key and its attribute differ"));
       return;
     }
-    var profile = state.byKey(String.valueOf(value)).orElseGet(() -> state.create(String.valueOf(value)));
+    var profile = state.byKey(String.valueOf(value)).orElseGet(() -> created(String.valueOf(value)));
     applyAttributes(profile, attributes);
     boolean changed = applySubscriptions(profile, subscriptions);
     respond(request, call, 200, new JsonObject().put("profileId", profile.id));
@@ -655,6 +654,13 @@ public final class ActitoSandbox {
     if (changed) {
       notifySubscriptionChange(profile, subscriptions);
     }
+  }
+
+  // a new profile holds its unique key as an attribute, whichever call created it
+  private SandboxState.Profile created(String keyValue) {
+    var profile = state.create(keyValue);
+    profile.attributes.put(options.uniqueKey(), keyValue);
+    return profile;
   }
 
   private static JsonArray attributesV5(JsonObject attributes) {
@@ -717,7 +723,7 @@ public final class ActitoSandbox {
       respond(request, call, 409, error(409, "CONFLICT", "a profile with " + options.uniqueKey() + " " + key + " already exists"));
       return;
     }
-    var profile = existing.orElseGet(() -> state.create(key));
+    var profile = existing.orElseGet(() -> created(key));
     applyAttributes(profile, attributes);
     boolean subscriptionsChanged = applySubscriptions(profile, json.getJsonArray("subscriptions"));
     respond(request, call, 200, new JsonObject().put("profileId", profile.id));
