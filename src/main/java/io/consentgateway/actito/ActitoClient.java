@@ -197,6 +197,49 @@ public final class ActitoClient {
     });
   }
 
+  /**
+   * {@code POST {base}/mass-imports/v5/entities/{entity}/etls/{etlId}/trigger-execution}: one
+   * multipart part {@code filePart} holding {@code zip} (a ZIP of one CSV); answers Actito's
+   * execution id. Paced like every call of the licence.
+   */
+  public Future<String> triggerImport(String etlId, String filePart, String fileName, Buffer zip) {
+    String url = massImports() + "/etls/" + encode(etlId) + "/trigger-execution";
+    String boundary = "consent-gateway-" + java.util.UUID.randomUUID();
+    Buffer body = Buffer.buffer(zip.length() + 512)
+        .appendString("--" + boundary + "\r\n")
+        .appendString("Content-Disposition: form-data; name=\"" + filePart + "\"; filename=\"" + fileName + "\"\r\n")
+        .appendString("Content-Type: application/zip\r\n\r\n")
+        .appendBuffer(zip)
+        .appendString("\r\n--" + boundary + "--\r\n");
+    return licence.guard().callWithBearer(caller, licence.tokens(), ActitoOperation.IMPORT_TRIGGER, HttpMethod.POST, url,
+            body, "multipart/form-data; boundary=" + boundary)
+        .map(response -> expectSuccess(ActitoOperation.IMPORT_TRIGGER, null, response))
+        .map(response -> {
+          JsonObject json = response.bodyAsJsonObject();
+          Object id = json == null ? null : json.getValue("executionId");
+          if (id == null) {
+            throw new IllegalStateException("Actito answered the trigger of ETL " + etlId + " without an executionId");
+          }
+          return String.valueOf(id);
+        });
+  }
+
+  /** {@code GET {base}/mass-imports/v5/entities/{entity}/etl-executions/{id}}: the execution, with its {@code status}. */
+  public Future<JsonObject> importExecution(String executionId) {
+    String url = massImports() + "/etl-executions/" + encode(executionId);
+    return authorized(ActitoOperation.IMPORT_STATUS, HttpMethod.GET, url, null).map(r -> {
+      JsonObject json = r.bodyAsJsonObject();
+      if (json == null || json.getString("status") == null) {
+        throw new IllegalStateException("Actito answered execution " + executionId + " without a status");
+      }
+      return json;
+    });
+  }
+
+  private String massImports() {
+    return settings.baseUrl() + "/mass-imports/v5/entities/" + encode(settings.entity());
+  }
+
   /** A valid token, fetched if needed: proves the key works. */
   public Future<Void> authenticate() {
     return licence.tokens().current().mapEmpty();

@@ -11,7 +11,9 @@ public enum ActitoOperation implements RemoteOperation {
   PATCH("patch"),
   SUBSCRIBE("subscribe"),
   UNSUBSCRIBE("unsubscribe"),
-  TABLE_STRUCTURE("table_structure");
+  TABLE_STRUCTURE("table_structure"),
+  IMPORT_TRIGGER("import_trigger"),
+  IMPORT_STATUS("import_status");
 
   private final String tag;
 

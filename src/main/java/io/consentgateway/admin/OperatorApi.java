@@ -217,6 +217,8 @@ public final class OperatorApi implements Consumer<Router> {
           .put("actito", integration.client().health().toJson()
               .put("apiVersion", integration.api().version())
               .put("licence", integration.client().licence().licence().toJson()))
+          .put("bulk", integration.bulk() == null ? new JsonObject().put("enabled", false).put("lane", "api")
+              : integration.bulk().status(backlog.dirtyUsers()))
           .put("didomi", writeBackStatus(integration.id())));
     });
   }

@@ -131,6 +131,16 @@ public final class Gateway {
         })
         .compose(id -> {
           deployments.add(id);
+          Future<Void> lanes = Future.succeededFuture();
+          for (var lane : parts.bulkLanes()) {
+            lanes = lanes.compose(v -> vertx.deployVerticle(lane).map(deployment -> {
+              deployments.add(deployment);
+              return null;
+            }));
+          }
+          return lanes;
+        })
+        .compose(v -> {
           GatewayAssembly.IngestVerticles ingest = parts.ingestVerticles();
           return vertx.deployVerticle(ingest, new DeploymentOptions().setInstances(cores)).map(deployment -> {
             ingestDeployment = deployment;

@@ -14,6 +14,7 @@ import io.consentgateway.didomi.DidomiClientSettings;
 import io.consentgateway.didomi.DidomiLicences;
 import io.consentgateway.dispatch.DidomiDispatch;
 import io.consentgateway.dispatch.DispatchLane;
+import io.consentgateway.dispatch.BulkLane;
 import io.consentgateway.dispatch.DispatchScheduler;
 import io.consentgateway.dispatch.DispatchVerticle;
 import io.consentgateway.dispatch.IntegrationDispatch;
@@ -87,6 +88,7 @@ public final class GatewayAssembly {
   private ActitoLicences actitoLicences;
   private DidomiLicences didomiLicences;
   private DispatchScheduler scheduler;
+  private final List<BulkLane> bulkLanes = new ArrayList<>();
   private RetentionPruner retention;
 
   /** The parts that need no remote side yet; {@link #build} makes the rest. */
@@ -198,6 +200,15 @@ public final class GatewayAssembly {
       lanes.addAll(dispatches.values());
       lanes.addAll(writeBacks.values());
       scheduler = new DispatchScheduler(lanes, dispatches, store);
+      for (IntegrationConfig integration : config.integrations()) {
+        if (integration.actito().bulk().enabled()) {
+          IntegrationDispatch dispatch = dispatches.get(integration.id());
+          BulkLane lane = new BulkLane(dispatch, store, store, mappers.get(integration.id()), registry, clock);
+          dispatch.bulk(lane);
+          dispatch.onWake(() -> scheduler.wake(integration.id()));
+          bulkLanes.add(lane);
+        }
+      }
       // a licence available again wakes the lanes of every integration on it: no operator action
       licences().forEach(licence -> licence.onAvailable(() -> licence.integrations().forEach(scheduler::wake)));
       retention = new RetentionPruner(store, config.store().retentionDays(), Clock.systemUTC(), registry);
@@ -368,6 +379,11 @@ public final class GatewayAssembly {
 
   DispatchScheduler scheduler() {
     return scheduler;
+  }
+
+  /** The bulk lanes of the integrations that have one. */
+  List<BulkLane> bulkLanes() {
+    return Collections.unmodifiableList(bulkLanes);
   }
 
   RetentionPruner retention() {

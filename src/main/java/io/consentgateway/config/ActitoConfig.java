@@ -4,7 +4,8 @@ package io.consentgateway.config;
  * One Actito licence and profile table. {@code baseUrl} {@value #SANDBOX} starts the bundled Actito
  * sandbox in-process on port {@value #SANDBOX_DEFAULT_PORT} and points the client at it; {@code
  * sandbox:PORT} picks the port ({@code sandbox:0}: any free one). {@code apiVersion}: which of
- * Actito's profile APIs the gateway speaks, V5 (the default) or V4 (deprecated by Actito).
+ * Actito's profile APIs the gateway speaks, V5 (the default) or V4 (deprecated by Actito). {@code
+ * bulk}: the mass-import lane for large backlogs ({@link BulkConfig#DISABLED} by default).
  */
 public record ActitoConfig(
     String baseUrl,
@@ -17,7 +18,8 @@ public record ActitoConfig(
     int callsPerMinute,
     long timeoutMs,
     long breakerResetMs,
-    ApiVersion apiVersion) {
+    ApiVersion apiVersion,
+    BulkConfig bulk) {
 
   /** Actito's profile API versions. */
   public enum ApiVersion {
@@ -32,6 +34,20 @@ public record ActitoConfig(
 
   public ActitoConfig {
     java.util.Objects.requireNonNull(apiVersion, "apiVersion");
+    java.util.Objects.requireNonNull(bulk, "bulk");
+  }
+
+  /** Without a bulk lane. */
+  public ActitoConfig(String baseUrl, Secret apiKey, String entity, String table, String userUniqueKey,
+      boolean upsertMode, int maxConcurrency, int callsPerMinute, long timeoutMs, long breakerResetMs,
+      ApiVersion apiVersion) {
+    this(baseUrl, apiKey, entity, table, userUniqueKey, upsertMode, maxConcurrency, callsPerMinute, timeoutMs,
+        breakerResetMs, apiVersion, BulkConfig.DISABLED);
+  }
+
+  public ActitoConfig withBulk(BulkConfig bulk) {
+    return new ActitoConfig(baseUrl, apiKey, entity, table, userUniqueKey, upsertMode, maxConcurrency, callsPerMinute,
+        timeoutMs, breakerResetMs, apiVersion, bulk);
   }
 
   /** Speaking V4 (the profile calls of the existing tests and examples). */

@@ -248,7 +248,7 @@ public final class ConfigLoader {
 
     ConfigNode ac = n.section("actito").allowOnly(
         "baseUrl", "apiKey", "entity", "table", "userUniqueKey", "upsertMode", "maxConcurrency", "callsPerMinute", "timeoutMs",
-        "breakerResetMs", "apiVersion");
+        "breakerResetMs", "apiVersion", "bulk");
     String baseUrl = baseUrl(ac, ActitoConfig.SANDBOX, true);
     boolean sandbox = isSandbox(baseUrl);
     if (baseUrl.startsWith("sandbox:") && Integer.parseInt(baseUrl.substring(8)) > 65535) {
@@ -269,7 +269,8 @@ public final class ConfigLoader {
         ac.integer("callsPerMinute", 100, 1, 1_000_000),
         ac.longValue("timeoutMs", 10_000, 100, 600_000),
         ac.longValue("breakerResetMs", ActitoConfig.DEFAULT_BREAKER_RESET_MS, 100, 3_600_000),
-        apiVersion(ac));
+        apiVersion(ac),
+        bulk(ac, ac.bool("upsertMode", false)));
 
     List<SubscriptionMapping> mappings = n.list("mappings", this::mapping);
     Set<String> subscriptions = new HashSet<>();
@@ -398,6 +399,41 @@ public final class ConfigLoader {
 
   private static boolean isSandbox(String baseUrl) {
     return baseUrl.matches("sandbox(:\\d{1,5})?");
+  }
+
+  private static BulkConfig bulk(ConfigNode actito, boolean upsertMode) {
+    if (!actito.has("bulk")) {
+      return BulkConfig.DISABLED;
+    }
+    ConfigNode b = actito.section("bulk").allowOnly("enabled", "etlId", "minBacklog", "maxExecutionsPerDay", "filePart",
+        "etlMode", "maxRowsPerExecution", "maxFileBytes", "pollIntervalMs", "expectedDurationMs", "inDoubtHoldMs");
+    boolean enabled = b.bool("enabled", false);
+    String etlId = b.string("etlId", "");
+    if (enabled && etlId.isBlank()) {
+      throw new ConfigException(b.key("etlId"), "required when the bulk lane is enabled: the id of the triggered ETL defined in Actito");
+    }
+    String mode = b.string("etlMode", upsertMode ? "CREATE_UPDATE" : "UPDATE_ONLY").toUpperCase(java.util.Locale.ROOT);
+    BulkConfig.EtlMode etlMode;
+    try {
+      etlMode = BulkConfig.EtlMode.valueOf(mode);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(b.key("etlMode"), "must be CREATE_UPDATE or UPDATE_ONLY");
+    }
+    if (enabled && !upsertMode && etlMode != BulkConfig.EtlMode.UPDATE_ONLY) {
+      throw new ConfigException(b.key("etlMode"),
+          "an update-only integration (upsertMode: false) needs an UPDATE_ONLY ETL: a CREATE_UPDATE one would create profiles");
+    }
+    String filePart = b.string("filePart", "inputFile");
+    if (filePart.isBlank() || !filePart.matches("[A-Za-z0-9_.-]+")) {
+      throw new ConfigException(b.key("filePart"), "must be a multipart part name (letters, digits, _ . -)");
+    }
+    return new BulkConfig(enabled, etlId, b.integer("minBacklog", BulkConfig.DEFAULT_MIN_BACKLOG, 1, 100_000_000),
+        b.integer("maxExecutionsPerDay", BulkConfig.DEFAULT_MAX_EXECUTIONS_PER_DAY, 1, 24), filePart, etlMode,
+        b.integer("maxRowsPerExecution", BulkConfig.DEFAULT_MAX_ROWS, 1, 10_000_000),
+        b.longValue("maxFileBytes", BulkConfig.MAX_FILE_BYTES, 1024, BulkConfig.MAX_FILE_BYTES),
+        b.longValue("pollIntervalMs", BulkConfig.DEFAULT_POLL_INTERVAL_MS, 100, 3_600_000),
+        b.longValue("expectedDurationMs", BulkConfig.DEFAULT_EXPECTED_DURATION_MS, 1_000, 24 * 3_600_000L),
+        b.longValue("inDoubtHoldMs", BulkConfig.DEFAULT_IN_DOUBT_HOLD_MS, 1_000, 7 * 24 * 3_600_000L));
   }
 
   private static ActitoConfig.ApiVersion apiVersion(ConfigNode actito) {

@@ -99,7 +99,7 @@ public final class DidomiDispatch implements DispatchLane<ClaimedDidomiWrite> {
   /** Each write-back reads the Actito profile, then writes to Didomi: either licence blocked stops the lane. */
   @Override
   public boolean blocked() {
-    return actito.blocked() || client.licence().blocked();
+    return actito.licenceBlocked() || client.licence().blocked();
   }
 
   @Override

@@ -64,6 +64,8 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
   private final Clock clock;
   private volatile boolean paused;
   private volatile TableStructure table; // null until read: then every metadata key is sent
+  private volatile BulkLane bulk;
+  private volatile Runnable wakeApiLane = () -> { };
 
   public IntegrationDispatch(
       IntegrationConfig integration, ConsentMapper mapper, ActitoClient client, DispatchQueue store, MeterRegistry registry) {
@@ -110,10 +112,37 @@ public final class IntegrationDispatch implements DispatchLane<ClaimedUser> {
     return paused;
   }
 
-  /** While the Actito licence is blocked the lane claims nothing. */
+  /**
+   * While the Actito licence is blocked, or its profile API version is gone, the lane claims
+   * nothing; nor while the bulk lane is about to take the backlog in a file.
+   */
   @Override
   public boolean blocked() {
+    BulkLane lane = bulk;
+    return licenceBlocked() || (lane != null && lane.holdsApiLane());
+  }
+
+  /** Whether the licence lets no profile call through (blocked, or the API version gone). */
+  public boolean licenceBlocked() {
     return client.licence().blocked() || client.apiVersionGone();
+  }
+
+  /** The bulk lane of this integration, null when it has none. */
+  public BulkLane bulk() {
+    return bulk;
+  }
+
+  public void bulk(BulkLane lane) {
+    this.bulk = lane;
+  }
+
+  /** How the bulk lane asks for a look at the API lane's queue (after an execution's people are released). */
+  public void onWake(Runnable wake) {
+    this.wakeApiLane = Objects.requireNonNull(wake, "wake");
+  }
+
+  void wakeApiLane() {
+    wakeApiLane.run();
   }
 
   public void paused(boolean paused) {

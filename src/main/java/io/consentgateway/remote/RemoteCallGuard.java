@@ -224,8 +224,10 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   /** {@link #call} on behalf of {@code caller}: its failures and its meters. */
   public Future<HttpResponse<Buffer>> call(
       Caller<O> caller, O op, HttpMethod method, String url, Buffer body, String authorization, boolean urgent) {
-    return call(caller, op, method, url, body, () -> authorization, false, urgent);
+    return call(caller, op, method, url, body, JSON, () -> authorization, false, urgent);
   }
+
+  private static final String JSON = "application/json";
 
   // Nothing was sent: no valid token was cached when the call left the gate (its permit went back unused).
   private static final class NoTokenAtTheGate extends RuntimeException {
@@ -241,7 +243,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
    * fails with {@link NoTokenAtTheGate}.
    */
   private Future<HttpResponse<Buffer>> call(Caller<O> caller, O op, HttpMethod method, String url, Buffer body,
-      java.util.function.Supplier<String> authorization, boolean required, boolean urgent) {
+      String contentType, java.util.function.Supplier<String> authorization, boolean required, boolean urgent) {
     Failures<O> failures = caller.failures();
     RemoteCallMetrics metrics = caller.metrics();
     if (breaker.state() == CircuitBreakerState.OPEN) {
@@ -265,7 +267,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
       }
       long started = ticker.nanos();
       Future<HttpResponse<Buffer>> exchange =
-          breaker.execute(() -> send(failures, op, method, url, body, header));
+          breaker.execute(() -> send(failures, op, method, url, body, contentType, header));
       return exchange.transform(done -> {
         if (done.failed() && done.cause() instanceof OpenCircuitException) {
           permit.releaseUnused(); // half-open and not the probe: nothing was sent, nothing spent
@@ -300,21 +302,27 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   /** {@link #callWithBearer} on behalf of {@code caller}. */
   public Future<HttpResponse<Buffer>> callWithBearer(
       Caller<O> caller, BearerToken token, O op, HttpMethod method, String url, Buffer body) {
+    return callWithBearer(caller, token, op, method, url, body, JSON);
+  }
+
+  /** {@link #callWithBearer} with a body of {@code contentType} (a multipart upload, say). */
+  public Future<HttpResponse<Buffer>> callWithBearer(
+      Caller<O> caller, BearerToken token, O op, HttpMethod method, String url, Buffer body, String contentType) {
     // the token is attached when the call leaves the gate: one taken before would wait there, and
     // could expire before it is sent (Actito then answers 401, a call spent for nothing)
     java.util.concurrent.atomic.AtomicReference<String> used = new java.util.concurrent.atomic.AtomicReference<>();
-    return withTokenAtTheGate(caller, token, op, method, url, body, used, 0)
+    return withTokenAtTheGate(caller, token, op, method, url, body, contentType, used, 0)
         .compose(response -> response.statusCode() != 401
             ? Future.succeededFuture(response)
             : token.refreshAfterRejection(used.get())
-                .compose(fresh -> call(caller, op, method, url, body, "Bearer " + fresh, false)));
+                .compose(fresh -> call(caller, op, method, url, body, contentType, () -> "Bearer " + fresh, false, false)));
   }
 
   // None cached when the call left the gate: its permit went back unused, a token is fetched (its
   // own urgent, paced call), and the call goes back to the front of the queue with it.
   private Future<HttpResponse<Buffer>> withTokenAtTheGate(Caller<O> caller, BearerToken token, O op, HttpMethod method,
-      String url, Buffer body, java.util.concurrent.atomic.AtomicReference<String> used, int round) {
-    return call(caller, op, method, url, body, () -> bearer(token.cachedValid(), used), true, round > 0)
+      String url, Buffer body, String contentType, java.util.concurrent.atomic.AtomicReference<String> used, int round) {
+    return call(caller, op, method, url, body, contentType, () -> bearer(token.cachedValid(), used), true, round > 0)
         .recover(err -> {
           if (!(err instanceof NoTokenAtTheGate)) {
             return Future.failedFuture(err);
@@ -324,8 +332,8 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
             return Future.failedFuture(caller.failures().failure(Trouble.SERVER_ERROR, op, 0, null, null,
                 "no " + remoteName + " token stayed valid until the call could be sent", null));
           }
-          return token.current().compose(fetched -> withTokenAtTheGate(caller, token, op, method, url, body, used,
-              round + 1));
+          return token.current().compose(fetched -> withTokenAtTheGate(caller, token, op, method, url, body, contentType,
+              used, round + 1));
         });
   }
 
@@ -345,7 +353,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
   }
 
   private Future<HttpResponse<Buffer>> send(
-      Failures<O> failures, O op, HttpMethod method, String url, Buffer body, String authorization) {
+      Failures<O> failures, O op, HttpMethod method, String url, Buffer body, String contentType, String authorization) {
     var request = web.requestAbs(method, url)
         .timeout(limits.timeout().toMillis())
         .putHeader("Accept", "application/json");
@@ -354,7 +362,7 @@ public final class RemoteCallGuard<O extends RemoteOperation> {
     }
     Future<HttpResponse<Buffer>> sent = body == null
         ? request.send()
-        : request.putHeader("Content-Type", "application/json").sendBuffer(body);
+        : request.putHeader("Content-Type", contentType).sendBuffer(body);
     return sent.transform(ar -> {
       if (ar.failed()) {
         Throwable t = ar.cause();

@@ -5,7 +5,7 @@ import io.vertx.core.Future;
 /**
  * The durable heart of the gateway, as the application assembles it: the four roles each part of
  * the gateway sees ({@link Inbox} for the public listener, {@link DispatchQueue} and {@link
- * WriteBackQueue} for the two outbound lanes, {@link OperatorQueries} for the admin port) plus
+ * WriteBackQueue} for the two outbound lanes, {@link BulkQueue} for Actito's mass import, {@link OperatorQueries} for the admin port) plus
  * retention and lifecycle. A store only loads, locks and saves: what a change, an outcome or an
  * Actito report does to a user's state is decided by the plain rules of {@code mapping}, which every
  * store calls.
@@ -22,7 +22,7 @@ import io.vertx.core.Future;
  *   <li>Futures complete on the Vert.x context that called, never on the store's own thread.
  * </ul>
  */
-public interface ConsentStore extends Inbox, DispatchQueue, WriteBackQueue, OperatorQueries {
+public interface ConsentStore extends Inbox, DispatchQueue, BulkQueue, WriteBackQueue, OperatorQueries {
 
   /**
    * Deletes up to {@code batch} raw webhooks and history lines older than {@code cutoffMillis},

@@ -37,6 +37,7 @@ public final class TestConfig {
   private long breakerResetMs = 500;
   // the suite's tests read V4 calls; the V5 ones say so (the product's default is v5)
   private String apiVersion = "v4";
+  private String bulkYaml = "";
   private int retentionDays = 30;
   private Long didomiMaxClockAheadMs;
 
@@ -84,6 +85,12 @@ public final class TestConfig {
   /** Further integrations, as YAML list items ({@code - id: ...}), after {@code acme}. */
   public TestConfig moreIntegrations(String yaml) {
     this.moreIntegrationsYaml = yaml;
+    return this;
+  }
+
+  /** {@code actito.bulk}, as a YAML flow mapping: {@code {enabled: true, etlId: "7", minBacklog: 10}}. */
+  public TestConfig bulk(String flowMapping) {
+    this.bulkYaml = "\n      bulk: " + flowMapping;
     return this;
   }
 
@@ -173,7 +180,7 @@ public final class TestConfig {
               callsPerMinute: %d
               timeoutMs: 2000
               breakerResetMs: %d
-              apiVersion: %s
+              apiVersion: %s%s
             dispatch: %s
             mappings:
               - { subscription: Newsletter, purpose: newsletter }
@@ -183,7 +190,7 @@ public final class TestConfig {
         """.formatted(port, instances, maxBodyBytes, serverExtrasYaml.isBlank() ? "" : ", " + serverExtrasYaml,
             adminPort, adminToken, storePath, queueCapacity, maxBatch, retentionDays,
             clientsYaml, allowedIps, authExtrasYaml.indent(2),
-            didomiMaxClockAheadMs == null ? "" : ", maxClockAheadMs: " + didomiMaxClockAheadMs, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, apiVersion, dispatchYaml,
+            didomiMaxClockAheadMs == null ? "" : ", maxClockAheadMs: " + didomiMaxClockAheadMs, actitoBaseUrl, upsertMode, callsPerMinute, breakerResetMs, apiVersion, bulkYaml, dispatchYaml,
             extraIntegrationYaml.indent(4), moreIntegrationsYaml.indent(2));
   }
 

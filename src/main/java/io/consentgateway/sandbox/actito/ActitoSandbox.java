@@ -64,6 +64,8 @@ public final class ActitoSandbox {
   private static final String PROFILES_PREFIX = "/profiles/v4/entity/";
   private static final String PROFILES_V5_PREFIX = "/profiles/v5/entities/";
   private static final String STRUCTURE_PREFIX = "/profile-table-structure/v5/entities/";
+  private static final String MASS_IMPORTS_PREFIX = "/mass-imports/v5/entities/";
+  private static final long MAX_IMPORT_BYTES = 100L * 1024 * 1024;
   private static final String CALL = "sandbox.call";
 
   private final Vertx vertx;
@@ -395,6 +397,7 @@ public final class ActitoSandbox {
         .handler(api((request, call, segments, body) -> structure(request, call, segments)));
     router.routeWithRegex(SandboxServer.startingWith(PROFILES_PREFIX)).handler(api(this::profiles));
     router.routeWithRegex(SandboxServer.startingWith(PROFILES_V5_PREFIX)).handler(api(this::profilesV5));
+    router.routeWithRegex(SandboxServer.startingWith(MASS_IMPORTS_PREFIX)).handler(api(this::massImports));
     router.route().handler(ctx -> respond(ctx.request(), call(ctx), 404, error(404, "NOT_FOUND", "no such resource")));
     return router;
   }
@@ -415,7 +418,9 @@ public final class ActitoSandbox {
     long delay = state.admit(call);
     FaultInjection.Effect fault = state.faults.effectFor(request.path());
     body.onSuccess(b -> {
-      state.recordBody(call, b.length() == 0 ? null : b.toString(StandardCharsets.UTF_8));
+      state.recordBody(call, b.length() == 0 ? null : request.path().startsWith(MASS_IMPORTS_PREFIX)
+          ? "<" + b.length() + " bytes of " + request.getHeader("Content-Type") + ">"
+          : b.toString(StandardCharsets.UTF_8));
       ctx.put(SandboxServer.BODY, b);
       fault.play(server, delay, request.response(),
           status -> respond(request, call, status, error(status, "INJECTED_FAULT", "fault injected by the sandbox")),
@@ -661,6 +666,157 @@ public final class ActitoSandbox {
     var profile = state.create(keyValue);
     profile.attributes.put(options.uniqueKey(), keyValue);
     return profile;
+  }
+
+  // ---- mass import (triggered ETLs) ----
+
+  /** One execution of a triggered ETL: RUNNING for {@link SandboxOptions#importLatency()}, then ended. */
+  private static final class ImportExecution {
+    final String id;
+    final String etlId;
+    final int rows;
+    volatile String status = "RUNNING";
+    volatile int applied;
+    volatile int refused;
+    volatile long endedAtMs;
+
+    ImportExecution(String id, String etlId, int rows) {
+      this.id = id;
+      this.etlId = etlId;
+      this.rows = rows;
+    }
+
+    JsonObject json() {
+      return new JsonObject().put("executionId", id).put("etlId", etlId).put("status", status)
+          .put("rows", rows).put("appliedRows", applied).put("rowsInError", refused)
+          .put("endedAtMs", endedAtMs == 0 ? null : endedAtMs);
+    }
+  }
+
+  private final Map<String, ImportExecution> executions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong executionIds = new java.util.concurrent.atomic.AtomicLong();
+  private final Map<java.time.LocalDate, Integer> triggersByDay = new java.util.HashMap<>();
+
+  /** Every execution triggered so far, by id, in its last state. */
+  public List<JsonObject> importExecutions() {
+    return executions.values().stream().map(ImportExecution::json)
+        .sorted(java.util.Comparator.comparing(json -> Long.parseLong(json.getString("executionId").substring(5))))
+        .toList();
+  }
+
+  // POST {m}/{entity}/etls/{etlId}/trigger-execution, GET {m}/{entity}/etl-executions/{id}: segments 0..6 / 0..5
+  private void massImports(HttpServerRequest request, SandboxState.Call call, List<String> s, Buffer body) {
+    if (s.size() < 6 || !s.get(3).equals(options.entity())) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+    } else if (s.size() == 7 && s.get(4).equals("etls") && s.get(6).equals("trigger-execution")
+        && request.method() == HttpMethod.POST) {
+      trigger(request, call, s.get(5), body);
+    } else if (s.size() == 6 && s.get(4).equals("etl-executions") && request.method() == HttpMethod.GET) {
+      ImportExecution execution = executions.get(s.get(5));
+      if (execution == null) {
+        respond(request, call, 404, error(404, "NOT_FOUND", "no execution " + s.get(5)));
+      } else {
+        respond(request, call, 200, execution.json());
+      }
+    } else {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no such resource"));
+    }
+  }
+
+  private void trigger(HttpServerRequest request, SandboxState.Call call, String etlId, Buffer body) {
+    String mode = options.etls().get(etlId);
+    if (mode == null) {
+      respond(request, call, 404, error(404, "NOT_FOUND", "no ETL " + etlId + " on entity " + options.entity()));
+      return;
+    }
+    if (body == null || body.length() > MAX_IMPORT_BYTES) {
+      respond(request, call, 413, error(413, "PAYLOAD_TOO_LARGE", "a file is 100 MB at most"));
+      return;
+    }
+    ImportFile file;
+    try {
+      file = ImportFile.read(request.getHeader("Content-Type"), body, options.importFilePart());
+    } catch (ImportFile.Unreadable e) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", e.getMessage()));
+      return;
+    }
+    if (file.header().isEmpty() || !file.header().get(0).equals(options.uniqueKey())) {
+      respond(request, call, 400, error(400, "BAD_REQUEST", "the key column of the ETL is " + options.uniqueKey()));
+      return;
+    }
+    for (String column : file.header().subList(1, file.header().size())) {
+      if (!knownSubscriptions.contains(column) && !knownAttributes.isEmpty() && !knownAttributes.contains(column)) {
+        respond(request, call, 400, error(400, "BAD_REQUEST", "unknown column " + column));
+        return;
+      }
+    }
+    java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    synchronized (triggersByDay) {
+      int done = triggersByDay.getOrDefault(today, 0);
+      if (done >= options.maxExecutionsPerDay()) {
+        respond(request, call, 409, error(409, "EXECUTION_LIMIT", options.maxExecutionsPerDay()
+            + " executions a day per table: no more today"));
+        return;
+      }
+      triggersByDay.put(today, done + 1);
+    }
+    var execution = new ImportExecution("exec-" + executionIds.incrementAndGet(), etlId, file.rows().size());
+    executions.put(execution.id, execution);
+    String forced = options.importOutcome();
+    respond(request, call, 200, new JsonObject().put("executionId", execution.id));
+    vertx.setTimer(Math.max(1, options.importLatency().toMillis()),
+        t -> finish(execution, file, mode.equals("UPDATE_ONLY"), forced));
+  }
+
+  // the rows are applied when the execution ends, each on its own: a row in error changes nothing
+  private void finish(ImportExecution execution, ImportFile file, boolean updateOnly, String forced) {
+    if ("FAILED".equals(forced)) {
+      execution.endedAtMs = System.currentTimeMillis();
+      execution.status = "FAILED";
+      return;
+    }
+    List<String> header = file.header();
+    int applied = 0;
+    int refused = 0;
+    synchronized (state) {
+      for (int i = 0; i < file.rows().size(); i++) {
+        List<String> row = file.rows().get(i);
+        String key = row.get(0);
+        Optional<SandboxState.Profile> found = key.isEmpty() ? Optional.empty() : state.byKey(key);
+        JsonArray subscriptions = new JsonArray();
+        JsonArray attributes = new JsonArray();
+        boolean valid = !key.isEmpty() && (found.isPresent() || !updateOnly) && !("WITH_ERROR".equals(forced) && i % 2 == 1);
+        for (int c = 1; c < header.size() && valid; c++) {
+          String value = row.get(c);
+          if (value.isEmpty()) {
+            continue; // an empty cell leaves the field as it is
+          }
+          if (knownSubscriptions.contains(header.get(c))) {
+            if (!value.equalsIgnoreCase("TRUE") && !value.equalsIgnoreCase("FALSE")) {
+              valid = false;
+            } else {
+              subscriptions.add(new JsonObject().put("name", header.get(c)).put("subscribe", value.equalsIgnoreCase("TRUE")));
+            }
+          } else {
+            attributes.add(new JsonObject().put("name", header.get(c)).put("value", value));
+          }
+        }
+        if (!valid) {
+          refused++;
+          continue;
+        }
+        var profile = found.orElseGet(() -> created(key));
+        applyAttributes(profile, attributes);
+        if (applySubscriptions(profile, subscriptions)) {
+          notifySubscriptionChange(profile, subscriptions);
+        }
+        applied++;
+      }
+    }
+    execution.applied = applied;
+    execution.refused = refused;
+    execution.endedAtMs = System.currentTimeMillis();
+    execution.status = refused > 0 || "WITH_ERROR".equals(forced) ? "WITH_ERROR" : "SUCCESS";
   }
 
   private static JsonArray attributesV5(JsonObject attributes) {

@@ -43,6 +43,11 @@ public final class SandboxOptions {
   private Duration tokenLifetime = Duration.ofSeconds(900);
   private boolean v4Enabled = true;
   private boolean v5Enabled = true;
+  private java.util.Map<String, String> etls = java.util.Map.of();
+  private Duration importLatency = Duration.ofSeconds(2);
+  private String importOutcome;
+  private String importFilePart = "inputFile";
+  private int maxExecutionsPerDay = 24;
   private int maxConcurrentCalls = 5;
   private int callsPerWindow = 100;
   private Duration window = Duration.ofSeconds(60);
@@ -74,13 +79,17 @@ public final class SandboxOptions {
     String key = actito.apiKey() == null || actito.apiKey().isEmpty()
         ? DEFAULT_API_KEY
         : actito.apiKey().reveal();
-    return new SandboxOptions()
+    var options = new SandboxOptions()
         .setEntity(actito.entity())
         .setTable(actito.table())
         .setUniqueKey(actito.userUniqueKey())
         .setSubscriptions(List.copyOf(subscriptions))
         .setAttributes(attributes)
         .setApiKeys(List.of(key));
+    if (actito.bulk().enabled()) {
+      options.setEtl(actito.bulk().etlId(), actito.bulk().etlMode().name()).setImportFilePart(actito.bulk().filePart());
+    }
+    return options;
   }
 
   public String host() {
@@ -173,6 +182,68 @@ public final class SandboxOptions {
 
   public SandboxOptions setV5Enabled(boolean enabled) {
     this.v5Enabled = enabled;
+    return this;
+  }
+
+  /** The triggered ETLs defined on the table, by id: {@code CREATE_UPDATE} or {@code UPDATE_ONLY}. */
+  public java.util.Map<String, String> etls() {
+    return etls;
+  }
+
+  /** Defines the triggered ETL {@code id} in {@code mode} ({@code CREATE_UPDATE} or {@code UPDATE_ONLY}). */
+  public SandboxOptions setEtl(String id, String mode) {
+    if (!mode.equals("CREATE_UPDATE") && !mode.equals("UPDATE_ONLY")) {
+      throw new IllegalArgumentException("an ETL mode is CREATE_UPDATE or UPDATE_ONLY");
+    }
+    var all = new java.util.LinkedHashMap<>(etls);
+    all.put(Objects.requireNonNull(id, "id"), mode);
+    this.etls = java.util.Map.copyOf(all);
+    return this;
+  }
+
+  /** How long an import execution runs (RUNNING) before its rows are applied and it ends. */
+  public Duration importLatency() {
+    return importLatency;
+  }
+
+  public SandboxOptions setImportLatency(Duration latency) {
+    this.importLatency = Objects.requireNonNull(latency, "latency");
+    return this;
+  }
+
+  /**
+   * null: an execution ends SUCCESS, or WITH_ERROR when rows were refused; {@code WITH_ERROR}:
+   * every other row is applied and it ends so; {@code FAILED}: nothing is applied.
+   */
+  public String importOutcome() {
+    return importOutcome;
+  }
+
+  public SandboxOptions setImportOutcome(String outcome) {
+    if (outcome != null && !outcome.equals("WITH_ERROR") && !outcome.equals("FAILED")) {
+      throw new IllegalArgumentException("a forced outcome is WITH_ERROR or FAILED");
+    }
+    this.importOutcome = outcome;
+    return this;
+  }
+
+  /** The multipart part the ETLs read their file from. */
+  public String importFilePart() {
+    return importFilePart;
+  }
+
+  public SandboxOptions setImportFilePart(String part) {
+    this.importFilePart = Objects.requireNonNull(part, "part");
+    return this;
+  }
+
+  /** Executions a table takes per UTC day (Actito: 24); the next trigger is answered 409. */
+  public int maxExecutionsPerDay() {
+    return maxExecutionsPerDay;
+  }
+
+  public SandboxOptions setMaxExecutionsPerDay(int max) {
+    this.maxExecutionsPerDay = max;
     return this;
   }
 

@@ -186,6 +186,11 @@ final class DispatchWrites {
     return refused;
   }
 
+  /** What a claim of {@code user} sends: the snapshot kept while it is in flight. */
+  static ConsentState sendingOf(ClaimedUser user) {
+    return sending(user);
+  }
+
   private static ConsentState sending(ClaimedUser user) {
     return DeliveryRules.sending(user.userKey(), user.claimedAtMillis(), user.desired(), user.acknowledged(), user.refused());
   }

@@ -5,6 +5,10 @@ import io.consentgateway.mapping.FieldChanges;
 import io.consentgateway.mapping.RecentWrites;
 import io.consentgateway.store.ActitoSubscriptionChange;
 import io.consentgateway.store.BlockedTimeLog;
+import io.consentgateway.store.BulkQueue.Execution;
+import io.consentgateway.store.BulkQueue.ExecutionState;
+import io.consentgateway.store.BulkQueue.SentFields;
+import io.consentgateway.store.BulkQueue.Settlement;
 import io.consentgateway.store.CallJournal;
 import io.consentgateway.store.ClaimedDidomiWrite;
 import io.consentgateway.store.ClaimedUser;
@@ -30,6 +34,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.Objects;
@@ -259,11 +264,17 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   // One process owns the file: leases left by a previous run (crash) end now, so that their users
   // are dispatched again at once instead of when the lease would have expired. The write each one
   // had in flight is in doubt: their whole state is sent again once Actito could have applied it.
+  // a bulk execution's people stay leased to it across a restart: its outcome is polled first
+  private static final String NOT_HELD_BY_A_BULK_EXECUTION =
+      " AND NOT EXISTS (SELECT 1 FROM bulk_row b WHERE b.integration = user_state.integration"
+          + " AND b.user_key = user_state.user_key AND b.lease = user_state.leased)";
+
   private static void releaseLeases(Connection connection, long now, long inDoubtRecheckMillis) throws SQLException {
     // what each one was sending counts as a recent write: Actito calling back with it is its late
     // echo, to check once the whole state was sent again, not a change made there
     try (PreparedStatement inFlight = connection.prepareStatement(
-            "SELECT integration, user_key, sending, recent_writes FROM user_state WHERE leased <> 0 AND sending IS NOT NULL");
+            "SELECT integration, user_key, sending, recent_writes FROM user_state WHERE leased <> 0 AND sending IS NOT NULL"
+                + NOT_HELD_BY_A_BULK_EXECUTION);
         PreparedStatement remember = connection.prepareStatement(
             "UPDATE user_state SET recent_writes = ? WHERE integration = ? AND user_key = ?")) {
       List<String[]> updates = new ArrayList<>();
@@ -284,7 +295,8 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
     }
     try (PreparedStatement release = connection.prepareStatement(
             "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ?,"
-                + " recheck_at = CASE WHEN ? THEN MAX(COALESCE(recheck_at, 0), ?) ELSE recheck_at END WHERE leased <> 0");
+                + " recheck_at = CASE WHEN ? THEN MAX(COALESCE(recheck_at, 0), ?) ELSE recheck_at END WHERE leased <> 0"
+                + NOT_HELD_BY_A_BULK_EXECUTION);
         PreparedStatement releaseWrites = connection.prepareStatement(
             "UPDATE didomi_outbox SET leased = 0, next_attempt_at = ? WHERE leased <> 0")) {
       release.setLong(1, now);
@@ -293,6 +305,12 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
       releaseWrites.setLong(1, now);
       int released = release.executeUpdate() + releaseWrites.executeUpdate();
       connection.commit();
+      try (Statement statement = connection.createStatement();
+          ResultSet rs = statement.executeQuery("SELECT MAX(leased) FROM user_state")) {
+        if (rs.next()) {
+          Leases.above(rs.getLong(1)); // the leases bulk executions still hold stay theirs
+        }
+      }
       if (released > 0) {
         log.info("released {} dispatch leases left by the previous run", released);
       }
@@ -315,6 +333,62 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
           }
           return null;
         });
+  }
+
+  // ---- the bulk lane ----
+
+  @Override
+  public Future<List<Execution>> openExecutions(String integration) {
+    return reader.read(c -> BulkWrites.openExecutions(c, integration));
+  }
+
+  @Override
+  public Future<List<Execution>> recentExecutions(String integration, int limit) {
+    return reader.read(c -> BulkWrites.recentExecutions(c, integration, limit));
+  }
+
+  @Override
+  public Future<Integer> triggeredSince(String tableKey, long sinceMillis) {
+    return reader.read(c -> BulkWrites.triggeredSince(c, tableKey, sinceMillis));
+  }
+
+  @Override
+  public Future<Integer> dueCount(String integration, int cap) {
+    return reader.read(c -> BulkWrites.dueCount(c, integration, clock.millis(), cap));
+  }
+
+  @Override
+  public Future<Long> createExecution(String integration, String tableKey) {
+    return writer.submitControl(session -> BulkWrites.createExecution(session, integration, tableKey, clock.millis()));
+  }
+
+  @Override
+  public Future<List<ClaimedUser>> claimForExecution(long execution, int limit, Set<String> inFlight) {
+    List<String> excluded = List.copyOf(inFlight);
+    return writer.submitControl(session -> BulkWrites.claim(session, execution, limit, excluded, clock.millis()));
+  }
+
+  @Override
+  public Future<Void> rowsSent(long execution, Map<String, SentFields> rows) {
+    Map<String, SentFields> copy = Map.copyOf(rows);
+    return writer.submitControl(session -> {
+      BulkWrites.rowsSent(session, execution, copy);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Void> updateExecution(long execution, ExecutionState state, String executionId, Integer rows, Long bytes,
+      String detail) {
+    return writer.submitControl(session -> {
+      BulkWrites.updateExecution(session, execution, state, executionId, rows, bytes, detail, clock.millis());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<Integer> settle(long execution, Settlement settlement, String detail, int limit) {
+    return writer.submitControl(session -> BulkWrites.settle(session, execution, settlement, detail, limit, clock.millis()));
   }
 
   @Override

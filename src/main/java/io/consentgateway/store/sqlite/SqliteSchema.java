@@ -19,7 +19,7 @@ final class SqliteSchema {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-  static final int VERSION = 8;
+  static final int VERSION = 9;
 
   private SqliteSchema() {}
 
@@ -216,6 +216,11 @@ final class SqliteSchema {
         statement.execute(
             "CREATE INDEX user_state_recheck ON user_state (integration, recheck_at) WHERE recheck_at IS NOT NULL");
         statement.execute("PRAGMA user_version = 8");
+      }
+      if (version < 9) {
+        // the bulk lane: executions of Actito's triggered ETL and the claims they hold
+        BulkWrites.createTables(statement);
+        statement.execute("PRAGMA user_version = 9");
       }
       connection.commit();
     }

@@ -18,7 +18,7 @@ final class UserErasure {
 
   /** Every table that holds something of a user, by its user column. */
   private static final String[] USER_TABLES =
-      {"webhook_inbox", "dispatch_log", "dead_letter", "didomi_outbox", "user_state", "didomi_clock_ahead"};
+      {"webhook_inbox", "dispatch_log", "dead_letter", "didomi_outbox", "user_state", "didomi_clock_ahead", "bulk_row"};
 
   private UserErasure() {}
 

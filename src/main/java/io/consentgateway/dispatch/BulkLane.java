@@ -1,0 +1,569 @@
+package io.consentgateway.dispatch;
+
+import io.consentgateway.actito.ActitoClient;
+import io.consentgateway.actito.TableStructure;
+import io.consentgateway.config.BulkConfig;
+import io.consentgateway.config.IntegrationConfig;
+import io.consentgateway.config.MetadataAttributes;
+import io.consentgateway.config.SubscriptionMapping;
+import io.consentgateway.mapping.ActitoProfileUpdate;
+import io.consentgateway.mapping.ConsentMapper;
+import io.consentgateway.mapping.ConsentState;
+import io.consentgateway.remote.RemoteCallException;
+import io.consentgateway.remote.RemoteCallException.RetryReason;
+import io.consentgateway.store.BulkQueue;
+import io.consentgateway.store.BulkQueue.Execution;
+import io.consentgateway.store.BulkQueue.ExecutionState;
+import io.consentgateway.store.BulkQueue.SentFields;
+import io.consentgateway.store.BulkQueue.Settlement;
+import io.consentgateway.store.ClaimedUser;
+import io.consentgateway.store.DispatchOutcome;
+import io.consentgateway.store.DispatchQueue;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bulk lane of one integration: when the backlog is large, its people's newest state goes to
+ * Actito as one file of a triggered ETL instead of one call each (docs/dispatch.md, "The bulk
+ * lane").
+ *
+ * <p>One execution at a time per integration, driven by a timer on one Vert.x context: at start,
+ * the executions a previous run left open are taken up first (a running one is polled before
+ * anything else; one whose trigger's answer was lost is held for {@code inDoubtHoldMs}); then,
+ * while the due backlog is at least {@code minBacklog}, the API lane would need longer than an
+ * import, and the table's daily executions are not spent, the lane leases due people in chunks
+ * ({@link BulkQueue#claimForExecution}), writes each one's newest state as a CSV row (key, the
+ * table's attributes, one {@code TRUE}/{@code FALSE} column per mapped subscription; an empty cell
+ * is a field the person has no value for), zips it, triggers the ETL and polls the execution.
+ * {@code SUCCESS} acknowledges what the file carried; {@code WITH_ERROR} and {@code FAILED} send
+ * the people back to the API lane, every field of theirs again. People in an execution stay
+ * leased to it, so their newer changes go out after it, never before.
+ *
+ * <p>Every call (trigger, polls) goes through the licence's pacing gate like any other.
+ */
+public final class BulkLane extends io.vertx.core.VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(BulkLane.class);
+  private static final int CHUNK = 2_000;
+  private static final long TICK_MILLIS = 1_000;
+  // a trigger Actito refused is not tried again at once: each try counts toward the daily limit
+  private static final long RETRY_AFTER_FAILED_TRIGGER_MILLIS = 5 * 60_000;
+
+  private final IntegrationDispatch dispatch;
+  private final IntegrationConfig integration;
+  private final BulkConfig config;
+  private final BulkQueue store;
+  private final DispatchQueue outcomes;
+  private final ConsentMapper mapper;
+  private final ActitoClient client;
+  private final Clock clock;
+  private final String tableKey;
+
+  // all on the lane's context
+  private boolean busy;
+  private boolean recovered;
+  private long timer = -1;
+  private long nextPollAt;
+  private volatile Execution current;
+  private volatile int dueBacklog;
+  private volatile int executionsToday;
+  private volatile long lastDurationMillis;
+  private volatile String lastDecision = "starting";
+  private volatile Execution lastEnded;
+
+  private final Counter.Builder executionsCounter;
+  private final Counter.Builder rowsCounter;
+  private final Timer duration;
+  private final MeterRegistry registry;
+  private final AtomicInteger running = new AtomicInteger();
+
+  public BulkLane(IntegrationDispatch dispatch, BulkQueue store, DispatchQueue outcomes,
+      ConsentMapper mapper, MeterRegistry registry, Clock clock) {
+    this.dispatch = Objects.requireNonNull(dispatch, "dispatch");
+    this.integration = dispatch.config();
+    this.config = integration.actito().bulk();
+    this.store = Objects.requireNonNull(store, "store");
+    this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+    this.mapper = Objects.requireNonNull(mapper, "mapper");
+    this.client = dispatch.client();
+    this.clock = Objects.requireNonNull(clock, "clock");
+    var actito = integration.actito();
+    this.tableKey = actito.baseUrl() + "|" + actito.entity() + "|" + actito.table();
+    this.registry = registry;
+    this.executionsCounter = Counter.builder("bulk.executions").description("Mass-import executions ended, by outcome")
+        .tag("integration", integration.id());
+    this.rowsCounter = Counter.builder("bulk.rows").description("People sent in mass-import files, by outcome")
+        .tag("integration", integration.id());
+    this.duration = Timer.builder("bulk.execution.duration").description("From trigger to end of a mass import")
+        .tag("integration", integration.id()).register(registry);
+    Gauge.builder("bulk.running", running, AtomicInteger::get).description("1 while a mass import is open")
+        .tag("integration", integration.id()).register(registry);
+    this.lastDurationMillis = config.expectedDurationMs();
+  }
+
+  /** Starts the lane's timer; the executions a previous run left open are taken up first. */
+  @Override
+  public Future<?> start() {
+    timer = vertx.setPeriodic(0, TICK_MILLIS, id -> tick());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    return Future.succeededFuture();
+  }
+
+  private void tick() {
+    if (busy) {
+      return;
+    }
+    busy = true;
+    Future<Void> step = !recovered ? recover() : current != null ? advance(current) : consider();
+    step.onComplete(done -> {
+      if (done.failed()) {
+        log.warn("integration {}: bulk lane: {}", integration.id(), done.cause().getMessage());
+      }
+      busy = false;
+    });
+  }
+
+  // ---- recovery: what a previous run left open comes first ----
+
+  private Future<Void> recover() {
+    return store.openExecutions(integration.id()).compose(open -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (Execution execution : open) {
+        chain = chain.compose(v -> switch (execution.state()) {
+          case PREPARING -> {
+            log.info("integration {}: bulk execution {} was never triggered: its people go back to the lanes",
+                integration.id(), execution.id());
+            yield settleAll(execution, Settlement.FALL_BACK, "bulk execution " + execution.id() + " never triggered");
+          }
+          case TRIGGERING -> store.updateExecution(execution.id(), ExecutionState.IN_DOUBT, null, null, null,
+                  "the answer to its trigger was lost in a restart")
+              .compose(x -> reload(execution.id()));
+          default -> {
+            track(execution);
+            yield Future.succeededFuture();
+          }
+        });
+      }
+      return chain.onSuccess(v -> recovered = true);
+    });
+  }
+
+  private Future<Void> reload(long id) {
+    return store.openExecutions(integration.id()).map(open -> {
+      open.stream().filter(e -> e.id() == id).findFirst().ifPresent(this::track);
+      return null;
+    });
+  }
+
+  private void track(Execution execution) {
+    current = execution;
+    running.set(1);
+    nextPollAt = 0; // poll at once
+  }
+
+  // ---- an open execution ----
+
+  private Future<Void> advance(Execution execution) {
+    long now = clock.millis();
+    return switch (execution.state()) {
+      case RUNNING -> now < nextPollAt ? Future.succeededFuture() : poll(execution);
+      case IN_DOUBT -> {
+        long since = execution.triggeredAtMillis() == null ? execution.createdAtMillis() : execution.triggeredAtMillis();
+        yield now < since + config.inDoubtHoldMs() ? Future.succeededFuture()
+            : settleAll(execution, Settlement.RESEND, "bulk execution " + execution.id()
+                + ": its trigger's fate is unknown; every field is sent again");
+      }
+      case SUCCESS -> settleAll(execution, Settlement.DELIVERED, describe(execution, "SUCCESS"));
+      case WITH_ERROR, FAILED -> settleAll(execution, Settlement.RESEND,
+          describe(execution, execution.state().name()) + ": back to the API lane");
+      default -> settleAll(execution, Settlement.FALL_BACK, "bulk execution " + execution.id() + " never triggered");
+    };
+  }
+
+  private Future<Void> poll(Execution execution) {
+    nextPollAt = clock.millis() + config.pollIntervalMs();
+    return client.importExecution(execution.executionId()).transform(polled -> {
+      if (polled.failed()) {
+        Throwable cause = polled.cause();
+        if (cause instanceof RemoteCallException e && e.kind() == RemoteCallException.Kind.NOT_FOUND) {
+          // Actito does not know it: it may have run or not, so it is in doubt
+          return store.updateExecution(execution.id(), ExecutionState.IN_DOUBT, null, null, null,
+              "Actito does not know execution " + execution.executionId()).compose(v -> reload(execution.id()));
+        }
+        log.info("integration {}: cannot read bulk execution {} yet: {}", integration.id(), execution.executionId(),
+            cause.getMessage());
+        return Future.succeededFuture();
+      }
+      String status = polled.result().getString("status");
+      ExecutionState ended = switch (status) {
+        case "SUCCESS" -> ExecutionState.SUCCESS;
+        case "WITH_ERROR" -> ExecutionState.WITH_ERROR;
+        case "FAILED" -> ExecutionState.FAILED;
+        default -> null; // RUNNING, or a state not documented: still running
+      };
+      if (ended == null) {
+        return Future.succeededFuture();
+      }
+      String detail = polled.result().encode();
+      long took = clock.millis() - (execution.triggeredAtMillis() == null ? execution.createdAtMillis()
+          : execution.triggeredAtMillis());
+      duration.record(Duration.ofMillis(Math.max(0, took)));
+      if (ended == ExecutionState.SUCCESS) {
+        lastDurationMillis = Math.max(1_000, took);
+      }
+      executionsCounter.tag("outcome", ended.name().toLowerCase()).register(registry).increment();
+      rowsCounter.tag("outcome", ended == ExecutionState.SUCCESS ? "delivered" : "fell_back").register(registry)
+          .increment(execution.rows());
+      log.info("integration {}: bulk execution {} (Actito {}) ended {} after {} s: {} people", integration.id(),
+          execution.id(), execution.executionId(), ended, took / 1000, execution.rows());
+      return store.updateExecution(execution.id(), ended, null, null, null, detail).compose(v -> reload(execution.id()));
+    });
+  }
+
+  private Future<Void> settleAll(Execution execution, Settlement settlement, String detail) {
+    return store.settle(execution.id(), settlement, detail, CHUNK).compose(settled -> {
+      if (settled >= CHUNK) {
+        return settleAll(execution, settlement, detail);
+      }
+      lastEnded = execution;
+      current = null;
+      running.set(0);
+      dispatch.wakeApiLane();
+      return Future.succeededFuture();
+    });
+  }
+
+  private static String describe(Execution execution, String status) {
+    return "bulk execution " + execution.id() + " (Actito " + execution.executionId() + ", " + execution.rows()
+        + " people) ended " + status;
+  }
+
+  // ---- whether to start one ----
+
+  /**
+   * Whether the API lane should claim nothing now: an import is about to take the backlog, or is
+   * being prepared. Calls spent on people a file carries anyway would be calls wasted.
+   */
+  public boolean holdsApiLane() {
+    return wantsBacklog;
+  }
+
+  // decided on every tick, paused or not, so that a resume finds the API lane already held
+  private volatile boolean wantsBacklog;
+  private long noImportBefore;
+
+  private Future<Void> consider() {
+    TableStructure table = dispatch.table();
+    if (table == null) {
+      lastDecision = "waiting for the table structure";
+      wantsBacklog = false;
+      return Future.succeededFuture();
+    }
+    if (clock.millis() < noImportBefore) {
+      lastDecision = "the last trigger failed: the API lane drains until " + Instant.ofEpochMilli(noImportBefore);
+      wantsBacklog = false;
+      return Future.succeededFuture();
+    }
+    long dayStart = LocalDate.now(clock.withZone(ZoneOffset.UTC)).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    return Future.all(store.dueCount(integration.id(), config.maxRowsPerExecution()), store.triggeredSince(tableKey, dayStart))
+        .compose(read -> {
+          int due = read.resultAt(0);
+          int today = read.resultAt(1);
+          dueBacklog = due;
+          executionsToday = today;
+          wantsBacklog = false;
+          if (due < config.minBacklog()) {
+            lastDecision = "backlog " + due + " under minBacklog " + config.minBacklog();
+            return Future.succeededFuture();
+          }
+          if (apiMillis(due) <= lastDurationMillis) {
+            lastDecision = "the API lane drains " + due + " people sooner than an import";
+            return Future.succeededFuture();
+          }
+          if (today >= config.maxExecutionsPerDay()) {
+            lastDecision = "the table's " + config.maxExecutionsPerDay() + " executions of the day are spent";
+            return Future.succeededFuture();
+          }
+          wantsBacklog = true;
+          if (dispatch.paused() || dispatch.licenceBlocked()) {
+            lastDecision = dispatch.paused() ? "paused (an import is due on resume)" : "licence blocked";
+            return Future.succeededFuture();
+          }
+          lastDecision = "importing";
+          return prepare(table).eventually(() -> {
+            wantsBacklog = false;
+            return Future.succeededFuture();
+          });
+        });
+  }
+
+  private long apiMillis(int people) {
+    return people * 60_000L / Math.max(1, integration.actito().callsPerMinute());
+  }
+
+  // ---- preparing and triggering one ----
+
+  private List<String> header(TableStructure table) {
+    var columns = new LinkedHashSet<String>();
+    columns.add(integration.actito().userUniqueKey());
+    if (integration.metadataAttributes().mode() != MetadataAttributes.Mode.NONE) {
+      for (String name : table.attributes().keySet()) {
+        if (!name.equals(integration.actito().userUniqueKey()) && !name.equals("profileId")
+            && integration.metadataAttributes().includes(name)) {
+          columns.add(name);
+        }
+      }
+    }
+    for (SubscriptionMapping mapping : integration.mappings()) {
+      columns.add(mapping.subscription());
+    }
+    return List.copyOf(columns);
+  }
+
+  private Future<Void> prepare(TableStructure table) {
+    List<String> header = header(table);
+    Path file;
+    try {
+      file = Files.createTempFile("consent-gateway-bulk-", ".zip");
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    return store.createExecution(integration.id(), tableKey).compose(id -> {
+      ZipFile zip = new ZipFile(file, header);
+      return vertx.executeBlocking(zip::open, true)
+          .compose(v -> fill(id, table, zip, 0))
+          .compose(rows -> vertx.executeBlocking(zip::close, true).map(rows))
+          .compose(rows -> rows == 0
+              ? settleAll(new Execution(id, integration.id(), tableKey, ExecutionState.PREPARING, null, 0, 0,
+                  clock.millis(), null, null, null), Settlement.FALL_BACK, "nothing to import")
+              : trigger(id, file, rows, zip.bytes()))
+          .eventually(() -> vertx.executeBlocking(() -> {
+            zip.abandon();
+            Files.deleteIfExists(file); // the file holds personal data: never left behind
+            return null;
+          }, false));
+    });
+  }
+
+  // claims chunk after chunk until the row or byte limit, or no one is due
+  private Future<Integer> fill(long id, TableStructure table, ZipFile zip, int rows) {
+    int room = Math.min(CHUNK, config.maxRowsPerExecution() - rows);
+    if (room <= 0 || zip.bytes() >= config.maxFileBytes() * 9 / 10) {
+      return Future.succeededFuture(rows);
+    }
+    return store.claimForExecution(id, room, Set.of()).compose(claimed -> {
+      if (claimed.isEmpty()) {
+        return Future.succeededFuture(rows);
+      }
+      Map<String, SentFields> sent = new HashMap<>();
+      List<List<String>> lines = new ArrayList<>();
+      List<Future<Void>> nothing = new ArrayList<>();
+      for (ClaimedUser user : claimed) {
+        ActitoProfileUpdate changed = mapper.updateFor(user.desired(), user.acknowledged(), table::hasAttribute,
+            user.refused());
+        if (changed.isEmpty()) {
+          nothing.add(outcomes.record(user, new DispatchOutcome.NothingToSend()));
+          continue;
+        }
+        // the newest state, every field the person has: the file is idempotent
+        ActitoProfileUpdate full = mapper.updateFor(user.desired(), ConsentState.empty(), table::hasAttribute,
+            user.refused());
+        lines.add(row(zip.header(), user.userKey(), full));
+        sent.put(user.userKey(), new SentFields(full.subscriptions().keySet(), full.attributes().keySet()));
+      }
+      return Future.all(nothing)
+          .compose(v -> store.rowsSent(id, sent))
+          .compose(v -> vertx.executeBlocking(() -> {
+            zip.write(lines);
+            return null;
+          }, true))
+          .compose(v -> claimed.size() < room ? Future.succeededFuture(rows + lines.size())
+              : fill(id, table, zip, rows + lines.size()));
+    });
+  }
+
+  private static List<String> row(List<String> header, String key, ActitoProfileUpdate update) {
+    List<String> cells = new ArrayList<>(header.size());
+    cells.add(key);
+    for (int i = 1; i < header.size(); i++) {
+      String column = header.get(i);
+      Boolean subscribed = update.subscriptions().get(column);
+      if (subscribed != null) {
+        cells.add(subscribed ? "TRUE" : "FALSE");
+      } else {
+        var value = update.attributes().get(column);
+        cells.add(value == null ? "" : value.text());
+      }
+    }
+    return cells;
+  }
+
+  private Future<Void> trigger(long id, Path file, int rows, long bytes) {
+    return store.updateExecution(id, ExecutionState.TRIGGERING, null, rows, bytes, null)
+        .compose(v -> {
+          executionsToday++; // counted from the trigger on, whatever Actito answers
+          return vertx.fileSystem().readFile(file.toString());
+        })
+        .compose(zip -> client.triggerImport(config.etlId(), config.filePart(), "consents-" + id + ".zip", zip)
+            .transform(triggered -> {
+              if (triggered.succeeded()) {
+                log.info("integration {}: bulk execution {} triggered (Actito {}): {} people, {} bytes of CSV",
+                    integration.id(), id, triggered.result(), rows, bytes);
+                return store.updateExecution(id, ExecutionState.RUNNING, triggered.result(), null, null, null);
+              }
+              Throwable cause = triggered.cause();
+              boolean inDoubt = cause instanceof RemoteCallException e && e.isRetryable()
+                  && (e.retryReason() == RetryReason.TIMEOUT || e.retryReason() == RetryReason.CONNECTION
+                  || e.retryReason() == RetryReason.SERVER_ERROR);
+              noImportBefore = clock.millis() + RETRY_AFTER_FAILED_TRIGGER_MILLIS;
+              log.warn("integration {}: the trigger of bulk execution {} failed{}: {}", integration.id(), id,
+                  inDoubt ? " (it may still run: its people are held)" : "", cause.getMessage());
+              return store.updateExecution(id, inDoubt ? ExecutionState.IN_DOUBT : ExecutionState.FAILED, null, null,
+                  null, "trigger: " + cause.getMessage()).map(x -> (Void) null)
+                  .compose(x -> inDoubt ? Future.succeededFuture()
+                      : settleAll(new Execution(id, integration.id(), tableKey, ExecutionState.PREPARING, null, rows,
+                          bytes, clock.millis(), null, null, null), Settlement.FALL_BACK,
+                          "bulk execution " + id + " not started: " + cause.getMessage()));
+            }))
+        .compose(v -> reload(id));
+  }
+
+  // ---- the operator's view ----
+
+  /** The lane for {@code /status}: in use, backlog due, executions today, the open execution, the drain ETA. */
+  public JsonObject status(long backlog) {
+    Execution open = current;
+    long now = clock.millis();
+    JsonObject json = new JsonObject()
+        .put("enabled", true)
+        .put("etlId", config.etlId())
+        .put("lane", open != null ? "bulk" : "api")
+        .put("decision", lastDecision)
+        .put("dueBacklog", dueBacklog)
+        .put("minBacklog", config.minBacklog())
+        .put("executionsToday", executionsToday)
+        .put("maxExecutionsPerDay", config.maxExecutionsPerDay())
+        .put("running", open == null ? null : execution(open, now))
+        .put("last", lastEnded == null ? null : execution(lastEnded, now));
+    long eta;
+    if (open != null) {
+      long since = open.triggeredAtMillis() == null ? open.createdAtMillis() : open.triggeredAtMillis();
+      long importLeft = Math.max(0, since + lastDurationMillis - now);
+      eta = importLeft + apiMillis((int) Math.max(0, backlog - open.rows()));
+    } else if (backlog >= config.minBacklog() && executionsToday < config.maxExecutionsPerDay()) {
+      eta = Math.min(apiMillis((int) backlog), lastDurationMillis);
+    } else {
+      eta = apiMillis((int) backlog);
+    }
+    return json.put("drainEtaSeconds", eta / 1000);
+  }
+
+  private static JsonObject execution(Execution e, long now) {
+    return new JsonObject()
+        .put("id", e.id())
+        .put("executionId", e.executionId())
+        .put("state", e.state().name())
+        .put("rows", e.rows())
+        .put("bytes", e.bytes())
+        .put("triggeredAt", e.triggeredAtMillis() == null ? null : Instant.ofEpochMilli(e.triggeredAtMillis()).toString())
+        .put("ageSeconds", e.triggeredAtMillis() == null ? null : Math.max(0, now - e.triggeredAtMillis()) / 1000);
+  }
+
+  /** One execution's ZIP of one CSV, written on worker threads, chunk after chunk. */
+  private static final class ZipFile {
+    private final Path path;
+    private final List<String> header;
+    private ZipOutputStream zip;
+    private Writer writer;
+    private CSVPrinter csv;
+    private long bytes;
+
+    ZipFile(Path path, List<String> header) {
+      this.path = path;
+      this.header = header;
+    }
+
+    List<String> header() {
+      return header;
+    }
+
+    synchronized long bytes() {
+      return bytes;
+    }
+
+    synchronized Void open() throws IOException {
+      zip = new ZipOutputStream(Files.newOutputStream(path), StandardCharsets.UTF_8);
+      zip.putNextEntry(new ZipEntry("consents.csv"));
+      writer = new OutputStreamWriter(zip, StandardCharsets.UTF_8); // no BOM
+      csv = new CSVPrinter(writer, CSVFormat.RFC4180);
+      write(List.of(header));
+      return null;
+    }
+
+    synchronized void write(List<List<String>> rows) throws IOException {
+      for (List<String> row : rows) {
+        csv.printRecord(row);
+        for (String cell : row) {
+          bytes += cell.getBytes(StandardCharsets.UTF_8).length + 3; // quotes and separator, at most
+        }
+      }
+      csv.flush();
+    }
+
+    synchronized Void close() throws IOException {
+      csv.flush();
+      zip.closeEntry();
+      zip.close();
+      zip = null;
+      return null;
+    }
+
+    synchronized void abandon() {
+      if (zip != null) {
+        try {
+          zip.close();
+        } catch (IOException ignored) {
+          // the file is deleted next
+        }
+        zip = null;
+      }
+    }
+  }
+}
