@@ -91,7 +91,6 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
 
   // all on the lane's context
   private boolean busy;
-  private boolean recovered;
   private long timer = -1;
   private long nextPollAt;
   private volatile Execution current;
@@ -151,7 +150,15 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
       return;
     }
     busy = true;
-    Future<Void> step = !recovered ? recover() : current != null ? advance(current) : consider();
+    // an open execution comes first: one a previous run left (polled before anything else), or ours
+    Future<Void> step = current != null ? advance(current)
+        : store.openExecutions(integration.id()).compose(open -> {
+          if (open.isEmpty()) {
+            return consider();
+          }
+          track(open.get(0));
+          return advance(current);
+        });
     step.onComplete(done -> {
       if (done.failed()) {
         log.warn("integration {}: bulk lane: {}", integration.id(), done.cause().getMessage());
@@ -160,34 +167,12 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     });
   }
 
-  // ---- recovery: what a previous run left open comes first ----
-
-  private Future<Void> recover() {
-    return store.openExecutions(integration.id()).compose(open -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (Execution execution : open) {
-        chain = chain.compose(v -> switch (execution.state()) {
-          case PREPARING -> {
-            log.info("integration {}: bulk execution {} was never triggered: its people go back to the lanes",
-                integration.id(), execution.id());
-            yield settleAll(execution, Settlement.FALL_BACK, "bulk execution " + execution.id() + " never triggered");
-          }
-          case TRIGGERING -> store.updateExecution(execution.id(), ExecutionState.IN_DOUBT, null, null, null,
-                  "the answer to its trigger was lost in a restart")
-              .compose(x -> reload(execution.id()));
-          default -> {
-            track(execution);
-            yield Future.succeededFuture();
-          }
-        });
-      }
-      return chain.onSuccess(v -> recovered = true);
-    });
-  }
-
   private Future<Void> reload(long id) {
     return store.openExecutions(integration.id()).map(open -> {
-      open.stream().filter(e -> e.id() == id).findFirst().ifPresent(this::track);
+      open.stream().filter(e -> e.id() == id).findFirst().ifPresentOrElse(this::track, () -> {
+        current = null;
+        running.set(0);
+      });
       return null;
     });
   }
@@ -213,7 +198,15 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
       case SUCCESS -> settleAll(execution, Settlement.DELIVERED, describe(execution, "SUCCESS"));
       case WITH_ERROR, FAILED -> settleAll(execution, Settlement.RESEND,
           describe(execution, execution.state().name()) + ": back to the API lane");
-      default -> settleAll(execution, Settlement.FALL_BACK, "bulk execution " + execution.id() + " never triggered");
+      // the trigger may have reached Actito (a crash, a store failure right after it): in doubt
+      case TRIGGERING -> store.updateExecution(execution.id(), ExecutionState.IN_DOUBT, null, null, null,
+              "the answer to its trigger was lost").compose(v -> reload(execution.id()));
+      case PREPARING -> {
+        log.info("integration {}: bulk execution {} was never triggered: its people go back to the lanes",
+            integration.id(), execution.id());
+        yield settleAll(execution, Settlement.FALL_BACK, "bulk execution " + execution.id() + " never triggered");
+      }
+      case SETTLED -> reload(execution.id());
     };
   }
 
@@ -285,8 +278,9 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     return wantsBacklog;
   }
 
-  // decided on every tick, paused or not, so that a resume finds the API lane already held
-  private volatile boolean wantsBacklog;
+  // decided on every tick, paused or not, so that a resume finds the API lane already held; held
+  // until the first decision, so that a start-up with a large backlog spends no call on it first
+  private volatile boolean wantsBacklog = true;
   private long noImportBefore;
 
   private Future<Void> consider() {
@@ -378,7 +372,9 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
             zip.abandon();
             Files.deleteIfExists(file); // the file holds personal data: never left behind
             return null;
-          }, false));
+          }, false))
+          // whatever failed half-way, the store says where the execution stands: the next ticks finish it
+          .recover(err -> reload(id).transform(v -> Future.<Void>failedFuture(err)));
     });
   }
 

@@ -63,6 +63,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theBulkLaneIsOffUnlessEnabledWithAnEtlAndUpdateOnlyNeedsAnUpdateOnlyEtl() {
+    Map<String, String> env = Map.of("CLIENT_SECRET", "s");
+    assertThat(parse(MINIMAL, env).integrations().get(0).actito().bulk().enabled()).isFalse();
+    String on = MINIMAL.replace("userUniqueKey: customerId }",
+        "userUniqueKey: customerId, bulk: { enabled: true, etlId: \"42\", minBacklog: 100 } }");
+    var bulk = parse(on, env).integrations().get(0).actito().bulk();
+    assertThat(bulk.enabled()).isTrue();
+    assertThat(bulk.etlId()).isEqualTo("42");
+    assertThat(bulk.minBacklog()).isEqualTo(100);
+    assertThat(bulk.maxExecutionsPerDay()).isEqualTo(24);
+    assertThat(bulk.filePart()).isEqualTo("inputFile");
+    assertThat(bulk.etlMode()).as("update-only by default").isEqualTo(BulkConfig.EtlMode.UPDATE_ONLY);
+    assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "minBacklog: 100, etlMode: CREATE_UPDATE"), env))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("integrations[0].actito.bulk.etlMode")
+        .hasMessageContaining("UPDATE_ONLY");
+    assertThat(parse(on.replace("minBacklog: 100", "minBacklog: 100, etlMode: CREATE_UPDATE")
+        .replace("userUniqueKey: customerId,", "userUniqueKey: customerId, upsertMode: true,"), env)
+        .integrations().get(0).actito().bulk().etlMode()).isEqualTo(BulkConfig.EtlMode.CREATE_UPDATE);
+    assertThatThrownBy(() -> parse(on.replace("etlId: \"42\", ", ""), env))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("integrations[0].actito.bulk.etlId");
+    assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "maxExecutionsPerDay: 25"), env))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("maxExecutionsPerDay");
+    assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "maxFileBytes: 104857601"), env))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("maxFileBytes");
+  }
+
+  @Test
   void aWriteInDoubtIsReSentAfterAMinuteUnlessConfigured() {
     assertThat(parse(MINIMAL, Map.of("CLIENT_SECRET", "s")).integrations().get(0).dispatch().inDoubtRecheckMs())
         .isEqualTo(60_000);

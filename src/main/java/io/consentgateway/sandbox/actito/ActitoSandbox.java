@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -375,6 +376,17 @@ public final class ActitoSandbox {
     }));
     admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/tokens/expire"), (ctx, body) -> {
       expireTokens();
+      ctx.response().end("{}");
+    });
+    admin(router, HttpMethod.GET, SandboxServer.exactly(ADMIN_PREFIX + "/imports"), (ctx, body) ->
+        ctx.response().end(new JsonArray(new ArrayList<>(importExecutions())).encode()));
+    // {"outcome": null | "WITH_ERROR" | "FAILED", "latencyMs": n}: how the next executions end
+    admin(router, HttpMethod.PUT, SandboxServer.exactly(ADMIN_PREFIX + "/imports/behaviour"), (ctx, body) -> {
+      JsonObject json = body == null || body.length() == 0 ? new JsonObject() : body.toJsonObject();
+      options.setImportOutcome(json.getString("outcome"));
+      if (json.getValue("latencyMs") != null) {
+        options.setImportLatency(Duration.ofMillis(json.getLong("latencyMs")));
+      }
       ctx.response().end("{}");
     });
     admin(router, HttpMethod.POST, SandboxServer.exactly(ADMIN_PREFIX + "/reset"), (ctx, body) -> {
@@ -764,7 +776,8 @@ public final class ActitoSandbox {
     executions.put(execution.id, execution);
     String forced = options.importOutcome();
     respond(request, call, 200, new JsonObject().put("executionId", execution.id));
-    vertx.setTimer(Math.max(1, options.importLatency().toMillis()),
+    vertx.setTimer(Math.max(1, options.importLatency().toMillis()
+            + options.importLatencyPerRow().toNanos() * file.rows().size() / 1_000_000),
         t -> finish(execution, file, mode.equals("UPDATE_ONLY"), forced));
   }
 

@@ -45,6 +45,7 @@ public final class SandboxOptions {
   private boolean v5Enabled = true;
   private java.util.Map<String, String> etls = java.util.Map.of();
   private Duration importLatency = Duration.ofSeconds(2);
+  private Duration importLatencyPerRow = Duration.ofNanos(500_000);
   private String importOutcome;
   private String importFilePart = "inputFile";
   private int maxExecutionsPerDay = 24;
@@ -201,9 +202,22 @@ public final class SandboxOptions {
     return this;
   }
 
-  /** How long an import execution runs (RUNNING) before its rows are applied and it ends. */
+  /**
+   * How long an import execution runs (RUNNING) before its rows are applied and it ends: this,
+   * plus {@link #importLatencyPerRow()} for each row of its file.
+   */
   public Duration importLatency() {
     return importLatency;
+  }
+
+  /** What each row adds to an execution's run (0.5 ms by default: 100 000 rows, 52 s in all). */
+  public Duration importLatencyPerRow() {
+    return importLatencyPerRow;
+  }
+
+  public SandboxOptions setImportLatencyPerRow(Duration perRow) {
+    this.importLatencyPerRow = Objects.requireNonNull(perRow, "perRow");
+    return this;
   }
 
   public SandboxOptions setImportLatency(Duration latency) {
