@@ -12,16 +12,25 @@ import io.consentgateway.remote.RemoteCallGuard;
 import io.consentgateway.remote.RemoteCallMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * token, with a timeout on each call. The token comes from {@code POST /v1/sessions} ({@code {"type": "api-key", "key",
  * "secret"}}), is cached until shortly before its JWT {@code exp} (1 hour when it carries none) and
  * fetched once however many calls wait; a 401 triggers one refresh and one retry.
+ *
+ * <p>Write-backs are batched: those issued within {@value #BATCH_LINGER_MILLIS} ms of the first,
+ * up to {@value #MAX_EVENTS_PER_REQUEST}, share one request whose body is the array of their
+ * events (one alone is sent as itself). A batch answered 2xx delivers each event; one refused as a
+ * whole (400, 409, 422…) is sent again event by event, so that each gets its own answer; a
+ * retryable failure or a refused key is each event's.
  *
  * <p>{@link #writeConsentEvent} always succeeds, with a {@link DidomiWriteResult} on the caller's
  * context: 2xx → {@link Delivered}; 409 to an event carrying an {@code id} → {@link Delivered} with
@@ -101,8 +116,105 @@ public final class DidomiClient {
   public Future<DidomiWriteResult> writeConsentEvent(String organizationId, JsonObject event) {
     Objects.requireNonNull(organizationId, "organizationId");
     Objects.requireNonNull(event, "event");
-    String url = settings.baseUrl() + "/v1/consents/events?organization_id="
+    Context context = Vertx.currentContext();
+    Promise<DidomiWriteResult> promise = Promise.promise();
+    List<Pending> full = null;
+    boolean first;
+    synchronized (batches) {
+      List<Pending> batch = batches.computeIfAbsent(organizationId, org -> new ArrayList<>());
+      batch.add(new Pending(event, promise, context));
+      first = batch.size() == 1;
+      if (batch.size() >= MAX_EVENTS_PER_REQUEST) {
+        full = batches.remove(organizationId);
+      }
+    }
+    if (full != null) {
+      send(organizationId, full);
+    } else if (first) {
+      licence.vertx().setTimer(BATCH_LINGER_MILLIS, t -> {
+        List<Pending> due;
+        synchronized (batches) {
+          due = batches.remove(organizationId);
+        }
+        if (due != null) {
+          send(organizationId, due);
+        }
+      });
+    }
+    return promise.future();
+  }
+
+  // ---- batching: the write-backs of about 20 ms, up to 100, in one request ----
+
+  /** The most events one request carries (Didomi takes an array of up to 100). */
+  public static final int MAX_EVENTS_PER_REQUEST = 100;
+  /** How long a write-back waits for others to share its request. */
+  public static final long BATCH_LINGER_MILLIS = 20;
+
+  private record Pending(JsonObject event, Promise<DidomiWriteResult> promise, Context context) {
+    void complete(DidomiWriteResult result) {
+      if (context == null) {
+        promise.complete(result);
+      } else {
+        context.runOnContext(v -> promise.complete(result)); // on the caller's context
+      }
+    }
+  }
+
+  private final Map<String, List<Pending>> batches = new HashMap<>();
+
+  private void send(String organizationId, List<Pending> batch) {
+    if (batch.size() == 1) {
+      Pending one = batch.get(0);
+      writeOne(organizationId, one.event()).onComplete(done -> one.complete(done.result()));
+      return;
+    }
+    JsonArray events = new JsonArray();
+    batch.forEach(one -> events.add(one.event()));
+    licence.guard().callWithBearer(caller, licence.tokens(), DidomiOperation.WRITE_EVENT, HttpMethod.POST,
+        eventsUrl(organizationId), events.toBuffer()).onComplete(ar -> {
+          if (ar.failed()) {
+            DidomiWriteResult result = resultOf(ar.cause());
+            batch.forEach(one -> one.complete(result));
+            return;
+          }
+          HttpResponse<Buffer> response = ar.result();
+          int status = response.statusCode();
+          if (status >= 200 && status < 300) {
+            Set<Object> duplicates = duplicatesIn(response);
+            batch.forEach(one -> one.complete(new Delivered(status, duplicates.contains(one.event().getValue("id")))));
+          } else if (status == 401 || status == 403 || status == 408) {
+            DidomiWriteResult result = classify(response, false);
+            batch.forEach(one -> one.complete(result));
+          } else {
+            // refused as a whole (one bad event, a conflict): each on its own finds which
+            LOG.info("{}: Didomi answered {} to {} events in one request: sending them one by one",
+                settings.describe(), status, batch.size());
+            batch.forEach(one -> writeOne(organizationId, one.event()).onComplete(done -> one.complete(done.result())));
+          }
+        });
+  }
+
+  // the ids Didomi says it had already imported, when its answer names them ({"duplicates": [...]})
+  private static Set<Object> duplicatesIn(HttpResponse<Buffer> response) {
+    try {
+      Object json = response.bodyAsJson(Object.class);
+      if (json instanceof JsonObject object && object.getValue("duplicates") instanceof JsonArray ids) {
+        return new HashSet<>(ids.getList());
+      }
+    } catch (RuntimeException e) {
+      // an answer without a readable body: nothing named
+    }
+    return Set.of();
+  }
+
+  private String eventsUrl(String organizationId) {
+    return settings.baseUrl() + "/v1/consents/events?organization_id="
         + URLEncoder.encode(organizationId, StandardCharsets.UTF_8);
+  }
+
+  private Future<DidomiWriteResult> writeOne(String organizationId, JsonObject event) {
+    String url = eventsUrl(organizationId);
     Buffer body = event.toBuffer();
     boolean hasId = event.getValue("id") instanceof String;
     // a 401 gets one fresh token and one retry

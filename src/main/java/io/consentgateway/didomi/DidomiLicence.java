@@ -43,6 +43,7 @@ public final class DidomiLicence {
   private final Licence<DidomiOperation> licence;
   private final DidomiTokens tokens;
   private final Clock clock;
+  private final Vertx vertx;
 
   /**
    * @param settings the licence's: base URL, key, secret and limits (the lowest among {@code members})
@@ -52,6 +53,7 @@ public final class DidomiLicence {
       Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
     List<String> ids = members.stream().map(DidomiClientSettings::integrationId).toList();
     this.context = members.stream().map(DidomiClientSettings::describe).collect(Collectors.joining(", "));
     this.metrics = new RemoteCallMetrics(Objects.requireNonNull(registry, "registry"), "didomi", "Didomi",
@@ -65,6 +67,10 @@ public final class DidomiLicence {
     this.tokens = new DidomiTokens(vertx, Ticker.of(clock), this::fetchToken, settings.tokenRefreshMargin(), licence::keyRefusalHold);
     licence.probes(tokens::probe, tokens::probe);
     metrics.watchAuth(() -> tokens.authFailure() != null, "1 while Didomi refuses the API key or secret");
+  }
+
+  Vertx vertx() {
+    return vertx;
   }
 
   static DidomiLicence solo(Vertx vertx, DidomiClientSettings settings, MeterRegistry registry, Clock clock) {

@@ -89,6 +89,62 @@ class DidomiClientTest {
   }
 
   @Test
+  void writeBacksIssuedTogetherShareRequestsOfAtMostAHundredEvents() {
+    client = client(settings());
+    client.authenticate().await();
+    List<Future<DidomiWriteResult>> writes = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      writes.add(client.writeConsentEvent(ORG, event("b" + i, i % 2 == 0).put("user",
+          new JsonObject().put("organization_user_id", "person-" + i + "@example.com"))));
+    }
+
+    Future.join(writes).await();
+
+    assertThat(writes).extracting(Future::result).allMatch(r -> r instanceof Delivered);
+    assertThat(calls("/v1/consents/events")).as("150 write-backs, two requests").hasSize(2)
+        .allMatch(c -> c.status() == 201);
+    assertThat(sandbox.user("person-149@example.com")).isPresent();
+    assertThat(sandbox.user("person-0@example.com")).isPresent();
+  }
+
+  @Test
+  void aBatchRefusedAsAWholeIsSentEventByEventSoEachGetsItsOwnAnswer() {
+    client = client(settings());
+    client.authenticate().await();
+    client.writeConsentEvent(ORG, event("seen", true)).await(); // imported before: a retry's duplicate
+    List<Future<DidomiWriteResult>> writes = List.of(
+        client.writeConsentEvent(ORG, event("ok-1", true)),
+        client.writeConsentEvent(ORG, new JsonObject().put("id", "bad").put("user", new JsonObject())
+            .put("consents", new JsonObject().put("purposes", new JsonArray()))),
+        client.writeConsentEvent(ORG, event("seen", true)));
+
+    Future.join(writes).await();
+
+    assertThat(writes.get(0).result()).isEqualTo(new Delivered(201, false));
+    assertThat(writes.get(1).result()).isInstanceOf(Permanent.class);
+    assertThat(((Permanent) writes.get(1).result()).status()).isEqualTo(400);
+    assertThat(writes.get(2).result()).isEqualTo(new Delivered(409, true));
+    // the first alone, then the batch of three (400: one bad event), then each of the three
+    assertThat(calls("/v1/consents/events")).extracting(RecordedCall::status).containsExactly(201, 400, 201, 400, 409);
+  }
+
+  @Test
+  void aBatchWithAnEventImportedBeforeDeliversEveryEvent() {
+    client = client(settings());
+    client.authenticate().await();
+    client.writeConsentEvent(ORG, event("seen", true)).await();
+    List<Future<DidomiWriteResult>> writes = List.of(
+        client.writeConsentEvent(ORG, event("fresh", false)),
+        client.writeConsentEvent(ORG, event("seen", true)));
+
+    Future.join(writes).await();
+
+    assertThat(writes.get(0).result()).isEqualTo(new Delivered(201, false));
+    assertThat(writes.get(1).result()).isEqualTo(new Delivered(201, true));
+    assertThat(calls("/v1/consents/events")).hasSize(2);
+  }
+
+  @Test
   void rejectedTokenIsRefreshedOnceAndTheWriteRetried() {
     client = client(settings());
     client.authenticate().await();
@@ -243,12 +299,14 @@ class DidomiClientTest {
     client.authenticate().await();
     sandbox.addFault(FaultRule.latency(50));
     List<Future<DidomiWriteResult>> writes = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
+    // eight full batches of a hundred: eight requests at once
+    for (int i = 0; i < 800; i++) {
       writes.add(client.writeConsentEvent(ORG, event("e" + i, true)));
     }
 
     Future.join(writes).await();
 
+    assertThat(calls("/v1/consents/events")).hasSize(8);
     assertThat(client.gate().maxInFlightObserved()).isEqualTo(2);
     assertThat(writes).extracting(Future::result).allMatch(r -> r instanceof Delivered);
   }

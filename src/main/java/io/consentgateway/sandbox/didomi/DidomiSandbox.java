@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/sessions} with {@code {"type": "api-key", "key", "secret"}} → {@code
  *       {"access_token": "<JWT-shaped token with exp>"}} for the configured key and secret, else
  *       401.
- *   <li>{@code POST /v1/consents/events?organization_id=...} with a Bearer token: validates the
+ *   <li>{@code POST /v1/consents/events?organization_id=...} with a Bearer token (a JSON array of
+ *       up to 100 events is taken too: all valid or none imported, ids imported before skipped,
+ *       answered 201 {@code {"events": [...], "duplicates": [ids]}}): validates the
  *       event (400 with a JSON error otherwise; 403 for another organisation), imports it — merged
  *       into the user's consents per purpose and preference, a new user created at version 1, an
  *       existing one's {@code version} incremented — and answers 201 with the event. An event whose
@@ -372,6 +375,10 @@ public final class DidomiSandbox {
       respond(request, call, 403, error(403, "no access to organization " + organizationId));
       return;
     }
+    if (isArray(body)) {
+      events(request, call, organizationId, body);
+      return;
+    }
     JsonObject event = jsonObject(body);
     String invalid = event == null ? "the body must be a JSON object" : invalidEvent(event);
     if (invalid != null) {
@@ -387,6 +394,58 @@ public final class DidomiSandbox {
     }
     respond(request, call, 201, imported.event());
     emit(imported); // after the answer: a slow webhook target never delays the API
+  }
+
+  /** The most events one request may carry. */
+  public static final int MAX_EVENTS_PER_REQUEST = 100;
+
+  private static boolean isArray(Buffer body) {
+    if (body == null) {
+      return false;
+    }
+    for (int i = 0; i < body.length(); i++) {
+      byte b = body.getByte(i);
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        return b == '[';
+      }
+    }
+    return false;
+  }
+
+  // an array of up to 100 events: all valid or none imported (400 naming the first bad one); an
+  // event whose id was imported before is skipped, the others imported in order
+  private void events(HttpServerRequest request, CallLog.Call call, String organizationId, Buffer body) {
+    JsonArray events;
+    try {
+      events = new JsonArray(body);
+    } catch (RuntimeException e) {
+      respond(request, call, 400, error(400, "the body must be a JSON object or an array of them"));
+      return;
+    }
+    if (events.isEmpty() || events.size() > MAX_EVENTS_PER_REQUEST) {
+      respond(request, call, 400, error(400, "an array carries 1 to " + MAX_EVENTS_PER_REQUEST + " events"));
+      return;
+    }
+    for (int i = 0; i < events.size(); i++) {
+      String invalid = events.getValue(i) instanceof JsonObject event ? invalidEvent(event) : "not an object";
+      if (invalid != null) {
+        respond(request, call, 400, error(400, "events[" + i + "]: " + invalid));
+        return;
+      }
+    }
+    List<DidomiSandboxState.Imported> imported = new ArrayList<>();
+    JsonArray duplicates = new JsonArray();
+    for (int i = 0; i < events.size(); i++) {
+      try {
+        imported.add(state.importEvent(organizationId, events.getJsonObject(i)));
+      } catch (DidomiSandboxState.DuplicateEvent e) {
+        duplicates.add(events.getJsonObject(i).getString("id"));
+      }
+    }
+    JsonArray out = new JsonArray();
+    imported.forEach(one -> out.add(one.event()));
+    respond(request, call, 201, new JsonObject().put("events", out).put("duplicates", duplicates));
+    imported.forEach(this::emit);
   }
 
   /** null when {@code event} is a usable consent event, else what is wrong with it. */
