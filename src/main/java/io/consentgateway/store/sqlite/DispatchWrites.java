@@ -112,7 +112,7 @@ final class DispatchWrites {
     }
     select.setInt(p, limit);
     List<ClaimedUser> due = new ArrayList<>();
-    readClaimed(select, integration, now, due);
+    readClaimed(session, select, integration, now, due);
     if (due.size() < limit) {
       List<String> excluded = new ArrayList<>(inFlight);
       due.forEach(user -> excluded.add(user.userKey()));
@@ -125,7 +125,7 @@ final class DispatchWrites {
         rechecks.setString(r++, userKey);
       }
       rechecks.setInt(r, limit - due.size());
-      readClaimed(rechecks, integration, now, due);
+      readClaimed(session, rechecks, integration, now, due);
     }
     for (ClaimedUser user : due) {
       Map<String, String> refused = refusedFields(session, integration, user.userKey());
@@ -146,8 +146,10 @@ final class DispatchWrites {
   }
 
   // columns: user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since, recheck_at
-  private static void readClaimed(PreparedStatement select, String integration, long now, List<ClaimedUser> due)
-      throws SQLException {
+  private static void readClaimed(GroupCommitWriter.Session session, PreparedStatement select, String integration,
+      long now, List<ClaimedUser> due) throws SQLException {
+    List<String[]> unreadable = new ArrayList<>();
+    List<byte[]> unreadableStates = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         byte[] desired = rs.getBytes(2);
@@ -155,19 +157,40 @@ final class DispatchWrites {
         Long recheckAt = OperatorQueries.nullableLong(rs, 8);
         byte[] acknowledged = recheckAt != null && recheckAt <= now ? null : rs.getBytes(3);
         Long profileId = OperatorQueries.nullableLong(rs, 4); // wasNull() right after its own column
-        due.add(new ClaimedUser(
-            integration,
-            rs.getString(1),
-            desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
-            acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
-            profileId,
-            rs.getInt(5),
-            rs.getInt(6),
-            rs.getLong(7),
-            now,
-            Map.of(),
-            Leases.next()));
+        try {
+          due.add(new ClaimedUser(
+              integration,
+              rs.getString(1),
+              desired == null ? ConsentState.empty() : ConsentStateCodec.decode(desired),
+              acknowledged == null ? ConsentState.empty() : ConsentStateCodec.decode(acknowledged),
+              profileId,
+              rs.getInt(5),
+              rs.getInt(6),
+              rs.getLong(7),
+              now,
+              Map.of(),
+              Leases.next()));
+        } catch (IllegalArgumentException e) {
+          unreadable.add(new String[] {rs.getString(1), e.getMessage(), Integer.toString(rs.getInt(6))});
+          unreadableStates.add(desired);
+        }
       }
+    }
+    // one person's damaged row must not stop everyone's dispatch: a dead letter of its own
+    for (int i = 0; i < unreadable.size(); i++) {
+      String userKey = unreadable.get(i)[0];
+      String detail = "the stored state cannot be read: " + unreadable.get(i)[1];
+      deadLetter(session, integration, ACTITO, userKey, now, "unreadable_state", null, detail,
+          Integer.parseInt(unreadable.get(i)[2]) + 1, unreadableStates.get(i));
+      PreparedStatement park = session.statement("UPDATE user_state SET dirty_since = NULL, next_attempt_at = NULL,"
+          + " recheck_at = NULL, leased = 0, sending = NULL, dead_lettered = 1, last_error = ?, updated_at = ?"
+          + " WHERE integration = ? AND user_key = ?");
+      park.setString(1, "unreadable_state: " + detail);
+      park.setLong(2, now);
+      park.setString(3, integration);
+      park.setString(4, userKey);
+      park.executeUpdate();
+      log(session, integration, ACTITO, userKey, now, "dead_letter", null, "unreadable_state: " + detail);
     }
   }
 
