@@ -427,9 +427,15 @@ public final class ConfigLoader {
     if (filePart.isBlank() || !filePart.matches("[A-Za-z0-9_.-]+")) {
       throw new ConfigException(b.key("filePart"), "must be a multipart part name (letters, digits, _ . -)");
     }
-    return new BulkConfig(enabled, etlId, b.integer("minBacklog", BulkConfig.DEFAULT_MIN_BACKLOG, 1, 100_000_000),
+    int minBacklog = b.integer("minBacklog", BulkConfig.DEFAULT_MIN_BACKLOG, 1, 100_000_000);
+    int maxRows = b.integer("maxRowsPerExecution", BulkConfig.DEFAULT_MAX_ROWS, 1, 10_000_000);
+    if (minBacklog > maxRows) {
+      throw new ConfigException(b.key("minBacklog"), "must be at most maxRowsPerExecution (" + maxRows
+          + "): a backlog that one file cannot hold would never start an import");
+    }
+    return new BulkConfig(enabled, etlId, minBacklog,
         b.integer("maxExecutionsPerDay", BulkConfig.DEFAULT_MAX_EXECUTIONS_PER_DAY, 1, 24), filePart, etlMode,
-        b.integer("maxRowsPerExecution", BulkConfig.DEFAULT_MAX_ROWS, 1, 10_000_000),
+        maxRows,
         b.longValue("maxFileBytes", BulkConfig.MAX_FILE_BYTES, 1024, BulkConfig.MAX_FILE_BYTES),
         b.longValue("pollIntervalMs", BulkConfig.DEFAULT_POLL_INTERVAL_MS, 100, 3_600_000),
         b.longValue("expectedDurationMs", BulkConfig.DEFAULT_EXPECTED_DURATION_MS, 1_000, 24 * 3_600_000L),

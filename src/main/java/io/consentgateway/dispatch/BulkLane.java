@@ -78,6 +78,10 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   private static final long TICK_MILLIS = 1_000;
   // a trigger Actito refused is not tried again at once: each try counts toward the daily limit
   private static final long RETRY_AFTER_FAILED_TRIGGER_MILLIS = 5 * 60_000;
+  // while the table structure cannot be read: read it this often, and hold the API lane this long
+  private static final long TABLE_RETRY_MILLIS = 10_000;
+  private static final long TABLE_WAIT_HOLD_MILLIS = 120_000;
+  private static final String FILE_PREFIX = "consent-gateway-bulk-";
 
   private final IntegrationDispatch dispatch;
   private final IntegrationConfig integration;
@@ -133,16 +137,47 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   /** Starts the lane's timer; the executions a previous run left open are taken up first. */
   @Override
   public Future<?> start() {
-    timer = vertx.setPeriodic(0, TICK_MILLIS, id -> tick());
-    return Future.succeededFuture();
+    startedAt = clock.millis();
+    // files a crash left behind hold personal data: gone before anything else
+    return vertx.executeBlocking(() -> {
+      sweepFiles();
+      return null;
+    }, false).onComplete(swept -> timer = vertx.setPeriodic(0, TICK_MILLIS, id -> tick()));
   }
 
   @Override
   public Future<?> stop() {
+    stopping = true; // a file being prepared is not triggered: its people go back to the lanes at start
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
     return Future.succeededFuture();
+  }
+
+  // this integration's files, older than an hour (a file lives for the seconds it is prepared and sent)
+  private void sweepFiles() {
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+    String prefix = FILE_PREFIX + integration.id() + "-";
+    try (var files = Files.list(dir)) {
+      files.filter(path -> path.getFileName().toString().startsWith(prefix))
+          .filter(path -> {
+            try {
+              return Files.getLastModifiedTime(path).toMillis() < System.currentTimeMillis() - 3_600_000L;
+            } catch (IOException e) {
+              return false;
+            }
+          })
+          .forEach(path -> {
+            try {
+              Files.deleteIfExists(path);
+              log.info("integration {}: deleted the bulk file {} a previous run left", integration.id(), path);
+            } catch (IOException e) {
+              log.warn("integration {}: cannot delete the bulk file {}: {}", integration.id(), path, e.getMessage());
+            }
+          });
+    } catch (IOException e) {
+      log.warn("integration {}: cannot look for bulk files left behind: {}", integration.id(), e.getMessage());
+    }
   }
 
   private void tick() {
@@ -188,7 +223,8 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   private Future<Void> advance(Execution execution) {
     long now = clock.millis();
     return switch (execution.state()) {
-      case RUNNING -> now < nextPollAt ? Future.succeededFuture() : poll(execution);
+      // paused: no call to Actito, polls included
+      case RUNNING -> now < nextPollAt || dispatch.paused() ? Future.succeededFuture() : poll(execution);
       case IN_DOUBT -> {
         long since = execution.triggeredAtMillis() == null ? execution.createdAtMillis() : execution.triggeredAtMillis();
         yield now < since + config.inDoubtHoldMs() ? Future.succeededFuture()
@@ -282,13 +318,34 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   // until the first decision, so that a start-up with a large backlog spends no call on it first
   private volatile boolean wantsBacklog = true;
   private long noImportBefore;
+  private long nextTableRead;
+  private long startedAt;
+  private volatile boolean stopping;
+  // people whose state a file cannot carry (an attribute cleared to "": an empty cell leaves it as
+  // it is): the API lane sends them; bounded, forgotten when full
+  private final Set<String> apiOnly = new java.util.HashSet<>();
+
+  private Future<Void> noImport() {
+    wantsBacklog = false;
+    return Future.succeededFuture();
+  }
 
   private Future<Void> consider() {
     TableStructure table = dispatch.table();
     if (table == null) {
+      long now = clock.millis();
+      if (now >= nextTableRead) {
+        nextTableRead = now + TABLE_RETRY_MILLIS;
+        dispatch.refreshTable(); // never fails: the next tick looks again
+      }
       lastDecision = "waiting for the table structure";
-      wantsBacklog = false;
-      return Future.succeededFuture();
+      // an import is likely once it is read: the API lane waits for it, a while
+      return now - startedAt > TABLE_WAIT_HOLD_MILLIS ? noImport()
+          : store.dueCount(integration.id(), config.minBacklog()).map(due -> {
+            dueBacklog = due;
+            wantsBacklog = due >= config.minBacklog();
+            return null;
+          });
     }
     if (clock.millis() < noImportBefore) {
       lastDecision = "the last trigger failed: the API lane drains until " + Instant.ofEpochMilli(noImportBefore);
@@ -296,7 +353,8 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
       return Future.succeededFuture();
     }
     long dayStart = LocalDate.now(clock.withZone(ZoneOffset.UTC)).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-    return Future.all(store.dueCount(integration.id(), config.maxRowsPerExecution()), store.triggeredSince(tableKey, dayStart))
+    return Future.all(store.dueCount(integration.id(), Math.max(config.minBacklog(), config.maxRowsPerExecution())),
+            store.triggeredSince(tableKey, dayStart))
         .compose(read -> {
           int due = read.resultAt(0);
           int today = read.resultAt(1);
@@ -355,7 +413,7 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     List<String> header = header(table);
     Path file;
     try {
-      file = Files.createTempFile("consent-gateway-bulk-", ".zip");
+      file = Files.createTempFile(FILE_PREFIX + integration.id() + "-", ".zip");
     } catch (IOException e) {
       return Future.failedFuture(e);
     }
@@ -364,9 +422,17 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
       return vertx.executeBlocking(zip::open, true)
           .compose(v -> fill(id, table, zip, 0))
           .compose(rows -> vertx.executeBlocking(zip::close, true).map(rows))
-          .compose(rows -> rows == 0
+          .compose(rows -> {
+            if (rows == 0) {
+              // nothing a file could carry (all cleared attributes, or taken meanwhile): let the API lane work
+              noImportBefore = clock.millis() + 60_000;
+            }
+            return Future.succeededFuture(rows);
+          })
+          .compose(rows -> rows == 0 || stopping
               ? settleAll(new Execution(id, integration.id(), tableKey, ExecutionState.PREPARING, null, 0, 0,
-                  clock.millis(), null, null, null), Settlement.FALL_BACK, "nothing to import")
+                  clock.millis(), null, null, null), Settlement.FALL_BACK, stopping ? "the gateway stopped before the trigger"
+                  : "nothing to import")
               : trigger(id, file, rows, zip.bytes()))
           .eventually(() -> vertx.executeBlocking(() -> {
             zip.abandon();
@@ -381,37 +447,59 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   // claims chunk after chunk until the row or byte limit, or no one is due
   private Future<Integer> fill(long id, TableStructure table, ZipFile zip, int rows) {
     int room = Math.min(CHUNK, config.maxRowsPerExecution() - rows);
-    if (room <= 0 || zip.bytes() >= config.maxFileBytes() * 9 / 10) {
+    if (room <= 0 || stopping || zip.planned() >= config.maxFileBytes()) {
       return Future.succeededFuture(rows);
     }
-    return store.claimForExecution(id, room, Set.of()).compose(claimed -> {
+    Set<String> excluded;
+    synchronized (apiOnly) {
+      excluded = Set.copyOf(apiOnly);
+    }
+    return store.claimForExecution(id, room, excluded).compose(claimed -> {
       if (claimed.isEmpty()) {
         return Future.succeededFuture(rows);
       }
       Map<String, SentFields> sent = new HashMap<>();
       List<List<String>> lines = new ArrayList<>();
-      List<Future<Void>> nothing = new ArrayList<>();
+      List<Future<Void>> others = new ArrayList<>();
+      boolean full = false;
       for (ClaimedUser user : claimed) {
-        ActitoProfileUpdate changed = mapper.updateFor(user.desired(), user.acknowledged(), table::hasAttribute,
-            user.refused());
-        if (changed.isEmpty()) {
-          nothing.add(outcomes.record(user, new DispatchOutcome.NothingToSend()));
+        ActitoProfileUpdate changed = full ? null
+            : mapper.updateFor(user.desired(), user.acknowledged(), table::hasAttribute, user.refused());
+        if (changed != null && changed.isEmpty()) {
+          others.add(outcomes.record(user, new DispatchOutcome.NothingToSend()));
           continue;
         }
         // the newest state, every field the person has: the file is idempotent
-        ActitoProfileUpdate full = mapper.updateFor(user.desired(), ConsentState.empty(), table::hasAttribute,
-            user.refused());
-        lines.add(row(zip.header(), user.userKey(), full));
-        sent.put(user.userKey(), new SentFields(full.subscriptions().keySet(), full.attributes().keySet()));
+        ActitoProfileUpdate state = full ? null
+            : mapper.updateFor(user.desired(), ConsentState.empty(), table::hasAttribute, user.refused());
+        if (state != null && state.attributes().values().stream().anyMatch(value -> value.text().isEmpty())) {
+          // an empty cell would leave the attribute as it is, not clear it: the API lane sends it
+          synchronized (apiOnly) {
+            if (apiOnly.size() >= 10_000) {
+              apiOnly.clear();
+            }
+            apiOnly.add(user.userKey());
+          }
+          others.add(outcomes.record(user, new DispatchOutcome.Released("an attribute cleared: sent by the API")));
+          continue;
+        }
+        List<String> line = state == null ? null : row(zip.header(), user.userKey(), state);
+        if (full || !zip.plan(line, config.maxFileBytes())) {
+          full = true; // the file is full: the rest of the chunk is due again, for the next file or the API
+          others.add(outcomes.record(user, new DispatchOutcome.Released("the file is full")));
+          continue;
+        }
+        lines.add(line);
+        sent.put(user.userKey(), new SentFields(state.subscriptions().keySet(), state.attributes().keySet()));
       }
-      return Future.all(nothing)
+      boolean last = full || claimed.size() < room;
+      return Future.all(others)
           .compose(v -> store.rowsSent(id, sent))
           .compose(v -> vertx.executeBlocking(() -> {
             zip.write(lines);
             return null;
           }, true))
-          .compose(v -> claimed.size() < room ? Future.succeededFuture(rows + lines.size())
-              : fill(id, table, zip, rows + lines.size()));
+          .compose(v -> last ? Future.succeededFuture(rows + lines.size()) : fill(id, table, zip, rows + lines.size()));
     });
   }
 
@@ -445,7 +533,8 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
                 return store.updateExecution(id, ExecutionState.RUNNING, triggered.result(), null, null, null);
               }
               Throwable cause = triggered.cause();
-              boolean inDoubt = cause instanceof RemoteCallException e && e.isRetryable()
+              // Actito may have started it: no answer, a 5xx, or a 2xx it did not say it under which id
+              boolean inDoubt = !(cause instanceof RemoteCallException e) || e.isRetryable()
                   && (e.retryReason() == RetryReason.TIMEOUT || e.retryReason() == RetryReason.CONNECTION
                   || e.retryReason() == RetryReason.SERVER_ERROR);
               noImportBefore = clock.millis() + RETRY_AFTER_FAILED_TRIGGER_MILLIS;
@@ -520,8 +609,44 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
       return header;
     }
 
+    private long planned = -1;
+
     synchronized long bytes() {
       return bytes;
+    }
+
+    /** The bytes of CSV the rows accepted so far will take, the header's included. */
+    synchronized long planned() {
+      if (planned < 0) {
+        planned = size(header);
+      }
+      return planned;
+    }
+
+    /** Whether {@code row} still fits under {@code max} bytes of CSV; if so it counts from now on. */
+    synchronized boolean plan(List<String> row, long max) {
+      long size = size(row);
+      if (planned() + size > max) {
+        return false;
+      }
+      planned += size;
+      return true;
+    }
+
+    // at most what the row takes in RFC 4180: every cell quoted, every quote doubled, a separator, CRLF
+    private static long size(List<String> row) {
+      long size = 2;
+      for (String cell : row) {
+        byte[] bytes = cell.getBytes(StandardCharsets.UTF_8);
+        long quotes = 0;
+        for (byte b : bytes) {
+          if (b == '"') {
+            quotes++;
+          }
+        }
+        size += bytes.length + quotes + 3;
+      }
+      return size;
     }
 
     synchronized Void open() throws IOException {
@@ -536,9 +661,7 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     synchronized void write(List<List<String>> rows) throws IOException {
       for (List<String> row : rows) {
         csv.printRecord(row);
-        for (String cell : row) {
-          bytes += cell.getBytes(StandardCharsets.UTF_8).length + 3; // quotes and separator, at most
-        }
+        bytes += size(row);
       }
       csv.flush();
     }

@@ -85,6 +85,9 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("integrations[0].actito.bulk.etlId");
     assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "maxExecutionsPerDay: 25"), env))
         .isInstanceOf(ConfigException.class).hasMessageContaining("maxExecutionsPerDay");
+    assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "minBacklog: 100, maxRowsPerExecution: 10"), env))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("integrations[0].actito.bulk.minBacklog")
+        .hasMessageContaining("maxRowsPerExecution");
     assertThatThrownBy(() -> parse(on.replace("minBacklog: 100", "maxFileBytes: 104857601"), env))
         .isInstanceOf(ConfigException.class).hasMessageContaining("maxFileBytes");
   }

@@ -182,6 +182,73 @@ class BulkLaneTest {
   }
 
   @Test
+  void aPersonErasedDuringAnImportIsErasedAfterItAndHerWithdrawalStillLandsLast() {
+    actito = new ActitoSandboxServer(ActitoSandboxServer.gatewayOptions().setV4Enabled(false)
+        .setEtl("7", "CREATE_UPDATE").setImportLatency(Duration.ofSeconds(3)));
+    start("CREATE_UPDATE", true, "");
+    backlog(PEOPLE, "2026-11-20T09:00:00Z", true);
+    Eventually.await(WAIT, "an execution running", () -> !actito.sandbox().importExecutions().isEmpty());
+    String erased = person(7);
+    // erased at her request while the file that subscribes her is imported, then she withdraws
+    assertThat(admin.delete("/admin/integrations/acme/users/" + erased).statusCode()).isEqualTo(200);
+    byte[] withdrawal = WebhookBody.eventCreated("2026-11-20T10:00:00Z").entityId("after-erasure").user(erased)
+        .purpose("newsletter", false).bytes();
+    assertThat(http.postDidomi("acme", http.token(), withdrawal).statusCode()).isEqualTo(202);
+    awaitDrained();
+
+    JsonObject execution = actito.sandbox().importExecutions().get(0);
+    List<RecordedCall> hers = actito.callsFor(erased);
+    assertThat(hers).as("her withdrawal, after the import").hasSize(1);
+    assertThat(hers.get(0).startedAtMs()).isGreaterThanOrEqualTo(execution.getLong("endedAtMs"));
+    assertThat(actito.subscriptions(erased)).hasValueSatisfying(held -> assertThat(held).containsEntry("Newsletter", false));
+    Eventually.await(Duration.ofSeconds(10), "erased once Actito has it",
+        () -> admin.get("/admin/integrations/acme/users/" + erased).statusCode() == 404);
+  }
+
+  @Test
+  void noFileIsLargerThanMaxFileBytes() {
+    start("CREATE_UPDATE", true, ", maxFileBytes: 2048");
+    backlog(PEOPLE, "2026-11-20T09:00:00Z", true);
+    awaitDrained();
+
+    List<JsonObject> executions = actito.sandbox().importExecutions();
+    // the file is cut at 2 KiB of CSV; the rest is due again (the next file, or the API lane meanwhile)
+    assertThat(executions.get(0).getInteger("rows")).isPositive().isLessThan(PEOPLE);
+    int inFiles = executions.stream().mapToInt(e -> e.getInteger("rows")).sum();
+    assertThat(inFiles + profileCalls().size()).as("each person one way").isEqualTo(PEOPLE);
+    assertThat(new io.consentgateway.support.StoreFile(dir.resolve("gateway.db"))
+        .count("SELECT MAX(bytes) FROM bulk_execution")).isLessThanOrEqualTo(2048);
+    for (int i = 0; i < PEOPLE; i++) {
+      assertThat(actito.subscriptions(person(i))).hasValueSatisfying(held -> assertThat(held).containsEntry("Newsletter", true));
+    }
+  }
+
+  @Test
+  void anAttributeClearedToEmptyGoesThroughTheApiLaneNotAFile() {
+    start("CREATE_UPDATE", true, "");
+    backlog(PEOPLE, "2026-11-20T09:00:00Z", true);
+    awaitDrained();
+    int calls = profileCalls().size();
+    // everyone clears first_name: an empty cell would leave it, so no file carries them
+    expectImport = false;
+    assertThat(admin.post("/admin/integrations/acme/pause").statusCode()).isEqualTo(200);
+    String token = http.token();
+    for (int i = 0; i < PEOPLE; i++) {
+      byte[] body = WebhookBody.eventCreated("2026-11-20T11:00:00Z").entityId("clear" + i).user(person(i))
+          .purpose("newsletter", true).metadata("{\"first_name\":\"\"}").bytes();
+      assertThat(http.postDidomi("acme", token, body).statusCode()).isEqualTo(202);
+    }
+    assertThat(admin.post("/admin/integrations/acme/resume").statusCode()).isEqualTo(200);
+    awaitDrained();
+
+    assertThat(actito.sandbox().importExecutions()).as("no second file").hasSize(1);
+    assertThat(profileCalls()).hasSize(calls + PEOPLE);
+    for (int i = 0; i < PEOPLE; i++) {
+      assertThat(actito.attributes(person(i))).hasValueSatisfying(held -> assertThat(held).containsEntry("first_name", ""));
+    }
+  }
+
+  @Test
   void updateOnlyNeverCreatesAProfileThroughTheFile() {
     actito = new ActitoSandboxServer(ActitoSandboxServer.gatewayOptions().setV4Enabled(false)
         .setEtl("7", "UPDATE_ONLY").setImportLatency(Duration.ofMillis(1_500)));

@@ -28,6 +28,9 @@ final class UserErasure {
    */
   static int erase(GroupCommitWriter.Session session, String integration, String userKey, long now)
       throws SQLException {
+    if (heldByABulkExecution(session, integration, userKey)) {
+      return eraseOnceTheImportEnds(session, integration, userKey);
+    }
     int rows = 0;
     for (String table : USER_TABLES) {
       PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
@@ -44,6 +47,41 @@ final class UserErasure {
       tombstone.executeUpdate();
     }
     return rows;
+  }
+
+  private static boolean heldByABulkExecution(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
+    PreparedStatement held = session.statement("SELECT 1 FROM user_state u JOIN bulk_row b"
+        + " ON b.integration = u.integration AND b.user_key = u.user_key AND b.lease = u.leased"
+        + " WHERE u.integration = ? AND u.user_key = ? AND u.leased <> 0");
+    held.setString(1, integration);
+    held.setString(2, userKey);
+    try (var rs = held.executeQuery()) {
+      return rs.next();
+    }
+  }
+
+  // A running import still carries the person's row: dropping their state and lease now would let
+  // a newer change (a withdrawal) reach Actito before the import, which would then land the older
+  // value for good. Everything but the state the import holds goes now; the rest once its outcome
+  // is recorded and nothing newer is left to send (erase after delivery).
+  private static int eraseOnceTheImportEnds(GroupCommitWriter.Session session, String integration, String userKey)
+      throws SQLException {
+    int rows = 0;
+    for (String table : USER_TABLES) {
+      if (table.equals("user_state") || table.equals("bulk_row")) {
+        continue;
+      }
+      PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
+      delete.setString(1, integration);
+      delete.setString(2, userKey);
+      rows += delete.executeUpdate();
+    }
+    PreparedStatement mark = session.statement(
+        "UPDATE user_state SET erase_after_delivery = 1 WHERE integration = ? AND user_key = ?");
+    mark.setString(1, integration);
+    mark.setString(2, userKey);
+    return rows + mark.executeUpdate();
   }
 
   /**
