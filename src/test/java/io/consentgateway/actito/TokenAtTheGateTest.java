@@ -33,9 +33,12 @@ class TokenAtTheGateTest {
 
   @Test
   void callsQueuedLongerThanATokenLivesAreNeverSentWithAnExpiredOne(Vertx vertx) {
-    // 10 calls a second, tokens that live 1.5 s: 40 look-ups wait up to 4 s in the gate
+    // 10 calls a second, tokens that live 2 s: 40 look-ups wait up to 4 s in the gate. A token is
+    // usable for its life less the refresh margin (1.5 s), which must outlast the longest wait
+    // between two windows' permits (1.3 s with the margin below): with 1.5 s tokens (1 s usable) a
+    // loaded machine saw a fresh token go stale before its call's permit came, three times over
     fixture = ActitoSandboxServer.start(vertx, ActitoSandboxServer.options()
-        .setCallsPerWindow(10).setWindow(ms(1_000)).setTokenLifetime(Duration.ofMillis(1_500)));
+        .setCallsPerWindow(10).setWindow(ms(1_000)).setTokenLifetime(Duration.ofMillis(2_000)));
     var settings = ActitoClientSettings.from("acme", ActitoSandboxServer.config(false, ActitoSandboxServer.KEY, 10))
         .withBaseUrl(fixture.sandbox.baseUrl())
         .withRateWindow(ms(1_000), ms(300)) // room for event-loop jitter between start and arrival
