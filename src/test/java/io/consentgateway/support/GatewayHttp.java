@@ -103,16 +103,25 @@ public final class GatewayHttp {
     return send(builder.build());
   }
 
+  // every request has a deadline: an answer that never comes fails the request, never hangs the test
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
   public HttpResponse<String> post(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT)
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
   public HttpResponse<String> delete(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build());
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT).DELETE().build());
   }
 
   public HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+    return get(path, REQUEST_TIMEOUT);
+  }
+
+  /** A GET that gives up after {@code timeout} (an {@link UncheckedIOException}). */
+  public HttpResponse<String> get(String path, Duration timeout) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET().build());
   }
 
   public HttpResponse<String> send(HttpRequest request) {

@@ -57,7 +57,8 @@ public final class GatewayProcess implements AutoCloseable {
         throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + log());
       }
       try {
-        HttpResponse<String> ready = admin.get("/health/ready");
+        // a request caught by the server's start may get no answer at all: ask again, not forever
+        HttpResponse<String> ready = admin.get("/health/ready", Duration.ofSeconds(2));
         if (ready.statusCode() == 200) {
           return;
         }
