@@ -192,7 +192,10 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
             return consider();
           }
           track(open.get(0));
-          return advance(current);
+          return store.triggeredSince(tableKey, dayStart()).compose(today -> {
+            executionsToday = today;
+            return advance(current);
+          });
         });
     step.onComplete(done -> {
       if (done.failed()) {
@@ -347,14 +350,29 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
             return null;
           });
     }
+    return store.recentExecutions(integration.id(), 1).compose(recent -> {
+      if (!recent.isEmpty()) {
+        Execution latest = recent.get(0);
+        if (lastEnded == null && latest.state() == ExecutionState.SETTLED) {
+          lastEnded = latest; // what /status shows after a restart
+        }
+        // a trigger Actito refused (sent, no execution id): the wait outlives a restart
+        if (latest.executionId() == null && latest.triggeredAtMillis() != null && latest.state() == ExecutionState.SETTLED) {
+          noImportBefore = Math.max(noImportBefore, latest.triggeredAtMillis() + RETRY_AFTER_FAILED_TRIGGER_MILLIS);
+        }
+      }
+      return decide(table);
+    });
+  }
+
+  private Future<Void> decide(TableStructure table) {
     if (clock.millis() < noImportBefore) {
       lastDecision = "the last trigger failed: the API lane drains until " + Instant.ofEpochMilli(noImportBefore);
       wantsBacklog = false;
       return Future.succeededFuture();
     }
-    long dayStart = LocalDate.now(clock.withZone(ZoneOffset.UTC)).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
     return Future.all(store.dueCount(integration.id(), Math.max(config.minBacklog(), config.maxRowsPerExecution())),
-            store.triggeredSince(tableKey, dayStart))
+            store.triggeredSince(tableKey, dayStart()))
         .compose(read -> {
           int due = read.resultAt(0);
           int today = read.resultAt(1);
@@ -384,6 +402,10 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
             return Future.succeededFuture();
           });
         });
+  }
+
+  private long dayStart() {
+    return LocalDate.now(clock.withZone(ZoneOffset.UTC)).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
   }
 
   private long apiMillis(int people) {
@@ -567,10 +589,15 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
         .put("maxExecutionsPerDay", config.maxExecutionsPerDay())
         .put("running", open == null ? null : execution(open, now))
         .put("last", lastEnded == null ? null : execution(lastEnded, now));
+    if (dispatch.licenceBlocked()) {
+      return json.put("drainEtaSeconds", null); // nothing moves until the licence lets calls through
+    }
     long eta;
     if (open != null) {
       long since = open.triggeredAtMillis() == null ? open.createdAtMillis() : open.triggeredAtMillis();
-      long importLeft = Math.max(0, since + lastDurationMillis - now);
+      // in doubt: its people wait out the hold, then go again
+      long importLeft = Math.max(0, since + (open.state() == ExecutionState.IN_DOUBT ? config.inDoubtHoldMs()
+          + lastDurationMillis : lastDurationMillis) - now);
       eta = importLeft + apiMillis((int) Math.max(0, backlog - open.rows()));
     } else if (backlog >= config.minBacklog() && executionsToday < config.maxExecutionsPerDay()) {
       eta = Math.min(apiMillis((int) backlog), lastDurationMillis);

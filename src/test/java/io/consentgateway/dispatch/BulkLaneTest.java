@@ -249,6 +249,43 @@ class BulkLaneTest {
   }
 
   @Test
+  void aTriggerActitoRefusedIsNotTriedAgainAtOnceEvenAfterARestart() {
+    // the ETL the gateway names does not exist in Actito: 404, the people back to the lanes
+    actito = new ActitoSandboxServer(ActitoSandboxServer.gatewayOptions().setV4Enabled(false)
+        .setEtl("8", "CREATE_UPDATE").setImportLatency(Duration.ofMillis(500)));
+    start("CREATE_UPDATE", true, "");
+    backlog(PEOPLE, "2026-11-20T09:00:00Z", true);
+    Eventually.await(WAIT, "the refused trigger", () -> triggers() == 1);
+    Eventually.await(WAIT, "the API lane drains it", () -> status().getLong("backlog") == 0, () -> status().encodePrettily());
+
+    gateway.stop();
+    start("CREATE_UPDATE", true, "");
+    expectImport = false;
+    assertThat(admin.post("/admin/integrations/acme/pause").statusCode()).isEqualTo(200);
+    String token = http.token();
+    for (int i = 0; i < PEOPLE; i++) {
+      byte[] body = WebhookBody.eventCreated("2026-11-20T11:00:00Z").entityId("again" + i).user(person(i))
+          .purpose("newsletter", false).bytes();
+      assertThat(http.postDidomi("acme", token, body).statusCode()).isEqualTo(202);
+    }
+    // a backlog large enough for a file, and yet the lane waits: it read the refusal from the store
+    Eventually.await(Duration.ofSeconds(10), "the lane remembers the refusal", () -> status().getJsonObject("bulk")
+        .getString("decision").startsWith("the last trigger failed"), () -> status().encodePrettily());
+    assertThat(admin.post("/admin/integrations/acme/resume").statusCode()).isEqualTo(200);
+    Eventually.await(WAIT, "the API lane drains the second backlog", () -> status().getLong("backlog") == 0,
+        () -> status().encodePrettily());
+
+    assertThat(triggers()).as("each try spends one of the day's executions: not again within 5 minutes").isEqualTo(1);
+    for (int i = 0; i < PEOPLE; i++) {
+      assertThat(actito.subscriptions(person(i))).hasValueSatisfying(held -> assertThat(held).containsEntry("Newsletter", false));
+    }
+  }
+
+  private long triggers() {
+    return actito.sandbox().calls().stream().filter(call -> call.path().endsWith("/trigger-execution")).count();
+  }
+
+  @Test
   void updateOnlyNeverCreatesAProfileThroughTheFile() {
     actito = new ActitoSandboxServer(ActitoSandboxServer.gatewayOptions().setV4Enabled(false)
         .setEtl("7", "UPDATE_ONLY").setImportLatency(Duration.ofMillis(1_500)));
