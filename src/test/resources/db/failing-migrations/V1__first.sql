@@ -1,0 +1,2 @@
+CREATE TABLE first (k text PRIMARY KEY);
+INSERT INTO first VALUES ('one');

@@ -1,0 +1,2 @@
+CREATE TABLE half (k text);
+SELECT no_such_function();
