@@ -323,6 +323,8 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
   private long noImportBefore;
   private long nextTableRead;
   private long startedAt;
+  // the last execution of an earlier run, read once: its outcome and a refused trigger's wait
+  private boolean lastReadAtStart;
   private volatile boolean stopping;
   // people whose state a file cannot carry (an attribute cleared to "": an empty cell leaves it as
   // it is): the API lane sends them; bounded, forgotten when full
@@ -350,7 +352,11 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
             return null;
           });
     }
+    if (lastReadAtStart) {
+      return decide(table); // after the first decision, the lane itself knows what it did
+    }
     return store.recentExecutions(integration.id(), 1).compose(recent -> {
+      lastReadAtStart = true;
       if (!recent.isEmpty()) {
         Execution latest = recent.get(0);
         if (lastEnded == null && latest.state() == ExecutionState.SETTLED) {
@@ -455,7 +461,7 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
               ? settleAll(new Execution(id, integration.id(), tableKey, ExecutionState.PREPARING, null, 0, 0,
                   clock.millis(), null, null, null), Settlement.FALL_BACK, stopping ? "the gateway stopped before the trigger"
                   : "nothing to import")
-              : trigger(id, file, rows, zip.bytes()))
+              : trigger(id, file, rows, zip.planned()))
           .eventually(() -> vertx.executeBlocking(() -> {
             zip.abandon();
             Files.deleteIfExists(file); // the file holds personal data: never left behind
@@ -625,35 +631,28 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     private ZipOutputStream zip;
     private Writer writer;
     private CSVPrinter csv;
-    private long bytes;
+    // the bytes of CSV the rows accepted so far take, the header's included: what the file holds once written
+    private long planned;
 
     ZipFile(Path path, List<String> header) {
       this.path = path;
       this.header = header;
+      this.planned = size(header);
     }
 
     List<String> header() {
       return header;
     }
 
-    private long planned = -1;
-
-    synchronized long bytes() {
-      return bytes;
-    }
-
-    /** The bytes of CSV the rows accepted so far will take, the header's included. */
+    /** The bytes of CSV the rows accepted so far take, the header's included. */
     synchronized long planned() {
-      if (planned < 0) {
-        planned = size(header);
-      }
       return planned;
     }
 
     /** Whether {@code row} still fits under {@code max} bytes of CSV; if so it counts from now on. */
     synchronized boolean plan(List<String> row, long max) {
       long size = size(row);
-      if (planned() + size > max) {
+      if (planned + size > max) {
         return false;
       }
       planned += size;
@@ -688,7 +687,6 @@ public final class BulkLane extends io.vertx.core.VerticleBase {
     synchronized void write(List<List<String>> rows) throws IOException {
       for (List<String> row : rows) {
         csv.printRecord(row);
-        bytes += size(row);
       }
       csv.flush();
     }

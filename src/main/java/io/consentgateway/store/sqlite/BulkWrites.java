@@ -36,6 +36,14 @@ final class BulkWrites {
   private static final String EXECUTION_COLUMNS =
       "id, integration, table_key, state, execution_id, rows, bytes, created_at, triggered_at, ended_at, detail";
 
+  /**
+   * Of a {@code user_state} row: its lease is held by a bulk execution's claim. Such a lease is not
+   * released when the store opens, and the person is not erased before the execution's outcome.
+   */
+  static final String HELD_BY_AN_EXECUTION =
+      "EXISTS (SELECT 1 FROM bulk_row b WHERE b.integration = user_state.integration"
+          + " AND b.user_key = user_state.user_key AND b.lease = user_state.leased)";
+
   private BulkWrites() {}
 
   static List<Execution> openExecutions(Connection connection, String integration) throws SQLException {
@@ -213,27 +221,18 @@ final class BulkWrites {
       if (settlement == Settlement.DELIVERED && row.sent() != null) {
         DispatchOutcome.Delivered delivered = new DispatchOutcome.Delivered(new DispatchOutcome.Progress(null,
             row.sent().subscriptions(), row.sent().attributes(), List.of()));
-        if (stillHeld(session, user)) {
+        if (DispatchWrites.stillLeased(session, user)) {
           DispatchWrites.log(session, user, now, "bulk_delivered", null, detail);
         }
         DispatchWrites.record(session, user, delivered, now);
-      } else if (stillHeld(session, user)) {
+      } else if (DispatchWrites.stillLeased(session, user)) {
         if (settlement == Settlement.RESEND && row.sent() != null) {
           // the import may have applied part of the file: those values count as recent writes, and
           // every field of the person is sent again, so no value of the file outlives a newer one
           DispatchWrites.rememberInDoubt(session, user.integration(), user.userKey(),
               DispatchWrites.sendingOf(user), now);
         }
-        PreparedStatement release = session.statement("UPDATE user_state SET leased = 0, sending = NULL,"
-            + " next_attempt_at = ?, recheck_at = CASE WHEN ? = 1 THEN ? ELSE recheck_at END"
-            + " WHERE integration = ? AND user_key = ? AND leased = ?");
-        release.setLong(1, now);
-        release.setInt(2, settlement == Settlement.RESEND ? 1 : 0);
-        release.setLong(3, now);
-        release.setString(4, user.integration());
-        release.setString(5, user.userKey());
-        release.setLong(6, user.lease().token());
-        release.executeUpdate();
+        DispatchWrites.release(session, user, now, settlement == Settlement.RESEND);
         DispatchWrites.log(session, user, now, "bulk_fallback", null, detail);
       }
       delete.setLong(1, execution);
@@ -244,16 +243,6 @@ final class BulkWrites {
       updateExecution(session, execution, ExecutionState.SETTLED, null, null, null, null, now);
     }
     return rows.size();
-  }
-
-  private static boolean stillHeld(GroupCommitWriter.Session session, ClaimedUser user) throws SQLException {
-    PreparedStatement held = session.statement("SELECT 1 FROM user_state WHERE integration = ? AND user_key = ? AND leased = ?");
-    held.setString(1, user.integration());
-    held.setString(2, user.userKey());
-    held.setLong(3, user.lease().token());
-    try (ResultSet rs = held.executeQuery()) {
-      return rs.next();
-    }
   }
 
   private static Set<String> names(String json) {

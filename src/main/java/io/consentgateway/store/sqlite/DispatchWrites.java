@@ -148,8 +148,8 @@ final class DispatchWrites {
   // columns: user_key, desired, acknowledged, profile_id, pending_changes, attempts, dirty_since, recheck_at
   private static void readClaimed(GroupCommitWriter.Session session, PreparedStatement select, String integration,
       long now, List<ClaimedUser> due) throws SQLException {
-    List<String[]> unreadable = new ArrayList<>();
-    List<byte[]> unreadableStates = new ArrayList<>();
+    record Unreadable(String userKey, String why, int attempts, byte[] state) {}
+    List<Unreadable> unreadable = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         byte[] desired = rs.getBytes(2);
@@ -171,17 +171,16 @@ final class DispatchWrites {
               Map.of(),
               Leases.next()));
         } catch (IllegalArgumentException e) {
-          unreadable.add(new String[] {rs.getString(1), e.getMessage(), Integer.toString(rs.getInt(6))});
-          unreadableStates.add(desired);
+          unreadable.add(new Unreadable(rs.getString(1), e.getMessage(), rs.getInt(6), desired));
         }
       }
     }
     // one person's damaged row must not stop everyone's dispatch: a dead letter of its own
-    for (int i = 0; i < unreadable.size(); i++) {
-      String userKey = unreadable.get(i)[0];
-      String detail = "the stored state cannot be read: " + unreadable.get(i)[1];
-      deadLetter(session, integration, ACTITO, userKey, now, "unreadable_state", null, detail,
-          Integer.parseInt(unreadable.get(i)[2]) + 1, unreadableStates.get(i));
+    for (Unreadable row : unreadable) {
+      String userKey = row.userKey();
+      String detail = "the stored state cannot be read: " + row.why();
+      deadLetter(session, integration, ACTITO, userKey, now, "unreadable_state", null, detail, row.attempts() + 1,
+          row.state());
       PreparedStatement park = session.statement("UPDATE user_state SET dirty_since = NULL, next_attempt_at = NULL,"
           + " recheck_at = NULL, leased = 0, sending = NULL, dead_lettered = 1, last_error = ?, updated_at = ?"
           + " WHERE integration = ? AND user_key = ?");
@@ -287,19 +286,28 @@ final class DispatchWrites {
           + " AND NOT EXISTS (SELECT 1 FROM dead_letter d WHERE d.integration = user_state.integration"
           + "   AND d.user_key = user_state.user_key AND d.discarded = 0)";
 
-  /** Records the outcome; answers whether the user was erased with it (erase after delivery). */
-  static boolean record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
-      throws SQLException {
+  /** Whether {@code user}'s claim still holds its lease (not erased, released or claimed again since). */
+  static boolean stillLeased(GroupCommitWriter.Session session, ClaimedUser user) throws SQLException {
+    return eraseAfterDelivery(session, user) != null;
+  }
+
+  // the user's erase_after_delivery flag while the claim holds its lease, null once it does not
+  private static Boolean eraseAfterDelivery(GroupCommitWriter.Session session, ClaimedUser user) throws SQLException {
     PreparedStatement leased = session.statement(STILL_LEASED);
     leased.setString(1, user.integration());
     leased.setString(2, user.userKey());
     leased.setLong(3, user.lease().token());
-    boolean eraseAfter;
     try (ResultSet rs = leased.executeQuery()) {
-      if (!rs.next()) {
-        return false; // erased, released or claimed again meanwhile: this outcome is not the current lease's
-      }
-      eraseAfter = rs.getInt(1) != 0;
+      return rs.next() ? rs.getInt(1) != 0 : null;
+    }
+  }
+
+  /** Records the outcome; answers whether the user was erased with it (erase after delivery). */
+  static boolean record(GroupCommitWriter.Session session, ClaimedUser user, DispatchOutcome outcome, long now)
+      throws SQLException {
+    Boolean eraseAfter = eraseAfterDelivery(session, user);
+    if (eraseAfter == null) {
+      return false; // erased, released or claimed again meanwhile: this outcome is not the current lease's
     }
     recordLeased(session, user, outcome, now);
     if (eraseAfter) {
@@ -394,14 +402,24 @@ final class DispatchWrites {
     write.executeUpdate();
   }
 
-  // The lease ends and the user is due at once (its lane claims nothing while the licence is
-  // blocked); attempts, last error and history stay as they were.
   private static void release(GroupCommitWriter.Session session, ClaimedUser user, long now) throws SQLException {
-    PreparedStatement release = session.statement(
-        "UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ? WHERE integration = ? AND user_key = ?");
+    release(session, user, now, false);
+  }
+
+  /**
+   * The lease ends and the user is due at once (its lane claims nothing while the licence is
+   * blocked); attempts, last error and history stay as they were. {@code sendEveryField}: the
+   * next claim sends the whole state, whatever Actito acknowledged (a write in doubt).
+   */
+  static void release(GroupCommitWriter.Session session, ClaimedUser user, long now, boolean sendEveryField)
+      throws SQLException {
+    PreparedStatement release = session.statement("UPDATE user_state SET leased = 0, sending = NULL, next_attempt_at = ?,"
+        + " recheck_at = CASE WHEN ? = 1 THEN ? ELSE recheck_at END WHERE integration = ? AND user_key = ?");
     release.setLong(1, now);
-    release.setString(2, user.integration());
-    release.setString(3, user.userKey());
+    release.setInt(2, sendEveryField ? 1 : 0);
+    release.setLong(3, now);
+    release.setString(4, user.integration());
+    release.setString(5, user.userKey());
     release.executeUpdate();
   }
 

@@ -265,9 +265,7 @@ public final class SqliteConsentStore implements ConsentStore, BlockedTimeLog, C
   // are dispatched again at once instead of when the lease would have expired. The write each one
   // had in flight is in doubt: their whole state is sent again once Actito could have applied it.
   // a bulk execution's people stay leased to it across a restart: its outcome is polled first
-  private static final String NOT_HELD_BY_A_BULK_EXECUTION =
-      " AND NOT EXISTS (SELECT 1 FROM bulk_row b WHERE b.integration = user_state.integration"
-          + " AND b.user_key = user_state.user_key AND b.lease = user_state.leased)";
+  private static final String NOT_HELD_BY_A_BULK_EXECUTION = " AND NOT " + BulkWrites.HELD_BY_AN_EXECUTION;
 
   private static void releaseLeases(Connection connection, long now, long inDoubtRecheckMillis) throws SQLException {
     // what each one was sending counts as a recent write: Actito calling back with it is its late

@@ -33,10 +33,7 @@ final class UserErasure {
     }
     int rows = 0;
     for (String table : USER_TABLES) {
-      PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
-      delete.setString(1, integration);
-      delete.setString(2, userKey);
-      rows += delete.executeUpdate();
+      rows += deleteRows(session, table, integration, userKey);
     }
     if (rows > 0) {
       PreparedStatement tombstone = session.statement(
@@ -49,11 +46,18 @@ final class UserErasure {
     return rows;
   }
 
+  private static int deleteRows(GroupCommitWriter.Session session, String table, String integration, String userKey)
+      throws SQLException {
+    PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
+    delete.setString(1, integration);
+    delete.setString(2, userKey);
+    return delete.executeUpdate();
+  }
+
   private static boolean heldByABulkExecution(GroupCommitWriter.Session session, String integration, String userKey)
       throws SQLException {
-    PreparedStatement held = session.statement("SELECT 1 FROM user_state u JOIN bulk_row b"
-        + " ON b.integration = u.integration AND b.user_key = u.user_key AND b.lease = u.leased"
-        + " WHERE u.integration = ? AND u.user_key = ? AND u.leased <> 0");
+    PreparedStatement held = session.statement("SELECT 1 FROM user_state WHERE integration = ? AND user_key = ?"
+        + " AND leased <> 0 AND " + BulkWrites.HELD_BY_AN_EXECUTION);
     held.setString(1, integration);
     held.setString(2, userKey);
     try (var rs = held.executeQuery()) {
@@ -69,13 +73,9 @@ final class UserErasure {
       throws SQLException {
     int rows = 0;
     for (String table : USER_TABLES) {
-      if (table.equals("user_state") || table.equals("bulk_row")) {
-        continue;
+      if (!table.equals("user_state") && !table.equals("bulk_row")) {
+        rows += deleteRows(session, table, integration, userKey);
       }
-      PreparedStatement delete = session.statement("DELETE FROM " + table + " WHERE integration = ? AND user_key = ?");
-      delete.setString(1, integration);
-      delete.setString(2, userKey);
-      rows += delete.executeUpdate();
     }
     PreparedStatement mark = session.statement(
         "UPDATE user_state SET erase_after_delivery = 1 WHERE integration = ? AND user_key = ?");
