@@ -212,12 +212,22 @@ public final class TestConfig {
     }
   }
 
+  // every port handed out in this JVM: the kernel may give the same free port twice in a row, and
+  // a gateway whose ingest and admin listeners got one port shares it between them (Vert.x lets
+  // servers of one instance share a port), so a webhook could reach the admin router: a 404
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A free loopback port, never one this JVM handed out before. */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        socket.setReuseAddress(true);
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }
